@@ -1,0 +1,15 @@
+// Package openapi holds wagate's hand-written OpenAPI document, the source of truth for the
+// HTTP API. Package gen is generated from it; `go generate ./openapi` (or `task gen`) rewrites gen.
+package openapi
+
+import _ "embed"
+
+// YAML is openapi.yaml byte for byte, served at /openapi.yaml.
+//
+//go:embed openapi.yaml
+var YAML []byte
+
+//go:generate go tool oapi-codegen -config codegen-models.yaml openapi.yaml
+//go:generate go tool oapi-codegen -config codegen-server.yaml openapi.yaml
+//go:generate go tool oapi-codegen -config codegen-client.yaml openapi.yaml
+//go:generate go tool oapi-codegen -config codegen-spec.yaml openapi.yaml
