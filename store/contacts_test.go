@@ -1,0 +1,154 @@
+package store_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/store/storetest"
+)
+
+func TestContactLists(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a, b := newOrg(t, s, "a"), newOrg(t, s, "b")
+		list := newList(t, s, a.ID, "Lista Principal")
+		_, err := s.CreateContactList(ctx, a.ID, store.NewContactList{Name: "Lista Principal"})
+		wantCode(t, err, store.ECONFLICT)
+		newList(t, s, b.ID, "Lista Principal") // names are unique per organization only
+
+		_, err = s.ContactList(ctx, b.ID, list.ID)
+		wantCode(t, err, store.ENOTFOUND)
+		_, err = s.UpdateContactList(ctx, b.ID, list.ID, store.ContactListChange{Name: store.Some("stolen")})
+		wantCode(t, err, store.ENOTFOUND)
+		wantCode(t, s.DeleteContactList(ctx, b.ID, list.ID), store.ENOTFOUND)
+
+		got := must[store.ContactList](t)(s.UpdateContactList(ctx, a.ID, list.ID, store.ContactListChange{Description: store.Some(ptr("webinar"))}))
+		if got.Name != "Lista Principal" || got.Description == nil || *got.Description != "webinar" {
+			t.Fatalf("after description change: %+v", got)
+		}
+		got = must[store.ContactList](t)(s.UpdateContactList(ctx, a.ID, list.ID, store.ContactListChange{Name: store.Some("Renamed")}))
+		if got.Name != "Renamed" || got.Description == nil {
+			t.Fatalf("renaming touched the description: %+v", got)
+		}
+		newList(t, s, a.ID, "Second")
+		_, err = s.UpdateContactList(ctx, a.ID, list.ID, store.ContactListChange{Name: store.Some("Second")})
+		wantCode(t, err, store.ECONFLICT)
+		got = must[store.ContactList](t)(s.UpdateContactList(ctx, a.ID, list.ID, store.ContactListChange{Description: store.Some[*string](nil)}))
+		if got.Description != nil {
+			t.Fatalf("description not cleared: %+v", got)
+		}
+
+		lists, more, err := s.ListContactLists(ctx, a.ID, 0, 1)
+		if err != nil || len(lists) != 1 || !more || lists[0].ID != list.ID {
+			t.Fatalf("first page = %+v, more %v, err %v", lists, more, err)
+		}
+		lists, more, err = s.ListContactLists(ctx, a.ID, lists[0].ID, 1)
+		if err != nil || len(lists) != 1 || more || lists[0].Name != "Second" {
+			t.Fatalf("second page = %+v, more %v, err %v", lists, more, err)
+		}
+	})
+}
+
+func TestDeletingAListDeletesItsContactsButNotReplies(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		org := newOrg(t, s, "a")
+		list := newList(t, s, org.ID, "l")
+		c := newContact(t, s, org.ID, list.ID, "+5492235961983")
+		n := mustPhone(t, "+5492235961983")
+		if err := s.RecordInbound(ctx, org.ID, store.InboundMessage{SessionID: "s", From: n, At: s.Now(), Direct: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteContactList(ctx, org.ID, list.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.Contact(ctx, org.ID, c.ID)
+		wantCode(t, err, store.ENOTFOUND)
+		l := must[store.Lookup](t)(s.LookupContact(ctx, org.ID, n.MatchKey, ""))
+		if l.Found() || l.LastReplyAt == nil {
+			t.Fatalf("lookup after delete = %+v", l)
+		}
+	})
+}
+
+func TestContactCreateAndConflicts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a, b := newOrg(t, s, "a"), newOrg(t, s, "b")
+		listA, listA2, listB := newList(t, s, a.ID, "one"), newList(t, s, a.ID, "two"), newList(t, s, b.ID, "one")
+		lastCall := time.Date(2025, 3, 28, 14, 0, 0, 123456000, time.UTC)
+		in := store.NewContact{ListID: listA.ID, Phone: mustPhone(t, "+54 223 15-596-1983"), ContactFields: store.ContactFields{
+			FullName: ptr("Juan Perez"), Email: ptr("juan@ejemplo.com"), Tags: []string{"lead", "webinar", "lead"},
+			LastCallAt: &lastCall, LastCallDuration: ptr(int32(95)),
+			Metadata: map[string]any{"crmId": "A-1029", "big": json.Number("12345678901234567890"), "nested": map[string]any{"x": []any{true}}},
+		}}
+		c := must[store.Contact](t)(s.CreateContact(ctx, a.ID, in))
+		if c.Phone != "+5492235961983" || c.CountryCode != "AR" || c.ListName != "one" || !reflect.DeepEqual(c.Tags, []string{"lead", "webinar"}) {
+			t.Fatalf("created = %+v", c)
+		}
+		got := must[store.Contact](t)(s.Contact(ctx, a.ID, c.ID))
+		if !reflect.DeepEqual(got, c) {
+			t.Fatalf("read back differs:\n got %+v\nwant %+v", got, c)
+		}
+		if meta, _ := json.Marshal(got.Metadata); string(meta) != `{"big":12345678901234567890,"crmId":"A-1029","nested":{"x":[true]}}` {
+			t.Fatalf("metadata = %s", meta)
+		}
+
+		// Another spelling of the same number in the same list is a conflict naming the contact.
+		_, err := s.CreateContact(ctx, a.ID, store.NewContact{ListID: listA.ID, Phone: mustPhone(t, "54223155961983")})
+		wantCode(t, err, store.ECONFLICT)
+		if e := err.(*store.Error); e.Details["contactId"] != c.ID {
+			t.Fatalf("conflict details = %v, want contactId %d", e.Details, c.ID)
+		}
+		// The same person may be in several lists.
+		newContact(t, s, a.ID, listA2.ID, "5492235961983")
+		// A list of another organization is not found, and nothing is written.
+		_, err = s.CreateContact(ctx, a.ID, store.NewContact{ListID: listB.ID, Phone: mustPhone(t, "+5491155554444")})
+		wantCode(t, err, store.ENOTFOUND)
+		_, err = s.Contact(ctx, b.ID, c.ID)
+		wantCode(t, err, store.ENOTFOUND)
+		wantCode(t, s.DeleteContact(ctx, b.ID, c.ID), store.ENOTFOUND)
+		if l := must[store.Lookup](t)(s.LookupContact(ctx, b.ID, mustPhone(t, "+5491155554444").MatchKey, "")); l.Found() {
+			t.Fatalf("refused contact was written: %+v", l)
+		}
+	})
+}
+
+func TestContactUpdateChangesOnlyWhatIsSent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a, b := newOrg(t, s, "a"), newOrg(t, s, "b")
+		one, two, other := newList(t, s, a.ID, "one"), newList(t, s, a.ID, "two"), newList(t, s, b.ID, "x")
+		c := must[store.Contact](t)(s.CreateContact(ctx, a.ID, store.NewContact{ListID: one.ID, Phone: mustPhone(t, "+5492235961983"),
+			ContactFields: store.ContactFields{FullName: ptr("Juan"), Email: ptr("j@x.io"), Tags: []string{"a"}, Notes: ptr("n")}}))
+		s.SetClock(func() time.Time { return time.Now().Add(time.Minute) })
+
+		got := must[store.Contact](t)(s.UpdateContact(ctx, a.ID, c.ID, store.ContactChange{Email: store.Some[*string](nil), Status: store.Some(ptr("hot"))}))
+		if got.Email != nil || got.Status == nil || *got.Status != "hot" || *got.FullName != "Juan" || *got.Notes != "n" ||
+			!reflect.DeepEqual(got.Tags, []string{"a"}) || !got.UpdatedAt.After(c.UpdatedAt) || !got.CreatedAt.Equal(c.CreatedAt) {
+			t.Fatalf("after patch = %+v", got)
+		}
+
+		moved := must[store.Contact](t)(s.UpdateContact(ctx, a.ID, c.ID, store.ContactChange{ListID: store.Some(two.ID), Phone: store.Some(mustPhone(t, "+5491155554444"))}))
+		if moved.ListID != two.ID || moved.ListName != "two" || moved.Phone != "+5491155554444" || *moved.FullName != "Juan" {
+			t.Fatalf("after move = %+v", moved)
+		}
+
+		// Moving into another organization's list, or patching another organization's
+		// contact, is not found.
+		_, err := s.UpdateContact(ctx, a.ID, c.ID, store.ContactChange{ListID: store.Some(other.ID)})
+		wantCode(t, err, store.ENOTFOUND)
+		_, err = s.UpdateContact(ctx, b.ID, c.ID, store.ContactChange{Notes: store.Some(ptr("x"))})
+		wantCode(t, err, store.ENOTFOUND)
+
+		// A phone already in the target list is a conflict, and the contact is unchanged.
+		blocker := newContact(t, s, a.ID, one.ID, "+5491155554444")
+		_, err = s.UpdateContact(ctx, a.ID, c.ID, store.ContactChange{ListID: store.Some(one.ID), Notes: store.Some(ptr("lost"))})
+		wantCode(t, err, store.ECONFLICT)
+		if e := err.(*store.Error); e.Details["contactId"] != blocker.ID {
+			t.Fatalf("conflict details = %v, want contactId %d", e.Details, blocker.ID)
+		}
+		if now := must[store.Contact](t)(s.Contact(ctx, a.ID, c.ID)); now.ListID != two.ID || *now.Notes != "n" {
+			t.Fatalf("refused patch was written: %+v", now)
+		}
+	})
+}

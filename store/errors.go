@@ -1,0 +1,35 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes a caller can act on. The HTTP layer maps each to a status in one table.
+const (
+	ENOTFOUND = "not_found" // the resource does not exist in the caller's organization
+	ECONFLICT = "conflict"  // the change would break a uniqueness rule
+	EINVALID  = "invalid"   // the input breaks a rule the store enforces
+)
+
+// Error is a failure with a code, a message fit for an API client and optional details.
+type Error struct {
+	Code    string
+	Message string
+	Details map[string]any
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err if it is (or wraps) an *Error, or "" otherwise.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}

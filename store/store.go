@@ -1,0 +1,195 @@
+// Package store keeps wagate's multi-tenant contact store in PostgreSQL or in an embedded SQLite
+// file. Every method that reads or writes tenant data takes the organization id and filters on
+// it: one organization can never see or touch another's rows.
+//
+// Methods return *Error values with a Code (ENOTFOUND, ECONFLICT, EINVALID) for the failures a
+// caller can act on; anything else is an unexpected failure.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ncruces/go-sqlite3/gormlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+)
+
+// Dialect names the database engine behind a Store.
+type Dialect string
+
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// sqliteTimeLayout is how SQLite stores timestamps: fixed-width UTC with microseconds, so that
+// comparing or taking MAX() of the text compares the times (RFC 3339 with trimmed fractions
+// would not), and the precision is PostgreSQL's.
+const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+// Config says which database to open.
+type Config struct {
+	// URL is a PostgreSQL URL (postgres:// or postgresql://), or a SQLite "file:" DSN.
+	// Empty means the SQLite file wagate.db under DataDir.
+	URL string
+	// DataDir holds the default SQLite file; empty means the working directory.
+	DataDir string
+	// Logger receives slow-query warnings; nil discards them.
+	Logger *slog.Logger
+	// MaxConns bounds the connection pool (PostgreSQL; SQLite uses a small fixed pool). Zero means 16.
+	MaxConns int
+}
+
+// Store is the contact store. It is safe for concurrent use.
+type Store struct {
+	db      *gorm.DB
+	sql     *sql.DB
+	dialect Dialect
+	// migrateDSN opens SQLite for goose without _timefmt: goose's version table keeps SQLite's
+	// own datetime('now') text, which the fixed layout would refuse to read back.
+	migrateDSN string
+	// now is the clock; tests replace it to move through reply windows.
+	now func() time.Time
+}
+
+// Open connects to the database of cfg. It does not migrate; call Migrate.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	dialect, dsn, err := dsnFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{dialect: dialect, now: func() time.Time { return time.Now() }}
+	dialector := postgres.Open(dsn)
+	if dialect == SQLite {
+		s.migrateDSN = dsn
+		dialector = gormlite.Open(dsn + "&_timefmt=" + url.QueryEscape(sqliteTimeLayout))
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		TranslateError: true,
+		// Each write here is one statement or an explicit transaction already.
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return s.Now() },
+		Logger:                 newQueryLogger(cfg.Logger),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	maxConns := cfg.MaxConns
+	if maxConns <= 0 {
+		maxConns = 16
+	}
+	if dialect == SQLite {
+		// One writer at a time is SQLite's rule; _txlock=immediate makes each transaction take
+		// the write lock up front and busy_timeout makes the others wait for it instead of
+		// failing. A few connections still let reads run beside a write (WAL).
+		maxConns = 4
+	}
+	sqlDB.SetMaxOpenConns(maxConns)
+	sqlDB.SetMaxIdleConns(maxConns)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	s.db, s.sql = db, sqlDB
+	if err := s.Ping(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dsnFor returns the engine and connection string of cfg.
+func dsnFor(cfg Config) (Dialect, string, error) {
+	u := strings.TrimSpace(cfg.URL)
+	switch {
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return Postgres, u, nil
+	case u == "" || strings.HasPrefix(u, "file:"):
+		if u == "" {
+			dir := cfg.DataDir
+			if dir == "" {
+				dir = "."
+			}
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return "", "", fmt.Errorf("create data directory: %w", err)
+			}
+			u = "file:" + filepath.Join(dir, "wagate.db")
+		}
+		return SQLite, sqliteDSN(u), nil
+	default:
+		return "", "", fmt.Errorf("DATABASE_URL must start with postgres://, postgresql:// or file:, or be empty for the embedded SQLite file")
+	}
+}
+
+// sqliteDSN adds the settings wagate relies on unless the DSN sets them itself.
+func sqliteDSN(dsn string) string {
+	path, query, _ := strings.Cut(dsn, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		q = url.Values{}
+	}
+	pragmas := strings.Join(q["_pragma"], ",")
+	for _, p := range []string{"foreign_keys(1)", "journal_mode(wal)", "busy_timeout(10000)", "synchronous(normal)"} {
+		name, _, _ := strings.Cut(p, "(")
+		if !strings.Contains(pragmas, name) {
+			q.Add("_pragma", p)
+		}
+	}
+	if q.Get("_txlock") == "" {
+		q.Set("_txlock", "immediate")
+	}
+	q.Del("_timefmt") // Open sets it
+	return path + "?" + q.Encode()
+}
+
+// Dialect says which engine the store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("%s database is not reachable: %w", s.dialect, err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.sql.Close() }
+
+// Now is the store's clock in UTC at the databases' common precision (microseconds).
+func (s *Store) Now() time.Time { return dbTime(s.now()) }
+
+// SetClock replaces the store's clock; tests use it to move through reply windows.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// SQL exposes the connection pool for tools that load data in bulk (the benchmark).
+func (s *Store) SQL() *sql.DB { return s.sql }
+
+// dbTime is t as both databases keep it: UTC, microseconds.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func dbTimePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := dbTime(*t)
+	return &v
+}
+
+// inTx runs fn in a transaction; SQLite's transactions take the write lock at once (_txlock).
+func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+// isUnique reports whether err is a unique-constraint violation.
+func isUnique(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
