@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wagate/wagate/server"
+	"github.com/wagate/wagate/server/loginjwt"
+	"github.com/wagate/wagate/store"
+)
+
+// config is everything wagate reads from its environment; README.md has the table.
+type config struct {
+	DatabaseURL   string
+	DataDir       string
+	ListenAddr    string
+	DefaultRegion string
+	MaxBodyBytes  int64
+	LogLevel      slog.Level
+	LogFormat     string
+	ShutdownGrace time.Duration
+	Login         *loginjwt.Config // nil when JWT_JWKS_URL is unset
+	Roles         map[string]store.Capabilities
+}
+
+// defaultRoles grants capabilities to login roles unless JWT_ROLES says otherwise.
+const defaultRoles = "admin=read+write+admin;member=read+write;viewer=read"
+
+func loadConfig(getenv func(string) string) (config, error) {
+	env := func(name, fallback string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return fallback
+	}
+	c := config{
+		DatabaseURL:   env("DATABASE_URL", ""),
+		DataDir:       env("WAGATE_DATA_DIR", "."),
+		ListenAddr:    env("LISTEN_ADDR", ":8080"),
+		DefaultRegion: strings.ToUpper(env("DEFAULT_REGION", "AR")),
+		LogFormat:     env("LOG_FORMAT", "text"),
+	}
+	var err error
+	if c.MaxBodyBytes, err = strconv.ParseInt(env("MAX_BODY_BYTES", strconv.Itoa(server.DefaultMaxBodyBytes)), 10, 64); err != nil || c.MaxBodyBytes <= 0 {
+		return c, fmt.Errorf("MAX_BODY_BYTES must be a positive number of bytes")
+	}
+	if c.ShutdownGrace, err = time.ParseDuration(env("SHUTDOWN_GRACE", "15s")); err != nil || c.ShutdownGrace < 0 {
+		return c, fmt.Errorf("SHUTDOWN_GRACE must be a duration such as 15s")
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "info"))); err != nil {
+		return c, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("LOG_FORMAT must be text or json")
+	}
+	if c.Roles, err = parseRoles(env("JWT_ROLES", defaultRoles)); err != nil {
+		return c, err
+	}
+	if jwks := env("JWT_JWKS_URL", ""); jwks != "" {
+		c.Login = &loginjwt.Config{
+			JWKSURL:   jwks,
+			Issuer:    env("JWT_ISSUER", ""),
+			Audience:  splitList(env("JWT_AUDIENCE", "")),
+			OrgClaim:  env("JWT_ORG_CLAIM", "org_id"),
+			RoleClaim: env("JWT_ROLE_CLAIM", "role"),
+		}
+	}
+	return c, nil
+}
+
+// parseRoles reads "admin=read+write+admin;viewer=read".
+func parseRoles(s string) (map[string]store.Capabilities, error) {
+	roles := map[string]store.Capabilities{}
+	for _, entry := range strings.Split(s, ";") {
+		if strings.TrimSpace(entry) == "" {
+			continue
+		}
+		role, caps, ok := strings.Cut(entry, "=")
+		role = strings.TrimSpace(role)
+		if !ok || role == "" {
+			return nil, fmt.Errorf("JWT_ROLES entry %q must be role=cap+cap, e.g. %s", entry, defaultRoles)
+		}
+		parsed, err := store.ParseCapabilities(strings.ReplaceAll(caps, "+", ","))
+		if err != nil {
+			return nil, fmt.Errorf("JWT_ROLES entry %q: %w", entry, err)
+		}
+		roles[role] = parsed
+	}
+	return roles, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

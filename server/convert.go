@@ -1,0 +1,140 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/oapi-codegen/nullable"
+
+	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/store"
+)
+
+// This file translates between the store's types and the generated API types, both ways.
+
+// null is v as an always-present JSON field: null when v is nil.
+func null[T any](v *T) nullable.Nullable[T] {
+	if v == nil {
+		return nullable.NewNullNullable[T]()
+	}
+	return nullable.NewNullableWithValue(*v)
+}
+
+// optional reads a nullable request field: unset when absent, set to nil when null.
+func optional[T any](n nullable.Nullable[T]) store.Optional[*T] {
+	if !n.IsSpecified() {
+		return store.Optional[*T]{}
+	}
+	if n.IsNull() {
+		return store.Some[*T](nil)
+	}
+	v := n.MustGet()
+	return store.Some(&v)
+}
+
+// value reads a nullable request field where null and absent mean the same: no value.
+func value[T any](n nullable.Nullable[T]) *T {
+	return optional(n).Value
+}
+
+// some reads a non-nullable optional request field.
+func some[T any](v *T) store.Optional[T] {
+	if v == nil {
+		return store.Optional[T]{}
+	}
+	return store.Some(*v)
+}
+
+func toAPIContact(c store.Contact) gen.Contact {
+	return gen.Contact{
+		Id: c.ID, ContactListId: c.ListID, ContactListName: c.ListName,
+		Phone: c.Phone, CountryCode: c.CountryCode,
+		FullName: null(c.FullName), FirstName: null(c.FirstName), LastName: null(c.LastName),
+		Email: null(c.Email), Source: null(c.Source), Tags: c.Tags,
+		Category: null(c.Category), Status: null(c.Status), CampaignId: null(c.CampaignID),
+		LastCallStatus: null(c.LastCallStatus), LastCallAt: null(c.LastCallAt),
+		LastCallDuration: null(c.LastCallDuration), LastCallFeedback: null(c.LastCallFeedback),
+		Notes: null(c.Notes), Metadata: metadataOut(c.Metadata),
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+}
+
+func toAPIContactList(l store.ContactList) gen.ContactList {
+	return gen.ContactList{Id: l.ID, Name: l.Name, Description: null(l.Description), CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt}
+}
+
+func toAPICapabilities(cs store.Capabilities) []gen.Capability {
+	out := make([]gen.Capability, len(cs))
+	for i, c := range cs {
+		out[i] = gen.Capability(c)
+	}
+	return out
+}
+
+func fromAPICapabilities(cs []gen.Capability) store.Capabilities {
+	out := make(store.Capabilities, len(cs))
+	for i, c := range cs {
+		out[i] = store.Capability(c)
+	}
+	return out.Normal()
+}
+
+func toAPIKey(k store.APIKey) gen.ApiKey {
+	return gen.ApiKey{
+		Id: k.ID, Name: k.Name, Prefix: k.Prefix, Capabilities: toAPICapabilities(k.Capabilities),
+		CreatedAt: k.CreatedAt, ExpiresAt: null(k.ExpiresAt), LastUsedAt: null(k.LastUsedAt),
+	}
+}
+
+// toAPILookup is seed 000's answer: the contact or null, and the phone's reply state.
+func toAPILookup(l store.Lookup) gen.ContactLookup {
+	out := gen.ContactLookup{
+		Found:               l.Found(),
+		Contact:             nullable.NewNullNullable[gen.NullableContact](),
+		HasReplied:          l.LastReplyAt != nil,
+		LastReplyAt:         null(l.LastReplyAt),
+		SessionWindowActive: l.WindowExpiresAt != nil,
+		SessionExpiresAt:    null(l.WindowExpiresAt),
+	}
+	if l.Contact != nil {
+		out.Contact = nullable.NewNullableWithValue(gen.NullableContact(toAPIContact(*l.Contact)))
+	}
+	return out
+}
+
+// deref is *p, or the zero value when p is nil.
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func emailChange(n nullable.Nullable[gen.Email]) store.Optional[*string] {
+	o := optional(n)
+	return store.Optional[*string]{Set: o.Set, Value: (*string)(o.Value)}
+}
+
+// metadataIn reads a request's metadata object. Numbers stay json.Number, so that an id like
+// 12345678901234567 keeps every digit (a float64 would not).
+func metadataIn(raw *gen.Metadata) (store.Optional[map[string]any], error) {
+	if raw == nil {
+		return store.Optional[map[string]any]{}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(*raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return store.Optional[map[string]any]{}, invalid(fieldError{Field: "/metadata", In: "body", Message: "must be a JSON object"})
+	}
+	return store.Some(m), nil
+}
+
+func metadataOut(m map[string]any) gen.Metadata {
+	b, err := json.Marshal(m)
+	if err != nil { // the store only holds what came in as JSON
+		panic(err)
+	}
+	return b
+}

@@ -1,0 +1,152 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/wagate/wagate/store"
+)
+
+// credentialTTL is how long a key or organization read from the database is trusted. A key
+// revoked through this server stops working at once (revoke drops it); a key revoked through
+// another replica, or by an expiry, within this long (expiry is checked on every request).
+const credentialTTL = 10 * time.Second
+
+// touchEvery throttles the write of an API key's last-used time.
+const touchEvery = time.Minute
+
+// maxCachedKeys bounds the key cache; when full it starts over.
+const maxCachedKeys = 10000
+
+// keyEntry is an API key with its organization, as last read from the store.
+type keyEntry struct {
+	hash    [sha256.Size]byte
+	key     store.APIKey
+	org     store.Organization
+	fetched time.Time
+	touched time.Time // when last_used_at was last written, or read
+}
+
+// keyCache saves the two reads (key, organization) that would otherwise precede every request.
+type keyCache struct {
+	store *store.Store
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	entries map[[sha256.Size]byte]*keyEntry
+}
+
+func newKeyCache(s *store.Store, log *slog.Logger) *keyCache {
+	return &keyCache{store: s, log: log, entries: map[[sha256.Size]byte]*keyEntry{}}
+}
+
+// get returns the key with this secret. Returns ENOTFOUND when there is none.
+func (c *keyCache) get(ctx context.Context, secret string) (keyEntry, error) {
+	hash := store.HashAPIKey(secret)
+	now := time.Now()
+	c.mu.Lock()
+	if e, ok := c.entries[hash]; ok && now.Sub(e.fetched) < credentialTTL {
+		v := *e
+		c.mu.Unlock()
+		return v, nil
+	}
+	c.mu.Unlock()
+
+	key, err := c.store.APIKeyBySecret(ctx, secret)
+	if err != nil {
+		return keyEntry{}, err
+	}
+	org, err := c.store.Organization(ctx, key.OrgID)
+	if err != nil {
+		return keyEntry{}, err
+	}
+	fresh := &keyEntry{hash: hash, key: key, org: org, fetched: now}
+	if key.LastUsedAt != nil {
+		fresh.touched = *key.LastUsedAt
+	}
+	c.mu.Lock()
+	if len(c.entries) >= maxCachedKeys {
+		clear(c.entries)
+	}
+	c.entries[hash] = fresh
+	c.mu.Unlock()
+	return *fresh, nil
+}
+
+// touch records that the key was used, at most once per touchEvery. A failed write is logged
+// and does not fail the request: the last-used time is a hint, not an audit log.
+func (c *keyCache) touch(ctx context.Context, e keyEntry, now time.Time) {
+	if now.Sub(e.touched) < touchEvery {
+		return
+	}
+	c.mu.Lock()
+	if cached, ok := c.entries[e.hash]; ok {
+		if now.Sub(cached.touched) < touchEvery {
+			c.mu.Unlock()
+			return // another request is writing it
+		}
+		cached.touched = now
+	}
+	c.mu.Unlock()
+	if err := c.store.TouchAPIKey(ctx, e.key.ID, now); err != nil {
+		c.log.WarnContext(ctx, "recording an API key's last use failed", "key_id", e.key.ID, "error", err)
+	}
+}
+
+// revoke revokes a key of the organization and forgets it, so that it stops working on this
+// server at once. Returns ENOTFOUND as store.RevokeAPIKey does.
+func (c *keyCache) revoke(ctx context.Context, orgID, keyID string) error {
+	if err := c.store.RevokeAPIKey(ctx, orgID, keyID); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for hash, e := range c.entries {
+		if e.key.ID == keyID {
+			delete(c.entries, hash)
+		}
+	}
+	return nil
+}
+
+// orgCache keeps organizations named by login tokens, which carry only the id.
+type orgCache struct {
+	store *store.Store
+
+	mu      sync.Mutex
+	entries map[string]orgEntry
+}
+
+type orgEntry struct {
+	org     store.Organization
+	fetched time.Time
+}
+
+func newOrgCache(s *store.Store) *orgCache {
+	return &orgCache{store: s, entries: map[string]orgEntry{}}
+}
+
+// get returns the organization with id. Returns ENOTFOUND when there is none.
+func (c *orgCache) get(ctx context.Context, id string) (store.Organization, error) {
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.entries[id]
+	c.mu.Unlock()
+	if ok && now.Sub(e.fetched) < credentialTTL {
+		return e.org, nil
+	}
+	org, err := c.store.Organization(ctx, id)
+	if err != nil {
+		return store.Organization{}, err
+	}
+	c.mu.Lock()
+	if len(c.entries) >= maxCachedKeys {
+		clear(c.entries)
+	}
+	c.entries[id] = orgEntry{org: org, fetched: now}
+	c.mu.Unlock()
+	return org, nil
+}

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+
+	"github.com/wagate/wagate/gen"
+)
+
+// cursorSecretName is the server secret that signs page cursors.
+const cursorSecretName = "page-cursor"
+
+// Page sizes, as the spec declares them.
+const (
+	defaultLimit = 50
+	maxLimit     = 200
+)
+
+// cursors signs and checks page cursors. A cursor is the position after the last item of a
+// page, bound to one list of one organization, and signed, so that a client can hand it back
+// but not forge or alter it: anything else is a 400, never a 500 or a page of someone else's.
+type cursors struct{ key []byte }
+
+type cursorPayload struct {
+	List  string `json:"l"` // which listing: "api-keys", "contact-lists", ...
+	Org   string `json:"o"`
+	After string `json:"a"`
+}
+
+// next returns the cursor of the page after one ending at after, or "" when there is none.
+func (c cursors) next(list, orgID, after string, more bool) string {
+	if !more {
+		return ""
+	}
+	payload, _ := json.Marshal(cursorPayload{List: list, Org: orgID, After: after})
+	return base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(c.sign(payload))
+}
+
+func (c cursors) sign(payload []byte) []byte {
+	m := hmac.New(sha256.New, c.key)
+	m.Write(payload)
+	return m.Sum(nil)[:16]
+}
+
+// position reads the limit and cursor of a listing request: the page size, and the position
+// to start after ("" for the first page).
+func (c cursors) position(list, orgID string, limit *gen.Limit, cursor *gen.Cursor) (int, string, error) {
+	n := defaultLimit
+	if limit != nil {
+		n = int(*limit) // the validator holds it within 1..maxLimit
+	}
+	if cursor == nil || *cursor == "" {
+		return n, "", nil
+	}
+	bad := invalid(fieldError{Field: "cursor", In: "query", Message: "is not a cursor this server issued for this listing; start again without it"})
+	encPayload, encMAC, ok := strings.Cut(*cursor, ".")
+	// Strict: a lenient decoder ignores the padding bits of the last character, so one
+	// cursor would have several spellings.
+	payload, err1 := base64.RawURLEncoding.Strict().DecodeString(encPayload)
+	mac, err2 := base64.RawURLEncoding.Strict().DecodeString(encMAC)
+	if !ok || err1 != nil || err2 != nil || !hmac.Equal(mac, c.sign(payload)) {
+		return 0, "", bad
+	}
+	var p cursorPayload
+	if err := json.Unmarshal(payload, &p); err != nil || p.List != list || p.Org != orgID || p.After == "" {
+		return 0, "", bad
+	}
+	return n, p.After, nil
+}

@@ -1,0 +1,18 @@
+package server
+
+import (
+	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/store"
+)
+
+// handlers implements the generated strict interface. Each method only translates: it reads
+// the generated request, calls the store (or the phone parser), and writes the generated
+// response. Errors go back to Echo's error handler, which writes the envelope.
+type handlers struct {
+	store   *store.Store
+	keys    *keyCache
+	cursors cursors
+	system  systemDocs
+}
+
+var _ gen.StrictServerInterface = (*handlers)(nil)

@@ -1,0 +1,297 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/labstack/echo/v4"
+
+	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/server"
+	"github.com/wagate/wagate/server/loginjwt"
+	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/store/storetest"
+)
+
+var ctx = context.Background()
+
+// harness is a real wagate: the HTTP server on httptest over a real database, driven through
+// the generated client. Every response it sees is checked against the spec.
+type harness struct {
+	t      *testing.T
+	store  *store.Store
+	echo   *echo.Echo
+	url    string
+	http   *http.Client // validates every response; for requests the typed client cannot make
+	admin  string       // an admin+read+write key of organization "acme"
+	org    store.Organization
+	logins *loginjwt.Verifier
+}
+
+type harnessOption func(*server.Config)
+
+func withLogins(v *loginjwt.Verifier) harnessOption {
+	return func(c *server.Config) {
+		c.Logins = v
+		c.Roles = map[string]store.Capabilities{"viewer": {store.Read}, "admin": store.AllCapabilities}
+	}
+}
+
+func withMaxBody(n int64) harnessOption { return func(c *server.Config) { c.MaxBodyBytes = n } }
+
+// eachBackend runs fn on a fresh harness per database engine.
+func eachBackend(t *testing.T, fn func(t *testing.T, h *harness), opts ...harnessOption) {
+	t.Helper()
+	for _, b := range storetest.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			fn(t, newHarness(t, storetest.Open(t, b), opts...))
+		})
+	}
+}
+
+func newHarness(t *testing.T, s *store.Store, opts ...harnessOption) *harness {
+	t.Helper()
+	cfg := server.Config{Store: s}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e, err := server.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	h := &harness{t: t, store: s, echo: e, url: srv.URL, logins: cfg.Logins}
+	h.http = &http.Client{Transport: &contractTransport{t: t, base: srv.Client().Transport}}
+	h.org = must(s.CreateOrganization(ctx, "acme", "AR"))
+	h.admin = h.newKey(h.org.ID, store.AllCapabilities...)
+	return h
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// newKey creates a key of the organization with these capabilities and returns its secret.
+func (h *harness) newKey(orgID string, caps ...store.Capability) string {
+	h.t.Helper()
+	_, secret, err := h.store.CreateAPIKey(ctx, orgID, store.NewAPIKey{Name: "test", Capabilities: caps})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return secret
+}
+
+// client is the generated client authenticating with key in the given header style.
+func (h *harness) client(key string) *gen.ClientWithResponses {
+	return h.clientWith(func(_ context.Context, r *http.Request) error {
+		r.Header.Set("X-API-Key", key)
+		return nil
+	})
+}
+
+func (h *harness) bearerClient(token string) *gen.ClientWithResponses {
+	return h.clientWith(func(_ context.Context, r *http.Request) error {
+		r.Header.Set("Authorization", "Bearer "+token)
+		return nil
+	})
+}
+
+func (h *harness) clientWith(edit gen.RequestEditorFn) *gen.ClientWithResponses {
+	var opts []gen.ClientOption
+	opts = append(opts, gen.WithHTTPClient(h.http))
+	if edit != nil {
+		opts = append(opts, gen.WithRequestEditorFn(edit))
+	}
+	c, err := gen.NewClientWithResponses(h.url, opts...)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// do sends a raw request through the validating transport and returns status and body.
+func (h *harness) do(method, path, body string, header ...string) (int, []byte, http.Header) {
+	h.t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, h.url+path, r)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := h.http.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return resp.StatusCode, b, resp.Header
+}
+
+// envelope decodes an error response and checks its status and code.
+func envelope(t *testing.T, status int, body []byte, wantStatus int, wantCode gen.ErrorCode) gen.ErrorBody {
+	t.Helper()
+	var e gen.Error
+	if err := json.Unmarshal(body, &e); err != nil {
+		t.Fatalf("status %d, body is not the error envelope: %v: %s", status, err, body)
+	}
+	if status != wantStatus || e.Error.Code != wantCode {
+		t.Fatalf("got %d %q (%s), want %d %q", status, e.Error.Code, e.Error.Message, wantStatus, wantCode)
+	}
+	return e.Error
+}
+
+// wantError checks a generated client's response: its status, and the envelope's code.
+func wantError(t *testing.T, status int, body []byte, wantStatus int, wantCode gen.ErrorCode) gen.ErrorBody {
+	t.Helper()
+	return envelope(t, status, body, wantStatus, wantCode)
+}
+
+// contractTransport checks each response against the spec: a declared status, and a body of
+// the declared schema. A response to a path the spec does not have must be the error envelope.
+type contractTransport struct {
+	t    *testing.T
+	base http.RoundTripper
+}
+
+var (
+	specOnce   sync.Once
+	specDoc    *openapi3.T
+	specRouter routers.Router
+)
+
+func loadSpec(t *testing.T) (*openapi3.T, routers.Router) {
+	specOnce.Do(func() {
+		doc, err := gen.GetSpec()
+		if err != nil {
+			panic(err)
+		}
+		if err := doc.Validate(context.Background()); err != nil {
+			panic(fmt.Sprintf("the embedded spec is not valid: %v", err))
+		}
+		doc.Servers = nil // match paths whatever the test server's address
+		// The docs page is HTML; kin-openapi reads only JSON, YAML and plain text by itself.
+		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+		specDoc = doc
+		if specRouter, err = gorillamux.NewRouter(doc); err != nil {
+			panic(err)
+		}
+	})
+	return specDoc, specRouter
+}
+
+func (ct *contractTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := ct.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	ct.check(req, resp, body)
+	return resp, nil
+}
+
+func (ct *contractTransport) check(req *http.Request, resp *http.Response, body []byte) {
+	t := ct.t
+	t.Helper()
+	doc, router := loadSpec(t)
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		// Not an operation of the spec (an unknown path or method): still the envelope.
+		var v any
+		if jerr := json.Unmarshal(body, &v); jerr != nil {
+			t.Errorf("%s %s: %d response is not JSON: %s", req.Method, req.URL.Path, resp.StatusCode, body)
+			return
+		}
+		if verr := doc.Components.Schemas["Error"].Value.VisitJSON(v); verr != nil {
+			t.Errorf("%s %s: %d response is not the error envelope: %v", req.Method, req.URL.Path, resp.StatusCode, verr)
+		}
+		return
+	}
+	coverage.record(route.Operation.OperationID, resp.StatusCode)
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		},
+		Status: resp.StatusCode, Header: resp.Header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	in.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s: %d response breaks the spec: %v\nbody: %.500s", req.Method, req.URL.Path, resp.StatusCode, err, body)
+	}
+}
+
+// coverage records which operation answered which status, so TestMain can show that the
+// tests reached every operation and every status the spec declares.
+var coverage = &statusCoverage{seen: map[string]map[int]bool{}}
+
+type statusCoverage struct {
+	mu   sync.Mutex
+	seen map[string]map[int]bool
+}
+
+func (c *statusCoverage) record(op string, status int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen[op] == nil {
+		c.seen[op] = map[int]bool{}
+	}
+	c.seen[op][status] = true
+}
+
+// missing lists the declared (operation, status) pairs no test produced. Statuses a test
+// cannot cause without breaking the server on purpose are left out, except where named.
+func (c *statusCoverage) missing(doc *openapi3.T) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for code := range op.Responses.Map() {
+				var status int
+				fmt.Sscan(code, &status)
+				if status == http.StatusInternalServerError || (status == http.StatusServiceUnavailable && op.OperationID != "getReadiness" && op.OperationID != "getMe") {
+					continue
+				}
+				if !c.seen[op.OperationID][status] {
+					out = append(out, fmt.Sprintf("%s %d", op.OperationID, status))
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,74 @@
+package server
+
+import (
+	"context"
+	"errors"
+
+	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/whatsapp/phone"
+)
+
+func (h *handlers) LookupContact(ctx context.Context, req gen.LookupContactRequestObject) (gen.LookupContactResponseObject, error) {
+	l, err := h.lookup(ctx, req.Params.Phone, req.Params.SessionId)
+	if err != nil {
+		return nil, err
+	}
+	return gen.LookupContact200JSONResponse{LookupJSONResponse: gen.LookupJSONResponse(l)}, nil
+}
+
+func (h *handlers) LookupContactWithoutSlash(ctx context.Context, req gen.LookupContactWithoutSlashRequestObject) (gen.LookupContactWithoutSlashResponseObject, error) {
+	l, err := h.lookup(ctx, req.Params.Phone, req.Params.SessionId)
+	if err != nil {
+		return nil, err
+	}
+	return gen.LookupContactWithoutSlash200JSONResponse{LookupJSONResponse: gen.LookupJSONResponse(l)}, nil
+}
+
+// lookup serves both spellings of GET /api/v1/contact-lookup.
+func (h *handlers) lookup(ctx context.Context, raw string, sessionID *string) (gen.ContactLookup, error) {
+	org := principalFrom(ctx).Org
+	n, err := parsePhone(raw, org.DefaultRegion, "query", "phone")
+	if err != nil {
+		return gen.ContactLookup{}, err
+	}
+	l, err := h.store.LookupContact(ctx, org.ID, n.MatchKey, deref(sessionID))
+	if err != nil {
+		return gen.ContactLookup{}, err
+	}
+	return toAPILookup(l), nil
+}
+
+// LookupContactsBatch answers in input order. A phone that cannot be a phone gets an error in
+// its own slot and does not fail the batch.
+func (h *handlers) LookupContactsBatch(ctx context.Context, req gen.LookupContactsBatchRequestObject) (gen.LookupContactsBatchResponseObject, error) {
+	org := principalFrom(ctx).Org
+	phones := req.Body.Phones
+	numbers := make([]phone.Number, len(phones))
+	refused := make([]*gen.NullableErrorBody, len(phones))
+	keys := make([]string, 0, len(phones))
+	for i, raw := range phones {
+		n, err := phone.Parse(raw, org.DefaultRegion)
+		var pe *phone.Error
+		if errors.As(err, &pe) {
+			refused[i] = &gen.NullableErrorBody{Code: gen.ErrorCodeValidationError, Message: pe.Reason, Details: map[string]any{}}
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		numbers[i] = n
+		keys = append(keys, n.MatchKey)
+	}
+	found, err := h.store.LookupContacts(ctx, org.ID, keys, deref(req.Body.SessionId))
+	if err != nil {
+		return nil, err
+	}
+	results := make([]gen.BatchLookupResult, len(phones))
+	for i, raw := range phones {
+		l := toAPILookup(found[numbers[i].MatchKey]) // the zero Lookup for a refused phone
+		results[i] = gen.BatchLookupResult{
+			Phone: raw, Found: l.Found, Contact: l.Contact, HasReplied: l.HasReplied, LastReplyAt: l.LastReplyAt,
+			SessionWindowActive: l.SessionWindowActive, SessionExpiresAt: l.SessionExpiresAt, Error: null(refused[i]),
+		}
+	}
+	return gen.LookupContactsBatch200JSONResponse{Results: results}, nil
+}

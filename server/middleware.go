@@ -1,0 +1,100 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// requestIDs names each request with the caller's X-Request-Id, when it sends a sane one, or a
+// random one; the response carries it back and every log line of the request carries it.
+func requestIDs() echo.MiddlewareFunc {
+	return middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+		Generator: func() string {
+			var b [8]byte
+			rand.Read(b[:])
+			return hex.EncodeToString(b[:])
+		},
+		RequestIDHandler: func(c echo.Context, id string) {
+			if len(id) > 64 { // a caller's id lands in logs: keep it short
+				id = id[:64]
+				c.Response().Header().Set(echo.HeaderXRequestID, id)
+			}
+			c.Set(echo.HeaderXRequestID, id)
+		},
+	})
+}
+
+func requestID(c echo.Context) string {
+	id, _ := c.Get(echo.HeaderXRequestID).(string)
+	return id
+}
+
+// accessLog writes one line per request.
+func accessLog(log *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogMethod: true, LogURIPath: true, LogStatus: true, LogLatency: true, LogRemoteIP: true,
+		// Run the error handler before logging, so the line has the status the client got.
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			if v.Status >= http.StatusInternalServerError {
+				level = slog.LevelError
+			}
+			attrs := []slog.Attr{
+				slog.String("request_id", requestID(c)), slog.String("method", v.Method),
+				slog.String("path", v.URIPath), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency), slog.String("remote_ip", v.RemoteIP),
+			}
+			if p, ok := c.Get(echoPrincipalKey).(*Principal); ok {
+				attrs = append(attrs, slog.String("org_id", p.Org.ID), slog.String("principal_id", p.ID))
+			}
+			log.LogAttrs(context.Background(), level, "request", attrs...)
+			return nil
+		},
+	})
+}
+
+// recoverPanics turns a panic in a handler into a 500 in the envelope; the server keeps serving.
+func recoverPanics(log *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			log.Error("panic", "request_id", requestID(c), "error", err, "stack", string(stack))
+			return err
+		},
+	})
+}
+
+// limitBody refuses bodies over limit bytes with a 413: at once when Content-Length says so,
+// and otherwise as soon as reading passes the limit.
+func limitBody(limit int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			if req.ContentLength > limit {
+				return payloadTooLarge(limit)
+			}
+			if req.Body != nil && req.Body != http.NoBody {
+				req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, limit)
+			}
+			return next(c)
+		}
+	}
+}
+
+// principalToContext moves the principal authentication found onto the request context, where
+// the strict handlers (which see only a context.Context) read it. It runs after the validator:
+// replacing the request inside the validator would lose the validated body it attaches.
+func principalToContext(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if p, ok := c.Get(echoPrincipalKey).(*Principal); ok {
+			c.SetRequest(c.Request().WithContext(withPrincipal(c.Request().Context(), p)))
+		}
+		return next(c)
+	}
+}

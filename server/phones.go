@@ -1,0 +1,26 @@
+package server
+
+import (
+	"errors"
+
+	"github.com/wagate/wagate/whatsapp/phone"
+)
+
+// parsePhone reads a phone from the request field at (in, field) under region, and words a
+// phone that cannot be a phone as a 400 on that field.
+func parsePhone(raw, region, in, field string) (phone.Number, error) {
+	n, err := phone.Parse(raw, region)
+	var pe *phone.Error
+	if errors.As(err, &pe) {
+		return phone.Number{}, invalid(fieldError{Field: field, In: in, Message: pe.Reason})
+	}
+	return n, err
+}
+
+// regionOr is the region a request names, or the organization's default.
+func regionOr(requested *string, fallback string) string {
+	if requested != nil {
+		return *requested
+	}
+	return fallback
+}

@@ -1,0 +1,71 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	swaggerui "github.com/swaggest/swgui/v5emb"
+
+	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/openapi"
+)
+
+// docsPage is Swagger UI's page; its scripts and styles are embedded in the binary (no CDN).
+//
+//go:embed docs.html
+var docsPage []byte
+
+// readinessTimeout bounds the database ping of /readyz.
+const readinessTimeout = 2 * time.Second
+
+// systemDocs is the spec in the forms the system operations serve.
+type systemDocs struct {
+	specJSON map[string]any
+}
+
+func newSystemDocs() (systemDocs, error) {
+	raw, err := gen.GetSpecJSON()
+	if err != nil {
+		return systemDocs{}, err
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return systemDocs{}, err
+	}
+	return systemDocs{specJSON: spec}, nil
+}
+
+// docsAssets serves Swagger UI's files under /docs/.
+func docsAssets() echo.HandlerFunc {
+	return echo.WrapHandler(swaggerui.New("wagate API", "/openapi.json", "/docs/"))
+}
+
+func (h *handlers) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.GetHealthResponseObject, error) {
+	return gen.GetHealth200JSONResponse{HealthyJSONResponse: gen.HealthyJSONResponse{Status: gen.Ok}}, nil
+}
+
+func (h *handlers) GetReadiness(ctx context.Context, _ gen.GetReadinessRequestObject) (gen.GetReadinessResponseObject, error) {
+	ctx, cancel := context.WithTimeout(ctx, readinessTimeout)
+	defer cancel()
+	if err := h.store.Ping(ctx); err != nil {
+		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: gen.ErrorCodeUnavailable, Message: "the database does not answer", Cause: err}
+	}
+	return gen.GetReadiness200JSONResponse{HealthyJSONResponse: gen.HealthyJSONResponse{Status: gen.Ok}}, nil
+}
+
+func (h *handlers) GetOpenAPIJSON(context.Context, gen.GetOpenAPIJSONRequestObject) (gen.GetOpenAPIJSONResponseObject, error) {
+	return gen.GetOpenAPIJSON200JSONResponse(h.system.specJSON), nil
+}
+
+func (h *handlers) GetOpenAPIYAML(context.Context, gen.GetOpenAPIYAMLRequestObject) (gen.GetOpenAPIYAMLResponseObject, error) {
+	return gen.GetOpenAPIYAML200ApplicationyamlResponse{Body: bytes.NewReader(openapi.YAML), ContentLength: int64(len(openapi.YAML))}, nil
+}
+
+func (h *handlers) GetDocs(context.Context, gen.GetDocsRequestObject) (gen.GetDocsResponseObject, error) {
+	return gen.GetDocs200TexthtmlResponse{Body: bytes.NewReader(docsPage), ContentLength: int64(len(docsPage))}, nil
+}

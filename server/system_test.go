@@ -1,0 +1,145 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/openapi"
+)
+
+func TestHealthAndReadiness(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		c := h.clientWith(nil)
+		if r := must(c.GetHealthWithResponse(ctx)); r.JSON200 == nil || r.JSON200.Status != gen.Ok {
+			t.Fatalf("healthz: %d %s", r.StatusCode(), r.Body)
+		}
+		if r := must(c.GetReadinessWithResponse(ctx)); r.JSON200 == nil {
+			t.Fatalf("readyz: %d %s", r.StatusCode(), r.Body)
+		}
+		h.store.Close() // the database goes away
+		r := must(c.GetReadinessWithResponse(ctx))
+		wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+		if live := must(c.GetHealthWithResponse(ctx)); live.StatusCode() != http.StatusOK {
+			t.Fatalf("healthz without a database: %d", live.StatusCode())
+		}
+	})
+}
+
+func TestServedSpecIsTheSpec(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		c := h.clientWith(nil)
+		y := must(c.GetOpenAPIYAMLWithResponse(ctx))
+		if y.StatusCode() != http.StatusOK || !bytes.Equal(y.Body, openapi.YAML) || y.HTTPResponse.Header.Get("Content-Type") != "application/yaml" {
+			t.Fatalf("openapi.yaml: %d, %d bytes, %s", y.StatusCode(), len(y.Body), y.HTTPResponse.Header.Get("Content-Type"))
+		}
+		j := must(c.GetOpenAPIJSONWithResponse(ctx))
+		if j.JSON200 == nil {
+			t.Fatalf("openapi.json: %d", j.StatusCode())
+		}
+		raw, err := gen.GetSpecJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got any
+		json.Unmarshal(raw, &want)
+		json.Unmarshal(j.Body, &got)
+		if !jsonEqual(want, got) {
+			t.Fatal("openapi.json differs from the spec the server was generated from")
+		}
+		docs := must(c.GetDocsWithResponse(ctx))
+		if docs.StatusCode() != http.StatusOK || !strings.Contains(string(docs.Body), "/openapi.json") {
+			t.Fatalf("docs: %d %s", docs.StatusCode(), docs.Body)
+		}
+		// No CDN: every script and stylesheet comes from this server.
+		for _, m := range regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllStringSubmatch(string(docs.Body), -1) {
+			if !strings.HasPrefix(m[1], "/docs/") {
+				t.Fatalf("docs page loads %s from elsewhere", m[1])
+			}
+			resp := must(http.Get(h.url + m[1]))
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("docs asset %s: %d", m[1], resp.StatusCode)
+			}
+		}
+	})
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
+}
+
+// TestEveryErrorIsTheEnvelope covers the errors no handler writes: routing, methods, sizes,
+// panics.
+func TestEveryErrorIsTheEnvelope(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		status, body, _ := h.do("GET", "/api/v1/nope", "", "X-API-Key", h.admin)
+		envelope(t, status, body, http.StatusNotFound, gen.ErrorCodeNotFound)
+		status, body, _ = h.do("GET", "/nope", "")
+		envelope(t, status, body, http.StatusNotFound, gen.ErrorCodeNotFound)
+		status, body, _ = h.do("PUT", "/api/v1/me", "", "X-API-Key", h.admin)
+		envelope(t, status, body, http.StatusMethodNotAllowed, gen.ErrorCodeMethodNotAllowed)
+		status, body, _ = h.do("DELETE", "/healthz", "")
+		envelope(t, status, body, http.StatusMethodNotAllowed, gen.ErrorCodeMethodNotAllowed)
+
+		// The panic route is no operation of the spec: the validator refuses to route it, so
+		// mount it where the validator does not look to reach the recovery.
+		h.echo.GET("/test-panic", func(echo.Context) error { panic("boom") })
+		status, body, _ = h.do("GET", "/test-panic", "")
+		e := envelope(t, status, body, http.StatusInternalServerError, gen.ErrorCodeInternal)
+		if e.Message != "internal error" || e.Details["requestId"] == "" || strings.Contains(string(body), "boom") {
+			t.Fatalf("panic answer leaks or lacks the request id: %s", body)
+		}
+		if status, _, _ := h.do("GET", "/healthz", ""); status != http.StatusOK {
+			t.Fatal("the server did not survive the panic")
+		}
+	})
+}
+
+func TestBodyLimit(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		big := `{"name":"` + strings.Repeat("x", 3000) + `"}`
+		// Declared too large: refused before reading.
+		status, body, _ := h.do("POST", "/api/v1/contact-lists", big, "X-API-Key", h.admin)
+		e := envelope(t, status, body, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge)
+		if e.Details["limitBytes"] != float64(1024) {
+			t.Fatalf("413 details = %v", e.Details)
+		}
+		// Streamed without a length: refused once reading passes the limit.
+		req := must(http.NewRequest("POST", h.url+"/api/v1/contact-lists", io.MultiReader(strings.NewReader(big))))
+		req.ContentLength = -1
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-API-Key", h.admin)
+		resp := must(h.http.Do(req))
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		envelope(t, resp.StatusCode, b, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge)
+		// Nothing was written, and small bodies still pass.
+		lists := must(h.client(h.admin).ListContactListsWithResponse(ctx, nil))
+		if len(lists.JSON200.Items) != 0 {
+			t.Fatalf("an oversized body was written: %s", lists.Body)
+		}
+		if r := must(h.client(h.admin).CreateContactListWithResponse(ctx, gen.NewContactList{Name: "small"})); r.JSON201 == nil {
+			t.Fatalf("small body: %d %s", r.StatusCode(), r.Body)
+		}
+		// Every operation that takes a body answers 413 the same way.
+		for _, path := range []string{"/api/v1/api-keys", "/api/v1/contacts", "/api/v1/contact-lookup/batch"} {
+			status, body, _ := h.do("POST", path, big, "X-API-Key", h.admin)
+			envelope(t, status, body, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge)
+		}
+		for _, path := range []string{"/api/v1/contacts/1", "/api/v1/contact-lists/1"} {
+			status, body, _ := h.do("PATCH", path, big, "X-API-Key", h.admin)
+			envelope(t, status, body, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge)
+		}
+	}, withMaxBody(1024))
+}
