@@ -217,7 +217,7 @@ func TestBatchLookup(t *testing.T) {
 		// The limits are the body's: empty, over 1000, not strings.
 		many := make([]string, 1001)
 		for i := range many {
-			many[i] = fmt.Sprintf("+54911%08d", i)
+			many[i] = fmt.Sprintf("+549115%07d", i)
 		}
 		for name, body := range map[string]string{
 			"empty":     `{"phones":[]}`,
@@ -234,6 +234,11 @@ func TestBatchLookup(t *testing.T) {
 		ok := must(c.LookupContactsBatchWithResponse(ctx, gen.BatchLookupRequest{Phones: many[:1000]}))
 		if ok.JSON200 == nil || len(ok.JSON200.Results) != 1000 {
 			t.Fatalf("1000 phones: %d", ok.StatusCode())
+		}
+		for i, r := range ok.JSON200.Results {
+			if r.Phone != many[i] || !r.Error.IsNull() {
+				t.Fatalf("1000 phones, result %d: %+v", i, r)
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/wagate/wagate/whatsapp/phone"
 )
@@ -12,7 +13,8 @@ func parsePhone(raw, region, in, field string) (phone.Number, error) {
 	n, err := phone.Parse(raw, region)
 	var pe *phone.Error
 	if errors.As(err, &pe) {
-		return phone.Number{}, invalid(fieldError{Field: field, In: in, Message: pe.Reason})
+		// The field is named already: "phone: contains letters", not "phone: phone contains letters".
+		return phone.Number{}, invalid(fieldError{Field: field, In: in, Message: strings.TrimPrefix(pe.Reason, "phone ")})
 	}
 	return n, err
 }
