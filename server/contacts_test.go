@@ -171,14 +171,7 @@ func TestContactBadInput(t *testing.T) {
 			wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
 			_ = name
 		}
-		for _, path := range []string{"/api/v1/contacts/abc", "/api/v1/contacts/0", "/api/v1/contacts/-4", "/api/v1/contacts/99999999999999999999"} {
-			for _, method := range []string{"GET", "DELETE"} {
-				status, body, _ := h.do(method, path, "", "X-API-Key", h.admin)
-				envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
-			}
-			status, body, _ := h.do("PATCH", path, `{}`, "X-API-Key", h.admin)
-			envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
-		}
+		refusesBadIDs(t, h, "/api/v1/contacts/")
 	})
 }
 
@@ -227,14 +220,7 @@ func TestContactLists(t *testing.T) {
 				t.Fatalf("after delete: %d", r.StatusCode())
 			}
 		}
-		for _, path := range []string{"/api/v1/contact-lists/x", "/api/v1/contact-lists/0"} {
-			for _, method := range []string{"GET", "DELETE"} {
-				status, body, _ := h.do(method, path, "", "X-API-Key", h.admin)
-				envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
-			}
-			status, body, _ := h.do("PATCH", path, `{}`, "X-API-Key", h.admin)
-			envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
-		}
+		refusesBadIDs(t, h, "/api/v1/contact-lists/")
 	})
 }
 
@@ -311,4 +297,20 @@ func flip(s string, i int) string {
 		c = 'B'
 	}
 	return s[:i] + string(c) + s[i+1:]
+}
+
+// refusesBadIDs checks that GET, PATCH and DELETE of base+id answer 400 for ids that are not
+// positive 64-bit integers.
+func refusesBadIDs(t *testing.T, h *harness, base string) {
+	t.Helper()
+	for _, id := range []string{"abc", "0", "-4", "1.5", "99999999999999999999"} {
+		for _, method := range []string{"GET", "PATCH", "DELETE"} {
+			body := ""
+			if method == "PATCH" {
+				body = `{}`
+			}
+			status, resp, _ := h.do(method, base+id, body, "X-API-Key", h.admin)
+			envelope(t, status, resp, http.StatusBadRequest, gen.ErrorCodeValidationError)
+		}
+	}
 }

@@ -146,12 +146,18 @@ func (s *Store) UpdateContactList(ctx context.Context, orgID string, id int64, c
 // DeleteContactList deletes a list and, by cascade, its contacts. Returns ENOTFOUND if the
 // organization has no such list.
 func (s *Store) DeleteContactList(ctx context.Context, orgID string, id int64) error {
-	res := s.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, orgID).Delete(&contactListRow{})
+	return s.deleteOwned(ctx, &contactListRow{}, orgID, id, "contact list")
+}
+
+// deleteOwned deletes the row of model's table with id if the organization owns it. Returns
+// ENOTFOUND, naming it what, when it does not.
+func (s *Store) deleteOwned(ctx context.Context, model any, orgID string, id int64, what string) error {
+	res := s.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, orgID).Delete(model)
 	if res.Error != nil {
 		return res.Error
 	}
 	if res.RowsAffected == 0 {
-		return errorf(ENOTFOUND, "contact list %d not found", id)
+		return errorf(ENOTFOUND, "%s %d not found", what, id)
 	}
 	return nil
 }

@@ -266,12 +266,5 @@ func (c ContactChange) applyFields(f *ContactFields) {
 
 // DeleteContact deletes a contact of the organization. Returns ENOTFOUND if it has no such contact.
 func (s *Store) DeleteContact(ctx context.Context, orgID string, id int64) error {
-	res := s.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, orgID).Delete(&contactRow{})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return errorf(ENOTFOUND, "contact %d not found", id)
-	}
-	return nil
+	return s.deleteOwned(ctx, &contactRow{}, orgID, id, "contact")
 }
