@@ -67,6 +67,7 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 		recoverPanics(cfg.Logger),
 		limitBody(cfg.MaxBodyBytes),
 		newValidator(spec, auth),
+		refuseNUL,
 		principalToContext,
 	)
 	gen.RegisterHandlers(e, gen.NewStrictHandler(h, nil))

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -28,6 +30,7 @@ func newValidator(spec *openapi3.T, auth *authenticator) echo.MiddlewareFunc {
 			KeepValidatedValue: true,
 			SchemaValidationOptions: []openapi3.SchemaValidationOption{
 				openapi3.WithStringFormatValidator("email", openapi3.NewCallbackValidator(validEmail)),
+				openapi3.WithStringFormatValidator("date-time", openapi3.NewCallbackValidator(validDateTime)),
 			},
 		},
 		MultiErrorHandler: func(me openapi3.MultiError) *echo.HTTPError {
@@ -60,6 +63,58 @@ func validEmail(s string) error {
 		return errors.New("must be an email address such as name@example.com")
 	}
 	return nil
+}
+
+// validDateTime accepts RFC 3339 times whose UTC form both databases and JSON can carry:
+// "9999-12-31T23:59:59-12:00" is year 10000 in UTC, which would be stored and then fail every
+// response that includes it.
+func validDateTime(s string) error {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return errors.New("must be an RFC 3339 date-time such as 2025-03-28T14:22:00Z")
+	}
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return errors.New("must fall between the years 0001 and 9999 in UTC")
+	}
+	return nil
+}
+
+// refuseNUL answers 400 for a body holding the NUL character anywhere (a value or a key):
+// PostgreSQL cannot store it in text or jsonb, and SQLite can, so without this the two
+// databases would disagree, one of them with a 500. JSON can only carry it escaped (\u0000).
+func refuseNUL(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if v, ok := c.Request().Body.(interface{ ValidatedValue() any }); ok {
+			if at, found := findNUL(v.ValidatedValue(), ""); found {
+				return invalid(fieldError{Field: at, In: "body", Message: "must not contain the NUL character (\\u0000)"})
+			}
+		}
+		return next(c)
+	}
+}
+
+// findNUL returns the JSON pointer of the first string (value or key) in v holding a NUL.
+func findNUL(v any, at string) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return at, strings.ContainsRune(v, 0)
+	case map[string]any:
+		for k, member := range v {
+			if strings.ContainsRune(k, 0) {
+				return at, true
+			}
+			if p, found := findNUL(member, at+"/"+k); found {
+				return p, true
+			}
+		}
+	case []any:
+		for i, item := range v {
+			if p, found := findNUL(item, at+"/"+strconv.Itoa(i)); found {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }
 
 // requestProblem turns everything kin-openapi found wrong with a request into one error:

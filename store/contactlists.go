@@ -116,7 +116,7 @@ func (s *Store) UpdateContactList(ctx context.Context, orgID string, id int64, c
 	var row contactListRow
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		var err error
-		if row, err = findContactList(s.lockForUpdate(tx), orgID, id); err != nil {
+		if row, err = findContactList(s.lockForUpdate(tx, "contact_lists"), orgID, id); err != nil {
 			return err
 		}
 		changed := change.Description.apply(&row.Description)
@@ -162,12 +162,14 @@ func (s *Store) deleteOwned(ctx context.Context, model any, orgID string, id int
 	return nil
 }
 
-// lockForUpdate locks the rows a read-modify-write transaction reads, so that two concurrent
-// PATCHes of different fields both land. SQLite has no row locks and needs none: its
-// transactions hold the database's write lock from the start (_txlock=immediate).
-func (s *Store) lockForUpdate(tx *gorm.DB) *gorm.DB {
+// lockForUpdate locks the rows of table that a read-modify-write transaction reads, so that
+// two concurrent PATCHes of different fields both land. Only table's rows: a query joining
+// contacts to their list must not lock the list too, or two contacts moving between two lists
+// in opposite directions deadlock. SQLite has no row locks and needs none: its transactions
+// hold the database's write lock from the start (_txlock=immediate).
+func (s *Store) lockForUpdate(tx *gorm.DB, table string) *gorm.DB {
 	if s.dialect == Postgres {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+		return tx.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: table, Raw: true}})
 	}
 	return tx
 }

@@ -217,7 +217,7 @@ func (s *Store) UpdateContact(ctx context.Context, orgID string, id int64, chang
 	var row contactRow
 	err := s.inTx(ctx, func(tx *gorm.DB) error {
 		var err error
-		if row, err = findContact(s.lockForUpdate(tx), orgID, id); err != nil {
+		if row, err = findContact(s.lockForUpdate(tx, "c"), orgID, id); err != nil {
 			return err
 		}
 		if change.ListID.Set && change.ListID.Value != row.ContactListID {

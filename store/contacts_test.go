@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,6 +151,35 @@ func TestContactUpdateChangesOnlyWhatIsSent(t *testing.T) {
 		}
 		if now := must[store.Contact](t)(s.Contact(ctx, a.ID, c.ID)); now.ListID != two.ID || *now.Notes != "n" {
 			t.Fatalf("refused patch was written: %+v", now)
+		}
+	})
+}
+
+// TestOppositeMovesDoNotDeadlock: two contacts moving between two lists in opposite directions
+// at the same moment. Locking the joined list rows as well deadlocked PostgreSQL.
+func TestOppositeMovesDoNotDeadlock(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		org := newOrg(t, s, "a")
+		for i := range 20 {
+			l, m := newList(t, s, org.ID, fmt.Sprintf("L%d", i)), newList(t, s, org.ID, fmt.Sprintf("M%d", i))
+			a, b := newContact(t, s, org.ID, l.ID, "+5492235961983"), newContact(t, s, org.ID, m.ID, "+5492235961984")
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				_, errs[0] = s.UpdateContact(ctx, org.ID, a.ID, store.ContactChange{ListID: store.Some(m.ID)})
+			}()
+			go func() {
+				defer wg.Done()
+				_, errs[1] = s.UpdateContact(ctx, org.ID, b.ID, store.ContactChange{ListID: store.Some(l.ID)})
+			}()
+			wg.Wait()
+			for _, err := range errs {
+				if err != nil {
+					t.Fatalf("round %d: %v", i, err)
+				}
+			}
 		}
 	})
 }
