@@ -48,7 +48,7 @@ func invalid(fields ...fieldError) *apiError {
 	msg := "request validation failed"
 	if len(fields) > 0 {
 		f := fields[0]
-		msg = fmt.Sprintf("%s %s: %s", fieldPlace(f.In), f.Field, f.Message)
+		msg = fmt.Sprintf("%s: %s", fieldPlace(f), f.Message)
 		if len(fields) > 1 {
 			msg += fmt.Sprintf(" (and %d more problems; see details.fields)", len(fields)-1)
 		}
@@ -56,14 +56,16 @@ func invalid(fields ...fieldError) *apiError {
 	return newAPIError(http.StatusBadRequest, gen.ErrorCodeValidationError, "%s", msg).with("fields", fields)
 }
 
-func fieldPlace(in string) string {
-	switch in {
-	case "body":
-		return "body field"
-	case "":
-		return "field"
+// fieldPlace names where a field is, for a message: "query parameter limit", "body field
+// /phone", "request body".
+func fieldPlace(f fieldError) string {
+	switch {
+	case f.In == "body" && f.Field == "":
+		return "request body"
+	case f.In == "body":
+		return "body field " + f.Field
 	default:
-		return in + " parameter"
+		return f.In + " parameter " + f.Field
 	}
 }
 
@@ -102,8 +104,18 @@ func toAPIError(c echo.Context, err error) *apiError {
 	}
 	var se *store.Error
 	if errors.As(err, &se) {
+		if se.Code == store.EINVALID && se.Field != "" {
+			return invalid(fieldError{Field: "/" + se.Field, In: "body", Message: se.Message})
+		}
 		m := storeStatus[se.Code]
 		return &apiError{Status: m.status, Code: m.code, Message: se.Message, Details: se.Details}
+	}
+	if fields := bindingFields(c, err); fields != nil {
+		return invalid(fields...)
+	}
+	if store.IsUnavailable(err) {
+		return &apiError{Status: http.StatusServiceUnavailable, Code: gen.ErrorCodeUnavailable,
+			Message: "the database is not reachable; retry later", Cause: err}
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
@@ -157,12 +169,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			details = map[string]any{}
 		}
 		body := gen.Error{Error: gen.ErrorBody{Code: ae.Code, Message: ae.Message, Details: details}}
-		if c.Request().Method == http.MethodHead {
-			err = c.NoContent(ae.Status)
-		} else {
-			err = c.JSON(ae.Status, body)
-		}
-		if err != nil {
+		if err := c.JSON(ae.Status, body); err != nil {
 			log.WarnContext(c.Request().Context(), "writing an error response failed", "error", err)
 		}
 	}

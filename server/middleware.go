@@ -71,19 +71,53 @@ func recoverPanics(log *slog.Logger) echo.MiddlewareFunc {
 }
 
 // limitBody refuses bodies over limit bytes with a 413: at once when Content-Length says so,
-// and otherwise as soon as reading passes the limit.
+// and otherwise as soon as reading passes the limit. Only POST, PUT and PATCH carry bodies in
+// this API; a body sent with another method is dropped unread, so it can neither cost memory
+// nor turn a GET into a 413 the spec does not declare.
 func limitBody(limit int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			if req.ContentLength > limit {
-				return payloadTooLarge(limit)
-			}
-			if req.Body != nil && req.Body != http.NoBody {
-				req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, limit)
+			switch req.Method {
+			case http.MethodPost, http.MethodPut, http.MethodPatch:
+				if req.ContentLength > limit {
+					return payloadTooLarge(limit)
+				}
+				if req.Body != nil && req.Body != http.NoBody {
+					req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, limit)
+				}
+			default:
+				// On a copy: net/http keeps the original and must still see the body it
+				// discards before reusing the connection.
+				bodiless := *req
+				bodiless.Body, bodiless.ContentLength = http.NoBody, 0
+				c.SetRequest(&bodiless)
 			}
 			return next(c)
 		}
+	}
+}
+
+// headRoutes registers every GET route for HEAD too: HTTP defines HEAD as GET without the
+// body, and load balancers check health with it.
+type headRoutes struct{ *echo.Echo }
+
+func (r headRoutes) GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	r.Echo.HEAD(path, h, m...)
+	return r.Echo.GET(path, h, m...)
+}
+
+// headAsGet shows the validator (and the handlers) a HEAD request as the GET the spec declares.
+// It changes a copy: net/http drops the body of the response because the request it holds
+// stays a HEAD.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if req := c.Request(); req.Method == http.MethodHead {
+			get := *req
+			get.Method = http.MethodGet
+			c.SetRequest(&get)
+		}
+		return next(c)
 	}
 }
 

@@ -66,11 +66,13 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 		accessLog(cfg.Logger),
 		recoverPanics(cfg.Logger),
 		limitBody(cfg.MaxBodyBytes),
+		headAsGet,
 		newValidator(spec, auth),
 		refuseNUL,
 		principalToContext,
 	)
-	gen.RegisterHandlers(e, gen.NewStrictHandler(h, nil))
-	e.GET("/docs/*", docsAssets())
+	routes := headRoutes{e}
+	gen.RegisterHandlers(routes, gen.NewStrictHandler(h, nil))
+	routes.GET("/docs/*", docsAssets)
 	return e, nil
 }

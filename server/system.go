@@ -5,11 +5,13 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"io/fs"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	swaggerui "github.com/swaggest/swgui/v5emb"
+	swaggerui "github.com/swaggest/swgui/v5/static"
+	"github.com/vearutop/statigz"
 
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/openapi"
@@ -40,9 +42,23 @@ func newSystemDocs() (systemDocs, error) {
 	return systemDocs{specJSON: spec}, nil
 }
 
-// docsAssets serves Swagger UI's files under /docs/.
-func docsAssets() echo.HandlerFunc {
-	return echo.WrapHandler(swaggerui.New("wagate API", "/openapi.json", "/docs/"))
+// swaggerFiles serves Swagger UI's files (precompressed) from the binary.
+var swaggerFiles = http.StripPrefix("/docs/", statigz.FileServer(swaggerui.FS))
+
+// docsAssets serves Swagger UI's files under /docs/, and the page itself at /docs/. A name
+// that is not one of the files is the envelope's 404, as everywhere else.
+func docsAssets(c echo.Context) error {
+	name := c.Param("*")
+	if name == "" {
+		return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, docsPage)
+	}
+	if _, err := fs.Stat(swaggerui.FS, name); err != nil {
+		if _, err := fs.Stat(swaggerui.FS, name+".gz"); err != nil {
+			return echo.ErrNotFound
+		}
+	}
+	swaggerFiles.ServeHTTP(c.Response(), c.Request())
+	return nil
 }
 
 func (h *handlers) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.GetHealthResponseObject, error) {

@@ -27,6 +27,9 @@ func TestHealthAndReadiness(t *testing.T) {
 		h.store.Close() // the database goes away
 		r := must(c.GetReadinessWithResponse(ctx))
 		wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+		// Every operation that needs it says so the same way: retry later, not a fault.
+		status, body, _ := h.do("GET", "/api/v1/contact-lists", "", "X-API-Key", h.admin)
+		envelope(t, status, body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
 		if live := must(c.GetHealthWithResponse(ctx)); live.StatusCode() != http.StatusOK {
 			t.Fatalf("healthz without a database: %d", live.StatusCode())
 		}
@@ -94,6 +97,9 @@ func TestEveryErrorIsTheEnvelope(t *testing.T) {
 
 		// The panic route is no operation of the spec: the validator refuses to route it, so
 		// mount it where the validator does not look to reach the recovery.
+		status, body, _ = h.do("GET", "/docs/nope.js", "")
+		envelope(t, status, body, http.StatusNotFound, gen.ErrorCodeNotFound)
+
 		h.echo.GET("/test-panic", func(echo.Context) error { panic("boom") })
 		status, body, _ = h.do("GET", "/test-panic", "")
 		e := envelope(t, status, body, http.StatusInternalServerError, gen.ErrorCodeInternal)
@@ -140,6 +146,53 @@ func TestBodyLimit(t *testing.T) {
 		for _, path := range []string{"/api/v1/contacts/1", "/api/v1/contact-lists/1"} {
 			status, body, _ := h.do("PATCH", path, big, "X-API-Key", h.admin)
 			envelope(t, status, body, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge)
+		}
+	}, withMaxBody(1024))
+}
+
+// TestHeadIsGetWithoutBody: HEAD answers as GET does, without the body (load balancers check
+// health this way).
+func TestHeadIsGetWithoutBody(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		for _, tc := range []struct {
+			path   string
+			header []string
+			want   int
+		}{
+			{"/healthz", nil, http.StatusOK},
+			{"/readyz", nil, http.StatusOK},
+			{"/docs", nil, http.StatusOK},
+			{"/api/v1/me", []string{"X-API-Key", h.admin}, http.StatusOK},
+			{"/api/v1/me", nil, http.StatusUnauthorized},
+		} {
+			req := must(http.NewRequest("HEAD", h.url+tc.path, nil))
+			for i := 0; i+1 < len(tc.header); i += 2 {
+				req.Header.Set(tc.header[i], tc.header[i+1])
+			}
+			resp := must(http.DefaultClient.Do(req))
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.want || len(b) != 0 {
+				t.Fatalf("HEAD %s: %d with %d body bytes, want %d and none", tc.path, resp.StatusCode, len(b), tc.want)
+			}
+		}
+	})
+}
+
+// TestBodiesOnlyWhereTheSpecTakesThem: a GET or DELETE with a body has it ignored, not
+// refused with a status the spec does not declare for it.
+func TestBodiesOnlyWhereTheSpecTakesThem(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		big := strings.Repeat("x", 4096)
+		for _, method := range []string{"GET", "DELETE"} {
+			path := "/api/v1/me"
+			if method == "DELETE" {
+				path = "/api/v1/contacts/12345"
+			}
+			status, body, _ := h.do(method, path, big, "X-API-Key", h.admin)
+			if status == http.StatusRequestEntityTooLarge || status >= 500 {
+				t.Fatalf("%s %s with a body: %d %s", method, path, status, body)
+			}
 		}
 	}, withMaxBody(1024))
 }

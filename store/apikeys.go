@@ -81,14 +81,14 @@ func utcPtr(t *time.Time) *time.Time {
 func newAPIKeyRow(orgID string, in NewAPIKey, now time.Time) (apiKeyRow, string, error) {
 	name := strings.TrimSpace(in.Name)
 	if name == "" || len(name) > 100 {
-		return apiKeyRow{}, "", errorf(EINVALID, "API key name must be 1 to 100 characters")
+		return apiKeyRow{}, "", invalid("name", "API key name must be 1 to 100 characters, not only spaces")
 	}
 	caps := in.Capabilities.Normal()
 	if len(caps) == 0 {
-		return apiKeyRow{}, "", errorf(EINVALID, "an API key needs at least one capability: read, write or admin")
+		return apiKeyRow{}, "", invalid("capabilities", "an API key needs at least one capability: read, write or admin")
 	}
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
-		return apiKeyRow{}, "", errorf(EINVALID, "expiresAt must be in the future")
+		return apiKeyRow{}, "", invalid("expiresAt", "expiresAt must be in the future")
 	}
 	secret := newAPIKeySecret()
 	hash := HashAPIKey(secret)

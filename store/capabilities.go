@@ -31,12 +31,12 @@ func ParseCapabilities(s string) (Capabilities, error) {
 			continue
 		}
 		if !slices.Contains(AllCapabilities, c) {
-			return nil, errorf(EINVALID, "unknown capability %q: use read, write or admin", c)
+			return nil, invalid("capabilities", "unknown capability %q: use read, write or admin", c)
 		}
 		caps = append(caps, c)
 	}
 	if len(caps) == 0 {
-		return nil, errorf(EINVALID, "at least one capability is needed: read, write or admin")
+		return nil, invalid("capabilities", "at least one capability is needed: read, write or admin")
 	}
 	return caps.Normal(), nil
 }

@@ -51,7 +51,7 @@ func (r contactListRow) contactList() ContactList {
 func checkListName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 {
-		return "", errorf(EINVALID, "list name must be 1 to 200 characters")
+		return "", invalid("name", "list name must be 1 to 200 characters, not only spaces")
 	}
 	return name, nil
 }

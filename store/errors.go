@@ -17,12 +17,22 @@ type Error struct {
 	Code    string
 	Message string
 	Details map[string]any
+	// Field names the input at fault, for EINVALID: the field's name as callers spell it
+	// (name, expiresAt, ...). Empty when no single field is.
+	Field string
 }
 
 func (e *Error) Error() string { return e.Message }
 
 func errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// invalid is an EINVALID error on field.
+func invalid(field, format string, args ...any) *Error {
+	e := errorf(EINVALID, format, args...)
+	e.Field = field
+	return e
 }
 
 // ErrorCode returns the code of err if it is (or wraps) an *Error, or "" otherwise.

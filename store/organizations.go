@@ -51,11 +51,11 @@ func (s *Store) CreateOrganization(ctx context.Context, name, region string) (Or
 func newOrganizationRow(name, region string, now time.Time) (organizationRow, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 {
-		return organizationRow{}, errorf(EINVALID, "organization name must be 1 to 200 characters")
+		return organizationRow{}, invalid("name", "organization name must be 1 to 200 characters, not only spaces")
 	}
 	region = strings.ToUpper(strings.TrimSpace(region))
 	if !phone.ValidRegion(region) {
-		return organizationRow{}, errorf(EINVALID, "region %q is not an ISO 3166-1 region with phone numbers", region)
+		return organizationRow{}, invalid("region", "region %q is not an ISO 3166-1 region with phone numbers", region)
 	}
 	return organizationRow{ID: newID("org", now), Name: name, DefaultRegion: region, CreatedAt: now}, nil
 }
