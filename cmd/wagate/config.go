@@ -10,6 +10,7 @@ import (
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/server/loginjwt"
 	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/whatsapp/phone"
 )
 
 // config is everything wagate reads from its environment; README.md has the table.
@@ -59,6 +60,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.Roles, err = parseRoles(env("JWT_ROLES", defaultRoles)); err != nil {
 		return c, err
 	}
+	if !phone.ValidRegion(c.DefaultRegion) {
+		return c, fmt.Errorf("DEFAULT_REGION %q is not an ISO 3166-1 region with phone numbers (e.g. AR, MX, BR)", c.DefaultRegion)
+	}
 	if jwks := env("JWT_JWKS_URL", ""); jwks != "" {
 		c.Login = &loginjwt.Config{
 			JWKSURL:   jwks,
@@ -67,6 +71,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 			OrgClaim:  env("JWT_ORG_CLAIM", "org_id"),
 			RoleClaim: env("JWT_ROLE_CLAIM", "role"),
 		}
+		switch {
+		case c.Login.Issuer == "":
+			return c, fmt.Errorf("JWT_JWKS_URL is set, so JWT_ISSUER must be too: the exact iss of login tokens")
+		case len(c.Login.Audience) == 0:
+			return c, fmt.Errorf("JWT_JWKS_URL is set, so JWT_AUDIENCE must be too: the aud values to accept, comma-separated")
+		}
+	} else if env("JWT_ISSUER", "") != "" || env("JWT_AUDIENCE", "") != "" {
+		return c, fmt.Errorf("JWT_ISSUER or JWT_AUDIENCE is set without JWT_JWKS_URL: login tokens need the identity provider's keys")
 	}
 	return c, nil
 }

@@ -109,10 +109,53 @@ func TestBadConfiguration(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want a failure with the reason", e, code, errs)
 		}
 	}
-	// A JWKS URL without the rest of the login settings fails at start, not at the first login.
-	e := env{"WAGATE_DATA_DIR": t.TempDir(), "JWT_JWKS_URL": "https://login.example.com/jwks.json", "LISTEN_ADDR": "127.0.0.1:0"}
-	if code, _, errs := runCLI(t, e, "serve"); code != 1 || !strings.Contains(errs, "login tokens") {
-		t.Errorf("incomplete JWT settings: exit %d, stderr %q", code, errs)
+	for _, e := range []env{
+		{"DEFAULT_REGION": "XX"},
+		{"JWT_JWKS_URL": "https://login.example.com/jwks.json"},                             // no issuer
+		{"JWT_JWKS_URL": "https://login.example.com/jwks.json", "JWT_ISSUER": "https://x/"}, // no audience
+		{"JWT_ISSUER": "https://x/"},                                                        // no JWKS
+	} {
+		e["WAGATE_DATA_DIR"] = t.TempDir()
+		if code, _, errs := runCLI(t, e, "serve"); code != 2 || !strings.Contains(errs, "configuration") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming the setting", e, code, errs)
+		}
+	}
+}
+
+// TestServeRefusesBadSettingsBeforeTouchingTheDatabase: a first start that fails on its
+// settings must not have created organization default and printed (and lost) its key.
+func TestServeRefusesBadSettingsBeforeTouchingTheDatabase(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, b := range storetest.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			for name, extra := range map[string]env{
+				"port taken":  {"LISTEN_ADDR": busy.Addr().String()},
+				"bad address": {"LISTEN_ADDR": "bogus"},
+				"http JWKS":   {"JWT_JWKS_URL": "http://login.example.com/jwks.json", "JWT_ISSUER": "https://x/", "JWT_AUDIENCE": "wagate"},
+			} {
+				e := backendEnv(t, b)
+				for k, v := range extra {
+					e[k] = v
+				}
+				code, out, errs := runCLI(t, e, "serve")
+				if code != 1 || strings.Contains(out, "wgk_") {
+					t.Fatalf("%s: exit %d, stdout %q, stderr %q", name, code, out, errs)
+				}
+				// The first start that works still prints the key.
+				e["LISTEN_ADDR"] = "127.0.0.1:0"
+				delete(e, "JWT_JWKS_URL")
+				delete(e, "JWT_ISSUER")
+				delete(e, "JWT_AUDIENCE")
+				out2, _, stop := startServe(t, e)
+				if stop() != 0 || !strings.Contains(out2(), "wgk_") {
+					t.Fatalf("%s: the next good start printed no key:\n%s", name, out2())
+				}
+			}
+		})
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,13 +15,33 @@ import (
 
 // serve runs the API until ctx ends (SIGTERM or interrupt), then drains requests in flight
 // for up to cfg.ShutdownGrace. listening, when set, learns the bound address.
+//
+// Everything that can fail on configuration (login settings, the listen address) is checked
+// before the database is touched: a first start that stopped after printing the bootstrap key
+// would leave a newcomer without it.
 func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, listening func(net.Addr)) error {
+	var logins *loginjwt.Verifier
+	if cfg.Login != nil {
+		var err error
+		if logins, err = loginjwt.New(*cfg.Login); err != nil {
+			return fmt.Errorf("login tokens (JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_ORG_CLAIM): %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("LISTEN_ADDR: %w", err)
+	}
+	defer ln.Close()
+
 	s, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-
+	handler, err := server.New(ctx, server.Config{Store: s, Logger: log, Logins: logins, Roles: cfg.Roles, MaxBodyBytes: cfg.MaxBodyBytes})
+	if err != nil {
+		return err
+	}
 	b, created, err := s.Bootstrap(ctx, cfg.DefaultRegion)
 	if err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
@@ -32,20 +51,6 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 			b.Organization.Name, b.Organization.ID, b.Secret)
 	}
 
-	var logins *loginjwt.Verifier
-	if cfg.Login != nil {
-		if logins, err = loginjwt.New(*cfg.Login); err != nil {
-			return fmt.Errorf("login tokens: %w", err)
-		}
-	}
-	handler, err := server.New(ctx, server.Config{Store: s, Logger: log, Logins: logins, Roles: cfg.Roles, MaxBodyBytes: cfg.MaxBodyBytes})
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -68,8 +73,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	log.Info("shutting down", "grace", cfg.ShutdownGrace)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		// Requests still running: cut their connections before the store closes under them.
+		srv.Close()
+		return fmt.Errorf("requests were still running after SHUTDOWN_GRACE (%s); their connections were closed", cfg.ShutdownGrace)
 	}
+	log.Info("stopped")
 	return nil
 }
