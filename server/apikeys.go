@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/store"
@@ -13,9 +12,8 @@ const apiKeysListing = "api-keys"
 func (h *handlers) CreateApiKey(ctx context.Context, req gen.CreateApiKeyRequestObject) (gen.CreateApiKeyResponseObject, error) {
 	p := principalFrom(ctx)
 	caps := fromAPICapabilities(req.Body.Capabilities)
-	if !p.Capabilities.Covers(caps) {
-		return nil, newAPIError(http.StatusForbidden, gen.ErrorCodeForbidden,
-			"a key cannot hold capabilities its creator lacks: you hold %s", p.Capabilities).with("held", toAPICapabilities(p.Capabilities))
+	if err := p.mayGrant(caps); err != nil {
+		return nil, err
 	}
 	key, secret, err := h.store.CreateAPIKey(ctx, p.Org.ID, store.NewAPIKey{Name: req.Body.Name, Capabilities: caps, ExpiresAt: req.Body.ExpiresAt})
 	if err != nil {

@@ -43,7 +43,7 @@ type authenticator struct {
 	log      *slog.Logger
 	logins   *loginjwt.Verifier // nil when no JWKS is configured
 	roles    map[string]store.Capabilities
-	keys     *keyCache
+	keys     *apiKeyCache
 	orgs     *orgCache
 	required map[string]store.Capability // by operationId
 }
@@ -55,7 +55,7 @@ func newAuthenticator(spec *openapi3.T, s *store.Store, log *slog.Logger, logins
 	}
 	return &authenticator{
 		store: s, log: log, logins: logins, roles: roles, required: required,
-		keys: newKeyCache(s, log), orgs: newOrgCache(s),
+		keys: newAPIKeyCache(s, log), orgs: newOrgCache(s),
 	}, nil
 }
 

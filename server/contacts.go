@@ -10,7 +10,11 @@ import (
 
 func (h *handlers) CreateContact(ctx context.Context, req gen.CreateContactRequestObject) (gen.CreateContactResponseObject, error) {
 	p, b := principalFrom(ctx), req.Body
-	n, err := parsePhone(b.Phone, regionOr(b.CountryCode, p.Org.DefaultRegion), "body", "/phone")
+	region, err := requestRegion(b.CountryCode, p.Org.DefaultRegion)
+	if err != nil {
+		return nil, err
+	}
+	n, err := parsePhone(b.Phone, region, "body", "/phone")
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +49,11 @@ func (h *handlers) UpdateContact(ctx context.Context, req gen.UpdateContactReque
 	var number store.Optional[phone.Number]
 	switch {
 	case b.Phone != nil:
-		n, err := parsePhone(*b.Phone, regionOr(b.CountryCode, p.Org.DefaultRegion), "body", "/phone")
+		region, err := requestRegion(b.CountryCode, p.Org.DefaultRegion)
+		if err != nil {
+			return nil, err
+		}
+		n, err := parsePhone(*b.Phone, region, "body", "/phone")
 		if err != nil {
 			return nil, err
 		}

@@ -11,15 +11,15 @@ import (
 )
 
 // credentialTTL is how long a key or organization read from the database is trusted. A key
-// revoked through this server stops working at once (revoke drops it); a key revoked through
-// another replica, or by an expiry, within this long (expiry is checked on every request).
+// revoked through this server stops working at once (revoke drops it); one revoked through
+// another replica sharing the database, within this long. Expiry is checked on every request.
 const credentialTTL = 10 * time.Second
 
 // touchEvery throttles the write of an API key's last-used time.
 const touchEvery = time.Minute
 
-// maxCachedKeys bounds the key cache; when full it starts over.
-const maxCachedKeys = 10000
+// maxCached bounds each cache; when full it starts over.
+const maxCached = 10000
 
 // keyEntry is an API key with its organization, as last read from the store.
 type keyEntry struct {
@@ -30,21 +30,36 @@ type keyEntry struct {
 	touched time.Time // when last_used_at was last written, or read
 }
 
-// keyCache saves the two reads (key, organization) that would otherwise precede every request.
-type keyCache struct {
+// apiKeyCache saves the two reads (key, organization) that would otherwise precede every request.
+type apiKeyCache struct {
 	store *store.Store
 	log   *slog.Logger
 
+	// read fetches a key and its organization from the database; a test interleaves a revoke.
+	read func(ctx context.Context, secret string) (store.APIKey, store.Organization, error)
+
 	mu      sync.Mutex
 	entries map[[sha256.Size]byte]*keyEntry
+	// revocations counts revokes. A read of the database that began before a revoke may have
+	// seen the key unrevoked, so it must not be kept: get compares the count before and after.
+	revocations uint64
 }
 
-func newKeyCache(s *store.Store, log *slog.Logger) *keyCache {
-	return &keyCache{store: s, log: log, entries: map[[sha256.Size]byte]*keyEntry{}}
+func newAPIKeyCache(s *store.Store, log *slog.Logger) *apiKeyCache {
+	c := &apiKeyCache{store: s, log: log, entries: map[[sha256.Size]byte]*keyEntry{}}
+	c.read = func(ctx context.Context, secret string) (store.APIKey, store.Organization, error) {
+		key, err := s.APIKeyBySecret(ctx, secret)
+		if err != nil {
+			return store.APIKey{}, store.Organization{}, err
+		}
+		org, err := s.Organization(ctx, key.OrgID)
+		return key, org, err
+	}
+	return c
 }
 
 // get returns the key with this secret. Returns ENOTFOUND when there is none.
-func (c *keyCache) get(ctx context.Context, secret string) (keyEntry, error) {
+func (c *apiKeyCache) get(ctx context.Context, secret string) (keyEntry, error) {
 	hash := store.HashAPIKey(secret)
 	now := time.Now()
 	c.mu.Lock()
@@ -53,13 +68,10 @@ func (c *keyCache) get(ctx context.Context, secret string) (keyEntry, error) {
 		c.mu.Unlock()
 		return v, nil
 	}
+	revocations := c.revocations
 	c.mu.Unlock()
 
-	key, err := c.store.APIKeyBySecret(ctx, secret)
-	if err != nil {
-		return keyEntry{}, err
-	}
-	org, err := c.store.Organization(ctx, key.OrgID)
+	key, org, err := c.read(ctx, secret)
 	if err != nil {
 		return keyEntry{}, err
 	}
@@ -68,17 +80,19 @@ func (c *keyCache) get(ctx context.Context, secret string) (keyEntry, error) {
 		fresh.touched = *key.LastUsedAt
 	}
 	c.mu.Lock()
-	if len(c.entries) >= maxCachedKeys {
-		clear(c.entries)
+	if c.revocations == revocations {
+		if len(c.entries) >= maxCached {
+			clear(c.entries)
+		}
+		c.entries[hash] = fresh
 	}
-	c.entries[hash] = fresh
 	c.mu.Unlock()
 	return *fresh, nil
 }
 
 // touch records that the key was used, at most once per touchEvery. A failed write is logged
 // and does not fail the request: the last-used time is a hint, not an audit log.
-func (c *keyCache) touch(ctx context.Context, e keyEntry, now time.Time) {
+func (c *apiKeyCache) touch(ctx context.Context, e keyEntry, now time.Time) {
 	if now.Sub(e.touched) < touchEvery {
 		return
 	}
@@ -98,12 +112,13 @@ func (c *keyCache) touch(ctx context.Context, e keyEntry, now time.Time) {
 
 // revoke revokes a key of the organization and forgets it, so that it stops working on this
 // server at once. Returns ENOTFOUND as store.RevokeAPIKey does.
-func (c *keyCache) revoke(ctx context.Context, orgID, keyID string) error {
+func (c *apiKeyCache) revoke(ctx context.Context, orgID, keyID string) error {
 	if err := c.store.RevokeAPIKey(ctx, orgID, keyID); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.revocations++
 	for hash, e := range c.entries {
 		if e.key.ID == keyID {
 			delete(c.entries, hash)
@@ -143,7 +158,7 @@ func (c *orgCache) get(ctx context.Context, id string) (store.Organization, erro
 		return store.Organization{}, err
 	}
 	c.mu.Lock()
-	if len(c.entries) >= maxCachedKeys {
+	if len(c.entries) >= maxCached {
 		clear(c.entries)
 	}
 	c.entries[id] = orgEntry{org: org, fetched: now}

@@ -10,7 +10,7 @@ import (
 // response. Errors go back to Echo's error handler, which writes the envelope.
 type handlers struct {
 	store   *store.Store
-	keys    *keyCache
+	keys    *apiKeyCache
 	cursors cursors
 	system  systemDocs
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/whatsapp/phone"
@@ -48,9 +47,8 @@ func (h *handlers) LookupContactsBatch(ctx context.Context, req gen.LookupContac
 	keys := make([]string, 0, len(phones))
 	for i, raw := range phones {
 		n, err := phone.Parse(raw, org.DefaultRegion)
-		var pe *phone.Error
-		if errors.As(err, &pe) {
-			refused[i] = &gen.NullableErrorBody{Code: gen.ErrorCodeValidationError, Message: pe.Reason, Details: map[string]any{}}
+		if reason, ok := phoneProblem(err); ok {
+			refused[i] = &gen.NullableErrorBody{Code: gen.ErrorCodeValidationError, Message: reason, Details: map[string]any{}}
 			continue
 		} else if err != nil {
 			return nil, err

@@ -11,18 +11,31 @@ import (
 // phone that cannot be a phone as a 400 on that field.
 func parsePhone(raw, region, in, field string) (phone.Number, error) {
 	n, err := phone.Parse(raw, region)
-	var pe *phone.Error
-	if errors.As(err, &pe) {
-		// The field is named already: "phone: contains letters", not "phone: phone contains letters".
-		return phone.Number{}, invalid(fieldError{Field: field, In: in, Message: strings.TrimPrefix(pe.Reason, "phone ")})
+	if reason, ok := phoneProblem(err); ok {
+		return phone.Number{}, invalid(fieldError{Field: field, In: in, Message: reason})
 	}
 	return n, err
 }
 
-// regionOr is the region a request names, or the organization's default.
-func regionOr(requested *string, fallback string) string {
-	if requested != nil {
-		return *requested
+// phoneProblem words a phone that cannot be a phone, for a message that names the field
+// already ("phone: contains letters", not "phone: phone contains letters"). ok is false for
+// any other error.
+func phoneProblem(err error) (reason string, ok bool) {
+	var pe *phone.Error
+	if !errors.As(err, &pe) {
+		return "", false
 	}
-	return fallback
+	return strings.TrimPrefix(pe.Reason, "phone "), true
+}
+
+// requestRegion is the region a request's countryCode names for reading a national phone
+// spelling, or the organization's default when it names none.
+func requestRegion(countryCode *string, fallback string) (string, error) {
+	if countryCode == nil {
+		return fallback, nil
+	}
+	if !phone.ValidRegion(*countryCode) {
+		return "", invalid(fieldError{Field: "/countryCode", In: "body", Message: "is not an ISO 3166-1 region with phone numbers"})
+	}
+	return *countryCode, nil
 }

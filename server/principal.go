@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/store"
@@ -30,4 +31,14 @@ func principalFrom(ctx context.Context) *Principal {
 		panic("server: handler reached without a principal; is the operation missing from the spec's security?")
 	}
 	return p
+}
+
+// mayGrant refuses to hand out capabilities the principal itself lacks: an admin key without
+// write must not be able to mint a key that writes.
+func (p *Principal) mayGrant(caps store.Capabilities) error {
+	if p.Capabilities.Covers(caps) {
+		return nil
+	}
+	return newAPIError(http.StatusForbidden, gen.ErrorCodeForbidden,
+		"a key cannot hold capabilities its creator lacks: you hold %s", p.Capabilities).with("held", toAPICapabilities(p.Capabilities))
 }

@@ -220,6 +220,11 @@ func (s *Store) UpdateContact(ctx context.Context, orgID string, id int64, chang
 		if row, err = findContact(s.lockForUpdate(tx, "c"), orgID, id); err != nil {
 			return err
 		}
+		if change.empty() {
+			// Nothing to write, and updatedAt must not move: the lookup answers with the most
+			// recently changed contact of a phone.
+			return nil
+		}
 		if change.ListID.Set && change.ListID.Value != row.ContactListID {
 			list, err := findContactList(tx, orgID, change.ListID.Value)
 			if err != nil {
@@ -244,6 +249,14 @@ func (s *Store) UpdateContact(ctx context.Context, orgID string, id int64, chang
 		return Contact{}, err
 	}
 	return row.contact(), nil
+}
+
+// empty reports whether the change sets no field at all.
+func (c ContactChange) empty() bool {
+	return !(c.ListID.Set || c.Phone.Set || c.FullName.Set || c.FirstName.Set || c.LastName.Set ||
+		c.Email.Set || c.Source.Set || c.Tags.Set || c.Category.Set || c.Status.Set ||
+		c.CampaignID.Set || c.LastCallStatus.Set || c.LastCallAt.Set || c.LastCallDuration.Set ||
+		c.LastCallFeedback.Set || c.Notes.Set || c.Metadata.Set)
 }
 
 func (c ContactChange) applyFields(f *ContactFields) {

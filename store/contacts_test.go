@@ -124,6 +124,9 @@ func TestContactUpdateChangesOnlyWhatIsSent(t *testing.T) {
 			ContactFields: store.ContactFields{FullName: ptr("Juan"), Email: ptr("j@x.io"), Tags: []string{"a"}, Notes: ptr("n")}}))
 		s.SetClock(func() time.Time { return time.Now().Add(time.Minute) })
 
+		if same := must[store.Contact](t)(s.UpdateContact(ctx, a.ID, c.ID, store.ContactChange{})); !same.UpdatedAt.Equal(c.UpdatedAt) {
+			t.Fatalf("an empty change moved updatedAt from %v to %v", c.UpdatedAt, same.UpdatedAt)
+		}
 		got := must[store.Contact](t)(s.UpdateContact(ctx, a.ID, c.ID, store.ContactChange{Email: store.Some[*string](nil), Status: store.Some(ptr("hot"))}))
 		if got.Email != nil || got.Status == nil || *got.Status != "hot" || *got.FullName != "Juan" || *got.Notes != "n" ||
 			!reflect.DeepEqual(got.Tags, []string{"a"}) || !got.UpdatedAt.After(c.UpdatedAt) || !got.CreatedAt.Equal(c.CreatedAt) {
