@@ -136,6 +136,7 @@ func TestContactBadInput(t *testing.T) {
 			"metadata not object": `{"contactListId": LIST, "phone": "5492235961983", "metadata": [1]}`,
 			"empty name":          `{"contactListId": LIST, "phone": "5492235961983", "fullName": ""}`,
 			"bad region":          `{"contactListId": LIST, "phone": "2235961983", "countryCode": "ARG"}`,
+			"unknown region":      `{"contactListId": LIST, "phone": "2235961983", "countryCode": "ZZ"}`,
 		}
 		for name, body := range cases {
 			r := must(c.CreateContactWithBodyWithResponse(ctx, "application/json", strings.NewReader(id(body))))
