@@ -158,10 +158,9 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		}
 		ae := toAPIError(c, err)
 		if ae.Status >= http.StatusInternalServerError {
-			reqID := requestID(c)
-			log.ErrorContext(c.Request().Context(), "request failed", "request_id", reqID, "status", ae.Status, "error", err)
+			c.Set(failureKey, err) // the access log's line for this request carries it
 			if ae.Code == gen.ErrorCodeInternal {
-				ae = ae.with("requestId", reqID)
+				ae = ae.with("requestId", requestID(c))
 			}
 		}
 		details := ae.Details

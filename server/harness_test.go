@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -51,6 +52,8 @@ func withLogins(v *loginjwt.Verifier) harnessOption {
 }
 
 func withMaxBody(n int64) harnessOption { return func(c *server.Config) { c.MaxBodyBytes = n } }
+
+func withLogger(l *slog.Logger) harnessOption { return func(c *server.Config) { c.Logger = l } }
 
 // eachBackend runs fn on a fresh harness per database engine.
 func eachBackend(t *testing.T, fn func(t *testing.T, h *harness), opts ...harnessOption) {

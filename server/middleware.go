@@ -26,14 +26,44 @@ func requestIDs() echo.MiddlewareFunc {
 				c.Response().Header().Set(echo.HeaderXRequestID, id)
 			}
 			c.Set(echo.HeaderXRequestID, id)
+			// On the context too, so that whatever logs on behalf of the request (the store,
+			// the key cache) names it; see LogRequestIDs.
+			c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), requestIDKey{}, id)))
 		},
 	})
 }
+
+type requestIDKey struct{}
 
 func requestID(c echo.Context) string {
 	id, _ := c.Get(echo.HeaderXRequestID).(string)
 	return id
 }
+
+// LogRequestIDs wraps a slog handler so that every record logged with a request's context
+// carries the request's id as request_id.
+func LogRequestIDs(h slog.Handler) slog.Handler { return requestIDHandler{h} }
+
+type requestIDHandler struct{ slog.Handler }
+
+func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id, ok := ctx.Value(requestIDKey{}).(string); ok {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
+}
+
+// failureKey carries a failed request's error from the error handler to the access log, so
+// that a failure is one log line with both the status and the cause.
+const failureKey = "wagate.failure"
 
 // accessLog writes one line per request.
 func accessLog(log *slog.Logger) echo.MiddlewareFunc {
@@ -47,14 +77,16 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 				level = slog.LevelError
 			}
 			attrs := []slog.Attr{
-				slog.String("request_id", requestID(c)), slog.String("method", v.Method),
-				slog.String("path", v.URIPath), slog.Int("status", v.Status),
+				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("remote_ip", v.RemoteIP),
 			}
 			if p, ok := c.Get(echoPrincipalKey).(*Principal); ok {
 				attrs = append(attrs, slog.String("org_id", p.Org.ID), slog.String("principal_id", p.ID))
 			}
-			log.LogAttrs(context.Background(), level, "request", attrs...)
+			if err, ok := c.Get(failureKey).(error); ok {
+				attrs = append(attrs, slog.String("error", err.Error()))
+			}
+			log.LogAttrs(c.Request().Context(), level, "request", attrs...)
 			return nil
 		},
 	})
@@ -64,7 +96,7 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 func recoverPanics(log *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			log.Error("panic", "request_id", requestID(c), "error", err, "stack", string(stack))
+			log.ErrorContext(c.Request().Context(), "panic", "error", err, "stack", string(stack))
 			return err
 		},
 	})

@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/openapi"
+	"github.com/wagate/wagate/server"
 )
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -196,3 +199,59 @@ func TestBodiesOnlyWhereTheSpecTakesThem(t *testing.T) {
 		}
 	}, withMaxBody(1024))
 }
+
+// TestOneLogLinePerRequest: each request is one access-log line carrying its request id (the
+// caller's, when it sends one), and a failure's cause is on that line, not on a second one.
+func TestOneLogLinePerRequest(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(server.LogRequestIDs(slog.NewJSONHandler(&buf, nil)))
+	eachBackend(t, func(t *testing.T, h *harness) {
+		h.echo.GET("/test-panic", func(echo.Context) error { panic("boom") })
+		buf.Reset()
+		h.do("GET", "/api/v1/me", "", "X-API-Key", h.admin, "X-Request-Id", "req-me-1")
+		h.do("GET", "/test-panic", "", "X-Request-Id", "req-panic-1")
+		var lines []map[string]any
+		for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("log line is not JSON: %q", l)
+			}
+			lines = append(lines, m)
+		}
+		byID := map[string][]map[string]any{}
+		for _, m := range lines {
+			id, _ := m["request_id"].(string)
+			byID[id] = append(byID[id], m)
+		}
+		if me := byID["req-me-1"]; len(me) != 1 || me[0]["msg"] != "request" || me[0]["status"] != float64(200) || me[0]["org_id"] != h.org.ID {
+			t.Fatalf("log of GET /api/v1/me: %v", me)
+		}
+		// The panic itself (with its stack) and the request's line, both naming the request.
+		var request map[string]any
+		for _, m := range byID["req-panic-1"] {
+			if m["msg"] == "request" {
+				if request != nil {
+					t.Fatalf("two request lines for one request: %v", byID["req-panic-1"])
+				}
+				request = m
+			}
+		}
+		if request == nil || request["status"] != float64(500) || request["level"] != "ERROR" || !strings.Contains(request["error"].(string), "boom") {
+			t.Fatalf("log of the panic: %v", byID["req-panic-1"])
+		}
+	}, withLogger(log))
+}
+
+// syncBuffer is a bytes.Buffer the server's goroutines and the test share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Reset()         { s.mu.Lock(); defer s.mu.Unlock(); s.b.Reset() }

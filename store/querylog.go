@@ -11,9 +11,15 @@ import (
 // slowQuery is the duration over which a statement is logged as a warning.
 const slowQuery = 200 * time.Millisecond
 
-// queryLogger reports slow statements through slog. It does not log errors: every error is
-// returned to a caller that decides what it means (a duplicate key is a 409, not a log line).
+// queryLogger reports slow statements through slog, without their bound values (phones,
+// names: personal data has no place in logs). It does not log errors: every error is returned
+// to a caller that decides what it means (a duplicate key is a 409, not a log line).
 type queryLogger struct{ log *slog.Logger }
+
+// ParamsFilter keeps GORM from writing the values into the statement it hands to Trace.
+func (queryLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
+}
 
 func newQueryLogger(l *slog.Logger) logger.Interface {
 	if l == nil {

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/store"
 )
 
@@ -96,10 +97,11 @@ func dispatch(ctx context.Context, cfg config, log *slog.Logger, args []string, 
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(server.LogRequestIDs(h))
 }
 
 // openStore opens and migrates the configured database.
