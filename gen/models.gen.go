@@ -302,7 +302,7 @@ type CreatedApiKey struct {
 
 	// Key The secret. Shown in this response only.
 	//
-	// Example: wgk_7Hq2mZ0xY4bN8cV1dR5eT9fU3gW6hJ2kL0pQ7sA
+	// Example: wgk_7Hq2mZ0xY4bN8cV1dR5eT9fU3gW6hJ2kL0pQ7sAb
 	Key string `json:"key"`
 
 	// LastUsedAt Updated at most once a minute.

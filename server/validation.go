@@ -25,8 +25,9 @@ func newValidator(spec *openapi3.T, auth *authenticator) echo.MiddlewareFunc {
 			// Report every problem of a request at once, not the first.
 			MultiError: true,
 			// Hand the handler the value that was validated: decoding the body a second time
-			// with encoding/json matches names case-insensitively, so {"role":"user","ROLE":"x"}
-			// would slip an unvalidated value past an enum.
+			// with encoding/json matches names case-insensitively, so where a schema allows
+			// other properties, {"role":"user","ROLE":"x"} would slip an unvalidated value past
+			// an enum. (Our bodies also forbid unknown properties, which refuses it outright.)
 			KeepValidatedValue: true,
 			SchemaValidationOptions: []openapi3.SchemaValidationOption{
 				openapi3.WithStringFormatValidator("email", openapi3.NewCallbackValidator(validEmail)),
@@ -118,9 +119,9 @@ func findNUL(v any, at string) (string, bool) {
 }
 
 // requestProblem turns everything kin-openapi found wrong with a request into one error:
-// a body too large is a 413; a request that failed authentication is a 401, 403 or 503
-// whatever else is wrong with it (an anonymous caller learns nothing about the input); the
-// rest is one 400 listing each field.
+// a body too large is a 413 (the body could not even be read, credentials or not); a request
+// that failed authentication is a 401, 403 or 503 whatever else is wrong with it (an
+// anonymous caller learns nothing about the input); the rest is one 400 listing each field.
 func requestProblem(me openapi3.MultiError) error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(me, &tooLarge) {

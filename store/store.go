@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ncruces/go-sqlite3/gormlite"
@@ -57,8 +58,8 @@ type Store struct {
 	// migrateDSN opens SQLite for goose without _timefmt: goose's version table keeps SQLite's
 	// own datetime('now') text, which the fixed layout would refuse to read back.
 	migrateDSN string
-	// now is the clock; tests replace it to move through reply windows.
-	now func() time.Time
+	// now is the clock; tests replace it, while requests run, to move through reply windows.
+	now atomic.Pointer[func() time.Time]
 }
 
 // Open connects to the database of cfg. It does not migrate; call Migrate.
@@ -67,7 +68,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dialect: dialect, now: func() time.Time { return time.Now() }}
+	s := &Store{dialect: dialect}
+	s.SetClock(time.Now)
 	dialector := postgres.Open(dsn)
 	if dialect == SQLite {
 		s.migrateDSN = dsn
@@ -167,10 +169,10 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error { return s.sql.Close() }
 
 // Now is the store's clock in UTC at the databases' common precision (microseconds).
-func (s *Store) Now() time.Time { return dbTime(s.now()) }
+func (s *Store) Now() time.Time { return dbTime((*s.now.Load())()) }
 
 // SetClock replaces the store's clock; tests use it to move through reply windows.
-func (s *Store) SetClock(now func() time.Time) { s.now = now }
+func (s *Store) SetClock(now func() time.Time) { s.now.Store(&now) }
 
 // SQL exposes the connection pool for tools that load data in bulk (the benchmark).
 func (s *Store) SQL() *sql.DB { return s.sql }

@@ -35,6 +35,8 @@ CREATE TABLE contact_lists (
     UNIQUE (id, org_id)
 );
 
+CREATE INDEX contact_lists_org_page ON contact_lists (org_id, id);
+
 CREATE TABLE contacts (
     id                 INTEGER PRIMARY KEY AUTOINCREMENT,
     org_id             TEXT NOT NULL,
