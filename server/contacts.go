@@ -18,17 +18,13 @@ func (h *handlers) CreateContact(ctx context.Context, req gen.CreateContactReque
 	if err != nil {
 		return nil, err
 	}
-	metadata, err := metadataIn(b.Metadata)
-	if err != nil {
-		return nil, err
-	}
 	c, err := h.store.CreateContact(ctx, p.Org.ID, store.NewContact{ListID: b.ContactListId, Phone: n, ContactFields: store.ContactFields{
 		FullName: value(b.FullName), FirstName: value(b.FirstName), LastName: value(b.LastName),
 		Email: (*string)(value(b.Email)), Source: value(b.Source), Tags: deref(b.Tags),
 		Category: value(b.Category), Status: value(b.Status), CampaignID: value(b.CampaignId),
 		LastCallStatus: value(b.LastCallStatus), LastCallAt: value(b.LastCallAt),
 		LastCallDuration: value(b.LastCallDuration), LastCallFeedback: value(b.LastCallFeedback),
-		Notes: value(b.Notes), Metadata: metadata.Value,
+		Notes: value(b.Notes), Metadata: deref(b.Metadata),
 	}})
 	if err != nil {
 		return nil, err
@@ -61,10 +57,6 @@ func (h *handlers) UpdateContact(ctx context.Context, req gen.UpdateContactReque
 	case b.CountryCode != nil:
 		return nil, invalid(fieldError{Field: "/countryCode", In: "body", Message: "is read only together with phone: it says how to read a national spelling of phone"})
 	}
-	metadata, err := metadataIn(b.Metadata)
-	if err != nil {
-		return nil, err
-	}
 	c, err := h.store.UpdateContact(ctx, p.Org.ID, req.ContactId, store.ContactChange{
 		ListID: some(b.ContactListId), Phone: number,
 		FullName: optional(b.FullName), FirstName: optional(b.FirstName), LastName: optional(b.LastName),
@@ -72,7 +64,7 @@ func (h *handlers) UpdateContact(ctx context.Context, req gen.UpdateContactReque
 		Category: optional(b.Category), Status: optional(b.Status), CampaignID: optional(b.CampaignId),
 		LastCallStatus: optional(b.LastCallStatus), LastCallAt: optional(b.LastCallAt),
 		LastCallDuration: optional(b.LastCallDuration), LastCallFeedback: optional(b.LastCallFeedback),
-		Notes: optional(b.Notes), Metadata: metadata,
+		Notes: optional(b.Notes), Metadata: some(b.Metadata),
 	})
 	if err != nil {
 		return nil, err

@@ -1,9 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
-
 	"github.com/oapi-codegen/nullable"
 
 	"github.com/wagate/wagate/gen"
@@ -54,7 +51,7 @@ func toAPIContact(c store.Contact) gen.Contact {
 		Category: null(c.Category), Status: null(c.Status), CampaignId: null(c.CampaignID),
 		LastCallStatus: null(c.LastCallStatus), LastCallAt: null(c.LastCallAt),
 		LastCallDuration: null(c.LastCallDuration), LastCallFeedback: null(c.LastCallFeedback),
-		Notes: null(c.Notes), Metadata: metadataOut(c.Metadata),
+		Notes: null(c.Notes), Metadata: c.Metadata,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 }
@@ -116,25 +113,3 @@ func emailChange(n nullable.Nullable[gen.Email]) store.Optional[*string] {
 	return store.Optional[*string]{Set: o.Set, Value: (*string)(o.Value)}
 }
 
-// metadataIn reads a request's metadata object. Numbers stay json.Number, so that an id like
-// 12345678901234567 keeps every digit (a float64 would not).
-func metadataIn(raw *gen.Metadata) (store.Optional[map[string]any], error) {
-	if raw == nil {
-		return store.Optional[map[string]any]{}, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(*raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || m == nil {
-		return store.Optional[map[string]any]{}, invalid(fieldError{Field: "/metadata", In: "body", Message: "must be a JSON object"})
-	}
-	return store.Some(m), nil
-}
-
-func metadataOut(m map[string]any) gen.Metadata {
-	b, err := json.Marshal(m)
-	if err != nil { // the store only holds what came in as JSON
-		panic(err)
-	}
-	return b
-}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"time"
@@ -42,7 +43,7 @@ type ContactFields struct {
 	LastCallDuration *int32 // seconds
 	LastCallFeedback *string
 	Notes            *string
-	Metadata         map[string]any
+	Metadata         json.RawMessage // a JSON object, as sent
 }
 
 // NewContact is a contact to add to a list.
@@ -70,7 +71,7 @@ type ContactChange struct {
 	LastCallDuration Optional[*int32]
 	LastCallFeedback Optional[*string]
 	Notes            Optional[*string]
-	Metadata         Optional[map[string]any]
+	Metadata         Optional[json.RawMessage]
 }
 
 type contactRow struct {
@@ -102,20 +103,17 @@ type contactRow struct {
 
 func (contactRow) TableName() string { return "contacts" }
 
-// contactColumns are the columns of a contact read with its list's name; aliases c and l.
-const contactColumns = `c.id, c.org_id, c.contact_list_id, l.name AS contact_list_name, c.phone,
-	c.country_code, c.match_key, c.full_name, c.first_name, c.last_name, c.email, c.source, c.tags,
-	c.category, c.status, c.campaign_id, c.last_call_status, c.last_call_at, c.last_call_duration,
-	c.last_call_feedback, c.notes, c.metadata, c.created_at, c.updated_at`
-
-const contactJoin = "JOIN contact_lists l ON l.id = c.contact_list_id"
-
-func (r *contactRow) setFields(f ContactFields) {
+func (r *contactRow) setFields(f ContactFields) error {
+	metadata, err := compactObject("metadata", f.Metadata)
+	if err != nil {
+		return err
+	}
 	r.FullName, r.FirstName, r.LastName, r.Email, r.Source = f.FullName, f.FirstName, f.LastName, f.Email, f.Source
 	r.Tags = jsonTags(uniqueTags(f.Tags))
 	r.Category, r.Status, r.CampaignID, r.LastCallStatus = f.Category, f.Status, f.CampaignID, f.LastCallStatus
 	r.LastCallAt, r.LastCallDuration = dbTimePtr(f.LastCallAt), f.LastCallDuration
-	r.LastCallFeedback, r.Notes, r.Metadata = f.LastCallFeedback, f.Notes, jsonObject(f.Metadata)
+	r.LastCallFeedback, r.Notes, r.Metadata = f.LastCallFeedback, f.Notes, jsonObject(metadata)
+	return nil
 }
 
 func (r *contactRow) setPhone(n phone.Number) {
@@ -131,15 +129,15 @@ func (r contactRow) contact() Contact {
 			Source: r.Source, Tags: []string(r.Tags), Category: r.Category, Status: r.Status,
 			CampaignID: r.CampaignID, LastCallStatus: r.LastCallStatus, LastCallAt: utcPtr(r.LastCallAt),
 			LastCallDuration: r.LastCallDuration, LastCallFeedback: r.LastCallFeedback, Notes: r.Notes,
-			Metadata: map[string]any(r.Metadata),
+			Metadata: json.RawMessage(r.Metadata),
 		},
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if c.Tags == nil {
 		c.Tags = []string{}
 	}
-	if c.Metadata == nil {
-		c.Metadata = map[string]any{}
+	if len(c.Metadata) == 0 {
+		c.Metadata = json.RawMessage("{}")
 	}
 	return c
 }
@@ -168,7 +166,9 @@ func (s *Store) CreateContact(ctx context.Context, orgID string, in NewContact) 
 		now := s.Now()
 		row = contactRow{OrgID: orgID, ContactListID: list.ID, ContactListName: list.Name, CreatedAt: now, UpdatedAt: now}
 		row.setPhone(in.Phone)
-		row.setFields(in.ContactFields)
+		if err := row.setFields(in.ContactFields); err != nil {
+			return err
+		}
 		return tx.Create(&row).Error
 	})
 	if isUnique(err) {
@@ -237,7 +237,9 @@ func (s *Store) UpdateContact(ctx context.Context, orgID string, id int64, chang
 		}
 		f := row.contact().ContactFields
 		change.applyFields(&f)
-		row.setFields(f)
+		if err := row.setFields(f); err != nil {
+			return err
+		}
 		row.UpdatedAt = s.Now()
 		return tx.Model(&contactRow{}).Where("id = ? AND org_id = ?", id, orgID).
 			Select("*").Omit("id", "org_id", "created_at", "contact_list_name").Updates(&row).Error

@@ -27,16 +27,15 @@ func (t *jsonTags) Scan(src any) error {
 	return json.Unmarshal(b, (*[]string)(t))
 }
 
-// jsonObject is a free JSON object kept as sent (jsonb on PostgreSQL, TEXT on SQLite). Numbers
-// stay json.Number so that large integers keep every digit.
-type jsonObject map[string]any
+// jsonObject is a free JSON object, kept as raw JSON (jsonb on PostgreSQL, TEXT on SQLite):
+// the store never looks inside, and decoding it would turn 12345678901234567 into a float64.
+type jsonObject json.RawMessage
 
 func (o jsonObject) Value() (driver.Value, error) {
-	if o == nil {
+	if len(o) == 0 {
 		return "{}", nil
 	}
-	b, err := json.Marshal(map[string]any(o))
-	return string(b), err
+	return string(o), nil
 }
 
 func (o *jsonObject) Scan(src any) error {
@@ -44,14 +43,21 @@ func (o *jsonObject) Scan(src any) error {
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	m := map[string]any{}
-	if err := dec.Decode(&m); err != nil {
-		return err
-	}
-	*o = m
+	*o = append((*o)[:0], b...) // the driver may reuse b
 	return nil
+}
+
+// compactObject checks that raw is one JSON object and returns it without insignificant white
+// space. Returns EINVALID otherwise.
+func compactObject(field string, raw json.RawMessage) (json.RawMessage, error) {
+	if len(raw) == 0 {
+		return json.RawMessage("{}"), nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil || buf.Len() == 0 || buf.Bytes()[0] != '{' {
+		return nil, invalid(field, "%s must be a JSON object", field)
+	}
+	return buf.Bytes(), nil
 }
 
 func jsonBytes(src any) ([]byte, error) {

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -21,66 +24,46 @@ type Lookup struct {
 // Found reports whether the phone is in at least one list.
 func (l Lookup) Found() bool { return l.Contact != nil }
 
-// activityFilter selects a phone's activity rows, all sessions or one. Aliases: x for
-// inbound_activity; @org, @session bound by the caller.
-const activityFilter = `x.org_id = @org AND (@session = '' OR x.session_id = @session)`
+// The lookup is the hot path: it runs on database/sql with positional parameters and scans
+// each column itself. GORM's named parameters, statement rendering and reflection cost more
+// than the two index reads the query does.
 
-// lookupQuery reads a phone's most recently changed contact and, beside it, the phone's
-// activity, in one round trip. Both are index reads: contacts_lookup and inbound_activity's
-// primary key.
-const lookupQuery = `
-SELECT ` + contactColumns + `,
-	(SELECT MAX(x.last_message_at) FROM inbound_activity x WHERE x.match_key = @key AND ` + activityFilter + `) AS last_reply_at,
-	(SELECT MAX(x.last_direct_at) FROM inbound_activity x WHERE x.match_key = @key AND ` + activityFilter + `) AS last_direct_at
-FROM contacts c ` + contactJoin + `
-WHERE c.org_id = @org AND c.match_key = @key
-ORDER BY c.updated_at DESC, c.id DESC
-LIMIT 1`
-
-// activityQuery reads the activity of phones, by match key.
-const activityQuery = `
-SELECT x.match_key, MAX(x.last_message_at) AS last_reply_at, MAX(x.last_direct_at) AS last_direct_at
-FROM inbound_activity x
-WHERE x.match_key IN @keys AND ` + activityFilter + `
-GROUP BY x.match_key`
-
-type lookupRow struct {
-	// Exported, or GORM would skip it: an embedded field is named after its (unexported) type.
-	Contact      contactRow `gorm:"embedded"`
-	LastReplyAt  nullTime
-	LastDirectAt nullTime
-}
-
-type activityRow struct {
-	MatchKey     string
-	LastReplyAt  nullTime
-	LastDirectAt nullTime
-}
+// lookupQuery reads a phone's activity and its most recently changed contact in one round
+// trip, found or not: the aggregate always yields one row, and the contact (at most one, by
+// contacts_lookup) joins it or leaves its columns NULL. $1 org, $2 match key, $3 session (” for all).
+var lookupQuery = `
+SELECT ` + contactOf + `, a.last_reply_at, a.last_direct_at
+FROM (SELECT MAX(x.last_message_at) AS last_reply_at, MAX(x.last_direct_at) AS last_direct_at
+      FROM inbound_activity x
+      WHERE x.org_id = $1 AND x.match_key = $2 AND ($3 = '' OR x.session_id = $3)) a
+LEFT JOIN (SELECT ` + contactColumns + `
+      FROM contacts c ` + contactJoin + `
+      WHERE c.org_id = $1 AND c.match_key = $2
+      ORDER BY c.updated_at DESC, c.id DESC
+      LIMIT 1) c ON 1 = 1`
 
 // LookupContact looks a phone up by its match key (phone.Number.MatchKey). A non-empty
-// sessionID counts only the messages that session received. A phone that is some contact's
-// costs one query; a phone in no list costs a second one for its activity.
+// sessionID counts only the messages that session received.
 func (s *Store) LookupContact(ctx context.Context, orgID, matchKey, sessionID string) (Lookup, error) {
-	args := map[string]any{"org": orgID, "key": matchKey, "keys": []string{matchKey}, "session": sessionID}
-	db := s.db.WithContext(ctx)
-	var rows []lookupRow
-	if err := db.Raw(lookupQuery, args).Scan(&rows).Error; err != nil {
+	rows, err := s.sql.QueryContext(ctx, s.lookupSQL, orgID, matchKey, sessionID)
+	if err != nil {
 		return Lookup{}, err
 	}
-	if len(rows) == 1 {
-		l := s.activity(rows[0].LastReplyAt, rows[0].LastDirectAt)
-		c := rows[0].Contact.contact()
-		l.Contact = &c
-		return l, nil
+	defer rows.Close()
+	var l Lookup
+	if rows.Next() {
+		var lastReply, lastDirect nullTime
+		row, found, err := scanContact(rows, &lastReply, &lastDirect)
+		if err != nil {
+			return Lookup{}, err
+		}
+		l = s.activity(lastReply, lastDirect)
+		if found {
+			c := row.contact()
+			l.Contact = &c
+		}
 	}
-	var activity []activityRow
-	if err := db.Raw(activityQuery, args).Scan(&activity).Error; err != nil {
-		return Lookup{}, err
-	}
-	if len(activity) == 1 {
-		return s.activity(activity[0].LastReplyAt, activity[0].LastDirectAt), nil
-	}
-	return Lookup{}, nil
+	return l, rows.Err()
 }
 
 // activity turns a phone's latest message and latest direct message into a lookup's reply fields.
@@ -94,13 +77,6 @@ func (s *Store) activity(lastReply, lastDirect nullTime) Lookup {
 	return l
 }
 
-// batchContacts reads every contact of the given match keys, each key's most recently changed first.
-const batchContacts = `
-SELECT ` + contactColumns + `
-FROM contacts c ` + contactJoin + `
-WHERE c.org_id = @org AND c.match_key IN @keys
-ORDER BY c.match_key, c.updated_at DESC, c.id DESC`
-
 // LookupContacts looks many phones up at once, by match key, in two queries. Keys that match
 // nothing are absent from the result.
 func (s *Store) LookupContacts(ctx context.Context, orgID string, matchKeys []string, sessionID string) (map[string]Lookup, error) {
@@ -108,28 +84,71 @@ func (s *Store) LookupContacts(ctx context.Context, orgID string, matchKeys []st
 	if len(matchKeys) == 0 {
 		return out, nil
 	}
-	args := map[string]any{"org": orgID, "keys": matchKeys, "session": sessionID}
-	db := s.db.WithContext(ctx)
-
-	var activity []activityRow
-	if err := db.Raw(activityQuery, args).Scan(&activity).Error; err != nil {
+	keys, marks := keyArgs(matchKeys, 3)
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`
+SELECT x.match_key, MAX(x.last_message_at), MAX(x.last_direct_at)
+FROM inbound_activity x
+WHERE x.org_id = $1 AND ($2 = '' OR x.session_id = $2) AND x.match_key IN (`+marks+`)
+GROUP BY x.match_key`), append([]any{orgID, sessionID}, keys...)...)
+	if err != nil {
 		return nil, err
 	}
-	for _, a := range activity {
-		out[a.MatchKey] = s.activity(a.LastReplyAt, a.LastDirectAt)
-	}
-	var contacts []contactRow
-	if err := db.Raw(batchContacts, args).Scan(&contacts).Error; err != nil {
-		return nil, err
-	}
-	for _, r := range contacts {
-		l := out[r.MatchKey]
-		if l.Contact != nil {
-			continue // an older contact of a key already answered
+	err = eachRow(rows, func() error {
+		var key string
+		var lastReply, lastDirect nullTime
+		if err := rows.Scan(&key, &lastReply, &lastDirect); err != nil {
+			return err
 		}
-		c := r.contact()
-		l.Contact = &c
-		out[r.MatchKey] = l
+		out[key] = s.activity(lastReply, lastDirect)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+
+	// Each key's contacts, most recently changed first: the first one read answers.
+	keys, marks = keyArgs(matchKeys, 2)
+	rows, err = s.sql.QueryContext(ctx, s.rebind(`
+SELECT `+contactColumns+`
+FROM contacts c `+contactJoin+`
+WHERE c.org_id = $1 AND c.match_key IN (`+marks+`)
+ORDER BY c.match_key, c.updated_at DESC, c.id DESC`), append([]any{orgID}, keys...)...)
+	if err != nil {
+		return nil, err
+	}
+	err = eachRow(rows, func() error {
+		row, _, err := scanContact(rows)
+		if err != nil {
+			return err
+		}
+		if l := out[row.MatchKey]; l.Contact == nil {
+			c := row.contact()
+			l.Contact = &c
+			out[row.MatchKey] = l
+		}
+		return nil
+	})
+	return out, err
+}
+
+// keyArgs returns the keys as query arguments and their placeholders, numbered from first.
+func keyArgs(keys []string, first int) ([]any, string) {
+	args := make([]any, len(keys))
+	marks := make([]string, len(keys))
+	for i, k := range keys {
+		args[i] = k
+		marks[i] = "$" + strconv.Itoa(first+i)
+	}
+	return args, strings.Join(marks, ", ")
+}
+
+// eachRow calls fn for every row and closes rows.
+func eachRow(rows *sql.Rows, fn func() error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

@@ -58,6 +58,8 @@ type Store struct {
 	// migrateDSN opens SQLite for goose without _timefmt: goose's version table keeps SQLite's
 	// own datetime('now') text, which the fixed layout would refuse to read back.
 	migrateDSN string
+	// lookupSQL is lookupQuery in the dialect's placeholders.
+	lookupSQL string
 	// now is the clock; tests replace it, while requests run, to move through reply windows.
 	now atomic.Pointer[func() time.Time]
 }
@@ -70,6 +72,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s := &Store{dialect: dialect}
 	s.SetClock(time.Now)
+	s.lookupSQL = s.rebind(lookupQuery)
 	dialector := postgres.Open(dsn)
 	if dialect == SQLite {
 		s.migrateDSN = dsn
@@ -186,6 +189,15 @@ func dbTimePtr(t *time.Time) *time.Time {
 	}
 	v := dbTime(*t)
 	return &v
+}
+
+// rebind turns the $1, $2 ... placeholders of a query written for PostgreSQL into SQLite's
+// numbered ?1, ?2 ... (same numbers, so a parameter may be used twice).
+func (s *Store) rebind(query string) string {
+	if s.dialect == SQLite {
+		return strings.ReplaceAll(query, "$", "?")
+	}
+	return query
 }
 
 // inTx runs fn in a transaction; SQLite's transactions take the write lock at once (_txlock).

@@ -58,7 +58,8 @@ CREATE TABLE contacts (
     last_call_duration integer,
     last_call_feedback text,
     notes              text,
-    metadata           jsonb NOT NULL DEFAULT '{}',
+    -- json, not jsonb: kept as sent, key order included (the store never looks inside).
+    metadata           json NOT NULL DEFAULT '{}',
     created_at         timestamptz NOT NULL,
     updated_at         timestamptz NOT NULL,
     -- A contact can only ever sit in a list of its own organization.
