@@ -112,4 +112,3 @@ func emailChange(n nullable.Nullable[gen.Email]) store.Optional[*string] {
 	o := optional(n)
 	return store.Optional[*string]{Set: o.Set, Value: (*string)(o.Value)}
 }
-
