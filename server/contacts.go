@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/store"
@@ -29,7 +30,7 @@ func (h *handlers) CreateContact(ctx context.Context, req gen.CreateContactReque
 	if err != nil {
 		return nil, err
 	}
-	return gen.CreateContact201JSONResponse(toAPIContact(c)), nil
+	return contactResponse{http.StatusCreated, toContactJSON(c)}, nil
 }
 
 func (h *handlers) GetContact(ctx context.Context, req gen.GetContactRequestObject) (gen.GetContactResponseObject, error) {
@@ -37,7 +38,7 @@ func (h *handlers) GetContact(ctx context.Context, req gen.GetContactRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetContact200JSONResponse(toAPIContact(c)), nil
+	return contactResponse{http.StatusOK, toContactJSON(c)}, nil
 }
 
 func (h *handlers) UpdateContact(ctx context.Context, req gen.UpdateContactRequestObject) (gen.UpdateContactResponseObject, error) {
@@ -69,7 +70,7 @@ func (h *handlers) UpdateContact(ctx context.Context, req gen.UpdateContactReque
 	if err != nil {
 		return nil, err
 	}
-	return gen.UpdateContact200JSONResponse(toAPIContact(c)), nil
+	return contactResponse{http.StatusOK, toContactJSON(c)}, nil
 }
 
 func (h *handlers) DeleteContact(ctx context.Context, req gen.DeleteContactRequestObject) (gen.DeleteContactResponseObject, error) {

@@ -42,20 +42,6 @@ func some[T any](v *T) store.Optional[T] {
 	return store.Some(*v)
 }
 
-func toAPIContact(c store.Contact) gen.Contact {
-	return gen.Contact{
-		Id: c.ID, ContactListId: c.ListID, ContactListName: c.ListName,
-		Phone: c.Phone, CountryCode: c.CountryCode,
-		FullName: null(c.FullName), FirstName: null(c.FirstName), LastName: null(c.LastName),
-		Email: null(c.Email), Source: null(c.Source), Tags: c.Tags,
-		Category: null(c.Category), Status: null(c.Status), CampaignId: null(c.CampaignID),
-		LastCallStatus: null(c.LastCallStatus), LastCallAt: null(c.LastCallAt),
-		LastCallDuration: null(c.LastCallDuration), LastCallFeedback: null(c.LastCallFeedback),
-		Notes: null(c.Notes), Metadata: c.Metadata,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-	}
-}
-
 func toAPIContactList(l store.ContactList) gen.ContactList {
 	return gen.ContactList{Id: l.ID, Name: l.Name, Description: null(l.Description), CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt}
 }
@@ -81,22 +67,6 @@ func toAPIKey(k store.APIKey) gen.ApiKey {
 		Id: k.ID, Name: k.Name, Prefix: k.Prefix, Capabilities: toAPICapabilities(k.Capabilities),
 		CreatedAt: k.CreatedAt, ExpiresAt: null(k.ExpiresAt), LastUsedAt: null(k.LastUsedAt),
 	}
-}
-
-// toAPILookup is seed 000's answer: the contact or null, and the phone's reply state.
-func toAPILookup(l store.Lookup) gen.ContactLookup {
-	out := gen.ContactLookup{
-		Found:               l.Found(),
-		Contact:             nullable.NewNullNullable[gen.NullableContact](),
-		HasReplied:          l.LastReplyAt != nil,
-		LastReplyAt:         null(l.LastReplyAt),
-		SessionWindowActive: l.WindowExpiresAt != nil,
-		SessionExpiresAt:    null(l.WindowExpiresAt),
-	}
-	if l.Contact != nil {
-		out.Contact = nullable.NewNullableWithValue(gen.NullableContact(toAPIContact(*l.Contact)))
-	}
-	return out
 }
 
 // deref is *p, or the zero value when p is nil.

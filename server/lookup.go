@@ -12,7 +12,7 @@ func (h *handlers) LookupContact(ctx context.Context, req gen.LookupContactReque
 	if err != nil {
 		return nil, err
 	}
-	return gen.LookupContact200JSONResponse{LookupJSONResponse: gen.LookupJSONResponse(l)}, nil
+	return lookupResponse(l), nil
 }
 
 func (h *handlers) LookupContactWithoutSlash(ctx context.Context, req gen.LookupContactWithoutSlashRequestObject) (gen.LookupContactWithoutSlashResponseObject, error) {
@@ -20,21 +20,21 @@ func (h *handlers) LookupContactWithoutSlash(ctx context.Context, req gen.Lookup
 	if err != nil {
 		return nil, err
 	}
-	return gen.LookupContactWithoutSlash200JSONResponse{LookupJSONResponse: gen.LookupJSONResponse(l)}, nil
+	return lookupResponse(l), nil
 }
 
 // lookup serves both spellings of GET /api/v1/contact-lookup.
-func (h *handlers) lookup(ctx context.Context, raw string, sessionID *string) (gen.ContactLookup, error) {
+func (h *handlers) lookup(ctx context.Context, raw string, sessionID *string) (lookupJSON, error) {
 	org := principalFrom(ctx).Org
 	n, err := parsePhone(raw, org.DefaultRegion, "query", "phone")
 	if err != nil {
-		return gen.ContactLookup{}, err
+		return lookupJSON{}, err
 	}
 	l, err := h.store.LookupContact(ctx, org.ID, n.MatchKey, deref(sessionID))
 	if err != nil {
-		return gen.ContactLookup{}, err
+		return lookupJSON{}, err
 	}
-	return toAPILookup(l), nil
+	return toLookupJSON(l), nil
 }
 
 // LookupContactsBatch answers in input order. A phone that cannot be a phone gets an error in
@@ -43,12 +43,12 @@ func (h *handlers) LookupContactsBatch(ctx context.Context, req gen.LookupContac
 	org := principalFrom(ctx).Org
 	phones := req.Body.Phones
 	numbers := make([]phone.Number, len(phones))
-	refused := make([]*gen.NullableErrorBody, len(phones))
+	refused := make([]*gen.ErrorBody, len(phones))
 	keys := make([]string, 0, len(phones))
 	for i, raw := range phones {
 		n, err := phone.Parse(raw, org.DefaultRegion)
 		if reason, ok := phoneProblem(err); ok {
-			refused[i] = &gen.NullableErrorBody{Code: gen.ErrorCodeValidationError, Message: reason, Details: map[string]any{}}
+			refused[i] = &gen.ErrorBody{Code: gen.ErrorCodeValidationError, Message: reason, Details: map[string]any{}}
 			continue
 		} else if err != nil {
 			return nil, err
@@ -60,13 +60,10 @@ func (h *handlers) LookupContactsBatch(ctx context.Context, req gen.LookupContac
 	if err != nil {
 		return nil, err
 	}
-	results := make([]gen.BatchLookupResult, len(phones))
+	results := make([]batchResultJSON, len(phones))
 	for i, raw := range phones {
-		l := toAPILookup(found[numbers[i].MatchKey]) // the zero Lookup for a refused phone
-		results[i] = gen.BatchLookupResult{
-			Phone: raw, Found: l.Found, Contact: l.Contact, HasReplied: l.HasReplied, LastReplyAt: l.LastReplyAt,
-			SessionWindowActive: l.SessionWindowActive, SessionExpiresAt: l.SessionExpiresAt, Error: null(refused[i]),
-		}
+		// A refused phone's key is "", which matches nothing: the zero Lookup, all null.
+		results[i] = batchResultJSON{Phone: raw, lookupJSON: toLookupJSON(found[numbers[i].MatchKey]), Error: refused[i]}
 	}
-	return gen.LookupContactsBatch200JSONResponse{Results: results}, nil
+	return batchResponse{Results: results}, nil
 }

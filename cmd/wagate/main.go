@@ -77,6 +77,7 @@ func dispatch(ctx context.Context, cfg config, log *slog.Logger, args []string, 
 		if len(args) > 0 {
 			return fmt.Errorf("%w: serve takes no arguments", errUsage)
 		}
+		tuneGC(os.Getenv)
 		return serve(ctx, cfg, log, stdout, nil)
 	case "migrate":
 		return migrate(ctx, cfg, log, stdout)
