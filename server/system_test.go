@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -16,6 +15,7 @@ import (
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/openapi"
 	"github.com/wagate/wagate/server"
+	"github.com/wagate/wagate/store/storetest"
 )
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -203,7 +203,7 @@ func TestBodiesOnlyWhereTheSpecTakesThem(t *testing.T) {
 // TestOneLogLinePerRequest: each request is one access-log line carrying its request id (the
 // caller's, when it sends one), and a failure's cause is on that line, not on a second one.
 func TestOneLogLinePerRequest(t *testing.T) {
-	var buf syncBuffer
+	var buf storetest.Buffer
 	log := slog.New(server.LogRequestIDs(slog.NewJSONHandler(&buf, nil)))
 	eachBackend(t, func(t *testing.T, h *harness) {
 		h.echo.GET("/test-panic", func(echo.Context) error { panic("boom") })
@@ -241,17 +241,3 @@ func TestOneLogLinePerRequest(t *testing.T) {
 		}
 	}, withLogger(log))
 }
-
-// syncBuffer is a bytes.Buffer the server's goroutines and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-func (s *syncBuffer) Reset()         { s.mu.Lock(); defer s.mu.Unlock(); s.b.Reset() }

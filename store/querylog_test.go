@@ -1,12 +1,10 @@
 package store_test
 
 import (
-	"bytes"
 	"database/sql"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +16,7 @@ import (
 // as slow, and the log line carries the statement but not its values (phones are personal data).
 func TestSlowQueriesAreLoggedWithoutValues(t *testing.T) {
 	_, dir := storetest.URL(t, storetest.SQLite)
-	var buf lockedBuffer
+	var buf storetest.Buffer
 	s, err := store.Open(ctx, store.Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&buf, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -57,15 +55,3 @@ func TestSlowQueriesAreLoggedWithoutValues(t *testing.T) {
 		}
 	}
 }
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }

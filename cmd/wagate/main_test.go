@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -204,7 +203,7 @@ func TestServeFirstStart(t *testing.T) {
 func startServe(t *testing.T, e env) (out func() string, addr string, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var buf syncBuffer
+	var buf storetest.Buffer
 	cfg, err := loadConfig(e.get)
 	if err != nil {
 		t.Fatal(err)
@@ -228,22 +227,4 @@ func startServe(t *testing.T, e env) (out func() string, addr string, stop func(
 		}
 		return 0
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the serving goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
