@@ -6,8 +6,9 @@ import (
 )
 
 // handlers implements the generated strict interface. Each method only translates: it reads
-// the generated request, calls the store (or the phone parser), and writes the generated
-// response. Errors go back to Echo's error handler, which writes the envelope.
+// the generated request, calls the store (or the phone parser), and returns a response of the
+// generated interface: the generated types, or for contacts and lookups the plain-pointer
+// types of contactjson.go. Errors go back to Echo's error handler, which writes the envelope.
 type handlers struct {
 	store   *store.Store
 	keys    *apiKeyCache
