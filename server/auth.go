@@ -40,7 +40,6 @@ var errNoCredentials = newAPIError(http.StatusUnauthorized, gen.ErrorCodeUnautho
 // credentials at all.
 type authenticator struct {
 	store    *store.Store
-	log      *slog.Logger
 	logins   *loginjwt.Verifier // nil when no JWKS is configured
 	roles    map[string]store.Capabilities
 	keys     *apiKeyCache
@@ -54,7 +53,7 @@ func newAuthenticator(spec *openapi3.T, s *store.Store, log *slog.Logger, logins
 		return nil, err
 	}
 	return &authenticator{
-		store: s, log: log, logins: logins, roles: roles, required: required,
+		store: s, logins: logins, roles: roles, required: required,
 		keys: newAPIKeyCache(s, log), orgs: newOrgCache(s),
 	}, nil
 }

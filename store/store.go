@@ -177,9 +177,6 @@ func (s *Store) Now() time.Time { return dbTime((*s.now.Load())()) }
 // SetClock replaces the store's clock; tests use it to move through reply windows.
 func (s *Store) SetClock(now func() time.Time) { s.now.Store(&now) }
 
-// SQL exposes the connection pool for tools that load data in bulk (the benchmark).
-func (s *Store) SQL() *sql.DB { return s.sql }
-
 // dbTime is t as both databases keep it: UTC, microseconds.
 func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
