@@ -9,7 +9,7 @@ import _ "embed"
 //go:embed openapi.yaml
 var YAML []byte
 
-//go:generate go tool oapi-codegen -config codegen-models.yaml openapi.yaml
-//go:generate go tool oapi-codegen -config codegen-server.yaml openapi.yaml
-//go:generate go tool oapi-codegen -config codegen-client.yaml openapi.yaml
-//go:generate go tool oapi-codegen -config codegen-spec.yaml openapi.yaml
+//go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-models.yaml openapi.yaml
+//go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-server.yaml openapi.yaml
+//go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-client.yaml openapi.yaml
+//go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-spec.yaml openapi.yaml
