@@ -10,9 +10,11 @@ import (
 	"github.com/wagate/wagate/store"
 )
 
-// credentialTTL is how long a key or organization read from the database is trusted. A key
-// revoked through this server stops working at once (revoke drops it); one revoked through
-// another replica sharing the database, within this long. Expiry is checked on every request.
+// credentialTTL is how long a key or organization read from the database is trusted, unless
+// Config.CredentialTTL says otherwise. A key revoked through this server stops working at once
+// (revoke drops it); on PostgreSQL, one revoked through another replica sharing the database
+// too, as soon as its announcement arrives (revocations.go), and within this long should the
+// announcement be lost. Expiry is checked on every request.
 const credentialTTL = 10 * time.Second
 
 // touchEvery throttles the write of an API key's last-used time.
@@ -34,19 +36,21 @@ type keyEntry struct {
 type apiKeyCache struct {
 	store *store.Store
 	log   *slog.Logger
+	ttl   time.Duration
 
 	// read fetches a key and its organization from the database; a test interleaves a revoke.
 	read func(ctx context.Context, secret string) (store.APIKey, store.Organization, error)
 
 	mu      sync.Mutex
 	entries map[[sha256.Size]byte]*keyEntry
-	// revocations counts revokes. A read of the database that began before a revoke may have
-	// seen the key unrevoked, so it must not be kept: get compares the count before and after.
+	// revocations counts revokes, here or announced, and whole-cache forgets. A read of the
+	// database that began before one may have seen the key unrevoked, so it must not be kept:
+	// get compares the count before and after.
 	revocations uint64
 }
 
 func newAPIKeyCache(s *store.Store, log *slog.Logger) *apiKeyCache {
-	c := &apiKeyCache{store: s, log: log, entries: map[[sha256.Size]byte]*keyEntry{}}
+	c := &apiKeyCache{store: s, log: log, ttl: credentialTTL, entries: map[[sha256.Size]byte]*keyEntry{}}
 	c.read = func(ctx context.Context, secret string) (store.APIKey, store.Organization, error) {
 		key, err := s.APIKeyBySecret(ctx, secret)
 		if err != nil {
@@ -63,7 +67,7 @@ func (c *apiKeyCache) get(ctx context.Context, secret string) (keyEntry, error) 
 	hash := store.HashAPIKey(secret)
 	now := time.Now()
 	c.mu.Lock()
-	if e, ok := c.entries[hash]; ok && now.Sub(e.fetched) < credentialTTL {
+	if e, ok := c.entries[hash]; ok && now.Sub(e.fetched) < c.ttl {
 		v := *e
 		c.mu.Unlock()
 		return v, nil
@@ -116,6 +120,12 @@ func (c *apiKeyCache) revoke(ctx context.Context, orgID, keyID string) error {
 	if err := c.store.RevokeAPIKey(ctx, orgID, keyID); err != nil {
 		return err
 	}
+	c.forget(keyID)
+	return nil
+}
+
+// forget drops the key with this id, revoked here or elsewhere.
+func (c *apiKeyCache) forget(keyID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.revocations++
@@ -124,12 +134,20 @@ func (c *apiKeyCache) revoke(ctx context.Context, orgID, keyID string) error {
 			delete(c.entries, hash)
 		}
 	}
-	return nil
+}
+
+// forgetAll drops every key: revokes may have gone unheard.
+func (c *apiKeyCache) forgetAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.revocations++
+	clear(c.entries)
 }
 
 // orgCache keeps organizations named by login tokens, which carry only the id.
 type orgCache struct {
 	store *store.Store
+	ttl   time.Duration
 
 	mu      sync.Mutex
 	entries map[string]orgEntry
@@ -141,7 +159,7 @@ type orgEntry struct {
 }
 
 func newOrgCache(s *store.Store) *orgCache {
-	return &orgCache{store: s, entries: map[string]orgEntry{}}
+	return &orgCache{store: s, ttl: credentialTTL, entries: map[string]orgEntry{}}
 }
 
 // get returns the organization with id. Returns ENOTFOUND when there is none.
@@ -150,7 +168,7 @@ func (c *orgCache) get(ctx context.Context, id string) (store.Organization, erro
 	c.mu.Lock()
 	e, ok := c.entries[id]
 	c.mu.Unlock()
-	if ok && now.Sub(e.fetched) < credentialTTL {
+	if ok && now.Sub(e.fetched) < c.ttl {
 		return e.org, nil
 	}
 	org, err := c.store.Organization(ctx, id)

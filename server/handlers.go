@@ -14,6 +14,8 @@ type handlers struct {
 	keys    *apiKeyCache
 	cursors cursors
 	system  systemDocs
+	// draining says the server is being taken out of service (Config.Draining); may be nil.
+	draining func() bool
 }
 
 var _ gen.StrictServerInterface = (*handlers)(nil)

@@ -71,7 +71,7 @@ func newHarness(t *testing.T, s *store.Store, opts ...harnessOption) *harness {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	e, err := server.New(ctx, cfg)
+	e, err := server.New(t.Context(), cfg) // its revocation listener stops with the test
 	if err != nil {
 		t.Fatal(err)
 	}

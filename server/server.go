@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,9 +31,19 @@ type Config struct {
 	Roles map[string]store.Capabilities
 	// MaxBodyBytes bounds request bodies; larger ones get a 413.
 	MaxBodyBytes int64
+	// CredentialTTL is how long a key or organization read from the database is trusted;
+	// zero means credentialTTL.
+	CredentialTTL time.Duration
+	// Draining, when set and true, makes /readyz answer 503 so that load balancers stop
+	// sending requests, while every other request is still served.
+	Draining func() bool
+	// Background, when set, counts the goroutines New starts (the revocation listener on
+	// PostgreSQL), which run until New's ctx ends: wait on it after ending ctx.
+	Background *sync.WaitGroup
 }
 
-// New builds the HTTP handler: an Echo instance with every route of the spec.
+// New builds the HTTP handler: an Echo instance with every route of the spec. ctx is the
+// server's lifetime, not only its construction's: the revocation listener runs until it ends.
 func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -56,7 +68,10 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handlers{store: cfg.Store, keys: auth.keys, cursors: cursors{key: secret}, system: docs}
+	if cfg.CredentialTTL > 0 {
+		auth.keys.ttl, auth.orgs.ttl = cfg.CredentialTTL, cfg.CredentialTTL
+	}
+	h := &handlers{store: cfg.Store, keys: auth.keys, cursors: cursors{key: secret}, system: docs, draining: cfg.Draining}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -74,5 +89,12 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	routes := headRoutes{e}
 	gen.RegisterHandlers(routes, gen.NewStrictHandler(h, nil))
 	routes.GET("/docs/*", docsAssets)
+	if cfg.Store.AnnouncesRevocations() {
+		background := cfg.Background
+		if background == nil {
+			background = new(sync.WaitGroup)
+		}
+		background.Go(func() { auth.keys.followRevocations(ctx) })
+	}
 	return e, nil
 }

@@ -174,18 +174,24 @@ func trimPage[T any](rows []T, limit int) ([]T, bool) {
 }
 
 // RevokeAPIKey revokes a key of the organization. Returns ENOTFOUND when the organization has
-// no such key, or it is already revoked.
+// no such key, or it is already revoked. On PostgreSQL the revoke is announced to every process
+// watching revocations (WatchRevocations), in the same transaction, so only once it commits.
 func (s *Store) RevokeAPIKey(ctx context.Context, orgID, keyID string) error {
-	res := s.db.WithContext(ctx).Model(&apiKeyRow{}).
-		Where("id = ? AND org_id = ? AND revoked_at IS NULL", keyID, orgID).
-		Update("revoked_at", s.Now())
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return errorf(ENOTFOUND, "API key %s not found", keyID)
-	}
-	return nil
+	return s.inTx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&apiKeyRow{}).
+			Where("id = ? AND org_id = ? AND revoked_at IS NULL", keyID, orgID).
+			Update("revoked_at", s.Now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return errorf(ENOTFOUND, "API key %s not found", keyID)
+		}
+		if s.AnnouncesRevocations() {
+			return tx.Exec("SELECT pg_notify(?, ?)", revocationsChannel, keyID).Error
+		}
+		return nil
+	})
 }
 
 // APIKeyBySecret returns the key whose secret is secret, revoked and expired ones included (the

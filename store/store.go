@@ -60,6 +60,8 @@ type Store struct {
 	migrateDSN string
 	// lookupSQL is lookupQuery in the dialect's placeholders.
 	lookupSQL string
+	// listenURL is the PostgreSQL URL, for the connection that listens for revocations.
+	listenURL string
 	// now is the clock; tests replace it, while requests run, to move through reply windows.
 	now atomic.Pointer[func() time.Time]
 }
@@ -74,6 +76,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.SetClock(time.Now)
 	s.lookupSQL = s.rebind(lookupQuery)
 	dialector := postgres.Open(dsn)
+	if dialect == Postgres {
+		s.listenURL = dsn
+	}
 	if dialect == SQLite {
 		s.migrateDSN = dsn
 		dialector = gormlite.Open(dsn + "&_timefmt=" + url.QueryEscape(sqliteTimeLayout))

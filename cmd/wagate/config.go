@@ -22,10 +22,18 @@ type config struct {
 	MaxBodyBytes  int64
 	LogLevel      slog.Level
 	LogFormat     string
+	DrainPeriod   time.Duration
 	ShutdownGrace time.Duration
 	Login         *loginjwt.Config // nil when JWT_JWKS_URL is unset
 	Roles         map[string]store.Capabilities
 }
+
+// defaultDrainPeriod is how long /readyz answers 503 before the listener closes. Five seconds
+// lets a load balancer probing every second or two see the failure more than once, and
+// Kubernetes propagate the endpoint removal, while with the 15s SHUTDOWN_GRACE it stays within
+// Kubernetes' default 30s termination grace period. Raise it to your probe interval times its
+// failure threshold.
+const defaultDrainPeriod = "5s"
 
 // defaultRoles grants capabilities to login roles unless JWT_ROLES says otherwise.
 const defaultRoles = "admin=read+write+admin;member=read+write;viewer=read"
@@ -47,6 +55,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	var err error
 	if c.MaxBodyBytes, err = strconv.ParseInt(env("MAX_BODY_BYTES", strconv.Itoa(server.DefaultMaxBodyBytes)), 10, 64); err != nil || c.MaxBodyBytes <= 0 {
 		return c, fmt.Errorf("MAX_BODY_BYTES must be a positive number of bytes")
+	}
+	if c.DrainPeriod, err = time.ParseDuration(env("DRAIN_PERIOD", defaultDrainPeriod)); err != nil || c.DrainPeriod < 0 {
+		return c, fmt.Errorf("DRAIN_PERIOD must be a duration such as 5s, or 0 to skip the drain")
 	}
 	if c.ShutdownGrace, err = time.ParseDuration(env("SHUTDOWN_GRACE", "15s")); err != nil || c.ShutdownGrace < 0 {
 		return c, fmt.Errorf("SHUTDOWN_GRACE must be a duration such as 15s")

@@ -30,15 +30,15 @@ Usage:
                                                  create an API key; prints it on the last line
 
 Configuration is read from the environment: DATABASE_URL, WAGATE_DATA_DIR, LISTEN_ADDR,
-DEFAULT_REGION, MAX_BODY_BYTES, LOG_LEVEL, LOG_FORMAT, SHUTDOWN_GRACE, JWT_JWKS_URL,
-JWT_ISSUER, JWT_AUDIENCE, JWT_ORG_CLAIM, JWT_ROLE_CLAIM, JWT_ROLES. See README.md.
+DEFAULT_REGION, MAX_BODY_BYTES, LOG_LEVEL, LOG_FORMAT, DRAIN_PERIOD, SHUTDOWN_GRACE,
+JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_ORG_CLAIM, JWT_ROLE_CLAIM, JWT_ROLES. See README.md.
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	go func() {
 		<-ctx.Done()
-		stop() // a second signal during the drain stops the process at once
+		stop() // a second signal, while draining or stopping, ends the process at once
 	}()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
@@ -78,7 +78,7 @@ func dispatch(ctx context.Context, cfg config, log *slog.Logger, args []string, 
 			return fmt.Errorf("%w: serve takes no arguments", errUsage)
 		}
 		tuneGC(os.Getenv)
-		return serve(ctx, cfg, log, stdout, nil)
+		return serve(ctx, cfg, log, stdout, serveHooks{})
 	case "migrate":
 		return migrate(ctx, cfg, log, stdout)
 	case "org", "key":

@@ -100,12 +100,20 @@ func TestBadConfiguration(t *testing.T) {
 		{"JWT_ROLES": "admin"},
 		{"JWT_ROLES": "admin=root"},
 		{"SHUTDOWN_GRACE": "soon"},
+		{"DRAIN_PERIOD": "soon"},
+		{"DRAIN_PERIOD": "-1s"},
 	} {
 		if e["DATABASE_URL"] == "" {
 			e["WAGATE_DATA_DIR"] = t.TempDir()
 		}
-		if code, _, errs := runCLI(t, e, "migrate"); code == 0 || errs == "" {
+		code, _, errs := runCLI(t, e, "migrate")
+		if code == 0 || errs == "" {
 			t.Errorf("%v: exit %d, stderr %q; want a failure with the reason", e, code, errs)
+		}
+		for name := range e {
+			if name != "WAGATE_DATA_DIR" && name != "DATABASE_URL" && !strings.Contains(errs, name) {
+				t.Errorf("%v: stderr %q does not name %s", e, errs, name)
+			}
 		}
 	}
 	for _, e := range []env{
@@ -199,27 +207,45 @@ func TestServeFirstStart(t *testing.T) {
 	}
 }
 
-// startServe runs serve until the returned stop cancels it; stop returns the exit code.
+// startServe runs serve until the returned stop cancels it; stop returns the exit code. The
+// drain, if any, ends at once.
 func startServe(t *testing.T, e env) (out func() string, addr string, stop func() int) {
 	t.Helper()
+	over := make(chan time.Time)
+	close(over)
+	srv := startServeWith(t, e, serveHooks{drainOver: over})
+	return srv.out.String, srv.addr, srv.stop
+}
+
+// running is a serve started by startServeWith.
+type running struct {
+	out, logs *storetest.Buffer
+	addr      string
+	stop      func() int // cancels serve (what SIGTERM does) and returns its exit code
+}
+
+// startServeWith runs serve with hooks (listening is its own) until stop.
+func startServeWith(t *testing.T, e env, hooks serveHooks) running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var buf storetest.Buffer
+	r := running{out: new(storetest.Buffer), logs: new(storetest.Buffer)}
 	cfg, err := loadConfig(e.get)
 	if err != nil {
 		t.Fatal(err)
 	}
 	addrs := make(chan net.Addr, 1)
+	hooks.listening = func(a net.Addr) { addrs <- a }
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, newLogger(cfg, io.Discard), &buf, func(a net.Addr) { addrs <- a }) }()
+	go func() { done <- serve(ctx, cfg, newLogger(cfg, r.logs), r.out, hooks) }()
 	select {
 	case a := <-addrs:
-		addr = a.String()
+		r.addr = a.String()
 	case err := <-done:
-		t.Fatalf("serve stopped before listening: %v\n%s", err, buf.String())
+		t.Fatalf("serve stopped before listening: %v\n%s", err, r.out.String())
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not start listening within 30s")
 	}
-	return buf.String, addr, func() int {
+	r.stop = func() int {
 		cancel()
 		if err := <-done; err != nil {
 			t.Logf("serve: %v", err)
@@ -227,4 +253,5 @@ func startServe(t *testing.T, e env) (out func() string, addr string, stop func(
 		}
 		return 0
 	}
+	return r
 }

@@ -7,19 +7,33 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/server/loginjwt"
 )
 
-// serve runs the API until ctx ends (SIGTERM or interrupt), then drains requests in flight
-// for up to cfg.ShutdownGrace. listening, when set, learns the bound address.
+// serveHooks let tests watch and pace serve; production uses the zero value.
+type serveHooks struct {
+	// listening, when set, learns the bound address.
+	listening func(net.Addr)
+	// drainOver, when set, ends the drain in place of DRAIN_PERIOD's timer.
+	drainOver <-chan time.Time
+}
+
+// serve runs the API until ctx ends (SIGTERM or interrupt), then takes the server out of
+// service in two phases. Draining, for cfg.DrainPeriod: /readyz answers 503 so that load
+// balancers stop sending requests, while everything else, new connections included, is served
+// as before (closing the listener at once would reset the connections already queued on it).
+// Stopping: the listener closes, and requests in flight may finish for cfg.ShutdownGrace. A
+// second signal stops the process at once (main).
 //
 // Everything that can fail on configuration (login settings, the listen address) is checked
 // before the database is touched: a first start that stopped after printing the bootstrap key
 // would leave a newcomer without it.
-func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, listening func(net.Addr)) error {
+func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, hooks serveHooks) error {
 	var logins *loginjwt.Verifier
 	if cfg.Login != nil {
 		var err error
@@ -38,7 +52,19 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		return err
 	}
 	defer s.Close()
-	handler, err := server.New(ctx, server.Config{Store: s, Logger: log, Logins: logins, Roles: cfg.Roles, MaxBodyBytes: cfg.MaxBodyBytes})
+	// The server outlives ctx: it serves through the drain and the grace, and its revocation
+	// listener must keep working meanwhile. It ends when serve returns, before the store closes.
+	life, endLife := context.WithCancel(context.WithoutCancel(ctx))
+	var background sync.WaitGroup
+	defer func() {
+		endLife()
+		background.Wait()
+	}()
+	var draining atomic.Bool
+	handler, err := server.New(life, server.Config{
+		Store: s, Logger: log, Logins: logins, Roles: cfg.Roles, MaxBodyBytes: cfg.MaxBodyBytes,
+		Draining: draining.Load, Background: &background,
+	})
 	if err != nil {
 		return err
 	}
@@ -60,8 +86,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", s.Dialect(), "docs", "/docs")
-	if listening != nil {
-		listening(ln.Addr())
+	if hooks.listening != nil {
+		hooks.listening(ln.Addr())
 	}
 	failed := make(chan error, 1)
 	go func() { failed <- srv.Serve(ln) }()
@@ -70,7 +96,22 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "grace", cfg.ShutdownGrace)
+	if cfg.DrainPeriod > 0 {
+		draining.Store(true)
+		log.Info("draining: /readyz answers 503, other requests are still served", "drain_period", cfg.DrainPeriod)
+		drainOver := hooks.drainOver
+		if drainOver == nil {
+			timer := time.NewTimer(cfg.DrainPeriod)
+			defer timer.Stop()
+			drainOver = timer.C
+		}
+		select {
+		case <-drainOver:
+		case err := <-failed:
+			return err
+		}
+	}
+	log.Info("closing the listener; requests in flight may finish", "grace", cfg.ShutdownGrace)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
