@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/textproto"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -66,15 +68,22 @@ func printedKey(t *testing.T, out string) string {
 }
 
 // TestServeDrainsThenStops follows a SIGTERM: while draining, /readyz is 503 and everything
-// else, on new connections too, is served; then the listener closes (new connections are
-// refused) and a request in flight at that moment still completes.
+// else, on new connections too, is served (on PostgreSQL, revokes announced by other processes
+// are still heard); then the listener closes (new connections are refused) and a request in
+// flight at that moment still completes; serve returns once the revocation listener has stopped.
 func TestServeDrainsThenStops(t *testing.T) {
-	e := backendEnv(t, storetest.SQLite)
+	for _, b := range storetest.Backends {
+		t.Run(string(b), func(t *testing.T) { testDrainThenStop(t, b) })
+	}
+}
+
+func testDrainThenStop(t *testing.T, b storetest.Backend) {
+	e := backendEnv(t, b)
 	e["LISTEN_ADDR"] = "127.0.0.1:0"
 	e["DRAIN_PERIOD"] = "1h" // the test ends the drain itself
 	e["LOG_LEVEL"] = "info"
 	drainOver := make(chan time.Time)
-	srv := startServeWith(t, e, serveHooks{drainOver: drainOver})
+	srv := startServeWith(t, e, serveHooks{drainOver: drainOver, credentialTTL: time.Hour})
 	key := printedKey(t, srv.out.String())
 	base := "http://" + srv.addr
 	if code, body := call(t, "GET", base+"/readyz", ""); code != http.StatusOK {
@@ -98,6 +107,9 @@ func TestServeDrainsThenStops(t *testing.T) {
 	// Each call is a new connection: opened during the drain, and served.
 	if code, body := call(t, "GET", base+"/api/v1/me", key); code != http.StatusOK || !strings.Contains(body, `"name":"default"`) {
 		t.Errorf("me while draining: %d %s", code, body)
+	}
+	if b == storetest.Postgres {
+		revokeElsewhereWhileDraining(t, e, base)
 	}
 
 	// A request in flight when the listener closes: its headers are in (the server asked for
@@ -147,11 +159,57 @@ func TestServeDrainsThenStops(t *testing.T) {
 	if code := <-stopped; code != 0 {
 		t.Fatalf("serve exited %d", code)
 	}
+	if n := revocationWatchers(); n != 0 {
+		t.Errorf("serve returned with %d revocation listeners still running", n)
+	}
 	logs := srv.logs.String()
-	for _, phase := range []string{"draining", "closing the listener", "stopped"} {
+	phases := []string{"draining", "closing the listener", "stopped"}
+	if b == storetest.Postgres {
+		phases = append(phases, "listening for API key revocations")
+	}
+	for _, phase := range phases {
 		if !strings.Contains(logs, phase) {
 			t.Errorf("no %q in the logs:\n%s", phase, logs)
 		}
+	}
+}
+
+// revokeElsewhereWhileDraining revokes, through a store of its own (another process), a key the
+// draining server has cached, and waits for the server to refuse it: it trusts its cache for
+// an hour, so only the announcement can explain the refusal.
+func revokeElsewhereWhileDraining(t *testing.T, e env, base string) {
+	t.Helper()
+	ctx := context.Background()
+	other := storetest.OpenURL(t, e["DATABASE_URL"], "")
+	org, err := other.OrganizationByName(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, secret, err := other.CreateAPIKey(ctx, org.ID, store.NewAPIKey{Name: "revoked while draining", Capabilities: store.Capabilities{store.Read}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := call(t, "GET", base+"/api/v1/me", secret); code != http.StatusOK {
+		t.Fatalf("a new key while draining: %d %s", code, body)
+	}
+	if err := other.RevokeAPIKey(ctx, org.ID, key.ID); err != nil {
+		t.Fatal(err)
+	}
+	await(t, "the draining server to refuse a key revoked by another process", func() bool {
+		code, _ := call(t, "GET", base+"/api/v1/me", secret)
+		return code == http.StatusUnauthorized
+	})
+}
+
+// revocationWatchers counts the goroutines listening for revocations.
+func revocationWatchers() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), "store.(*Store).WatchRevocations(")
+		}
+		buf = make([]byte, 2*len(buf))
 	}
 }
 

@@ -21,6 +21,9 @@ type serveHooks struct {
 	listening func(net.Addr)
 	// drainOver, when set, ends the drain in place of DRAIN_PERIOD's timer.
 	drainOver <-chan time.Time
+	// credentialTTL, when set, is how long cached credentials are trusted: a test sets it
+	// long, so that only an announced revoke explains a refusal.
+	credentialTTL time.Duration
 }
 
 // serve runs the API until ctx ends (SIGTERM or interrupt), then takes the server out of
@@ -63,7 +66,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	var draining atomic.Bool
 	handler, err := server.New(life, server.Config{
 		Store: s, Logger: log, Logins: logins, Roles: cfg.Roles, MaxBodyBytes: cfg.MaxBodyBytes,
-		Draining: draining.Load, Background: &background,
+		Draining: draining.Load, Background: &background, CredentialTTL: hooks.credentialTTL,
 	})
 	if err != nil {
 		return err
