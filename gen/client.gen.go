@@ -384,7 +384,9 @@ type ClientInterface interface {
 
 	// GetReadiness Readiness
 	//
-	// Answers 200 when the database answers a ping within two seconds, 503 otherwise.
+	// Answers 200 when the database answers a ping within two seconds, 503 otherwise. Also 503
+	// while the server drains before it stops (after SIGTERM, for `DRAIN_PERIOD`), so that load
+	// balancers stop sending it requests; it still serves them meanwhile.
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -942,7 +944,9 @@ func (c *Client) GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditor
 
 // GetReadiness Readiness
 //
-// Answers 200 when the database answers a ping within two seconds, 503 otherwise.
+// Answers 200 when the database answers a ping within two seconds, 503 otherwise. Also 503
+// while the server drains before it stops (after SIGTERM, for `DRAIN_PERIOD`), so that load
+// balancers stop sending it requests; it still serves them meanwhile.
 //
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2163,7 +2167,9 @@ type ClientWithResponsesInterface interface {
 
 	// GetReadinessWithResponse Readiness
 	//
-	// Answers 200 when the database answers a ping within two seconds, 503 otherwise.
+	// Answers 200 when the database answers a ping within two seconds, 503 otherwise. Also 503
+	// while the server drains before it stops (after SIGTERM, for `DRAIN_PERIOD`), so that load
+	// balancers stop sending it requests; it still serves them meanwhile.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4166,7 +4172,9 @@ func (c *ClientWithResponses) GetOpenAPIYAMLWithResponse(ctx context.Context, re
 
 // GetReadinessWithResponse Readiness
 //
-// Answers 200 when the database answers a ping within two seconds, 503 otherwise.
+// Answers 200 when the database answers a ping within two seconds, 503 otherwise. Also 503
+// while the server drains before it stops (after SIGTERM, for `DRAIN_PERIOD`), so that load
+// balancers stop sending it requests; it still serves them meanwhile.
 //
 // Returns a wrapper object for the known response body format(s).
 //
