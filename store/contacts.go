@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"slices"
 	"time"
 
@@ -242,7 +243,7 @@ func (s *Store) UpdateContact(ctx context.Context, orgID string, id int64, chang
 		}
 		row.UpdatedAt = s.Now()
 		return tx.Model(&contactRow{}).Where("id = ? AND org_id = ?", id, orgID).
-			Select("*").Omit("id", "org_id", "created_at", "contact_list_name").Updates(&row).Error
+			Select(contactChangeable).Updates(&row).Error
 	})
 	if isUnique(err) {
 		return Contact{}, s.phoneTaken(ctx, row.ContactListID, phone.Number{E164: row.Phone, MatchKey: row.MatchKey})
@@ -253,30 +254,30 @@ func (s *Store) UpdateContact(ctx context.Context, orgID string, id int64, chang
 	return row.contact(), nil
 }
 
-// empty reports whether the change sets no field at all.
+// empty reports whether the change sets no field at all. It reads the fields by reflection
+// so that a field added to ContactChange needs no edit here; a PATCH reads a dozen of them.
 func (c ContactChange) empty() bool {
-	return !(c.ListID.Set || c.Phone.Set || c.FullName.Set || c.FirstName.Set || c.LastName.Set ||
-		c.Email.Set || c.Source.Set || c.Tags.Set || c.Category.Set || c.Status.Set ||
-		c.CampaignID.Set || c.LastCallStatus.Set || c.LastCallAt.Set || c.LastCallDuration.Set ||
-		c.LastCallFeedback.Set || c.Notes.Set || c.Metadata.Set)
+	v := reflect.ValueOf(c)
+	for i := range v.NumField() {
+		if v.Field(i).FieldByName("Set").Bool() {
+			return false
+		}
+	}
+	return true
 }
 
+// applyFields copies each field of the change that is set and that ContactFields has, by
+// name; ListID and Phone, which ContactFields lacks, are the caller's to apply.
+// TestContactTypesHaveTheDeclaredFields keeps the names and types of the two alike.
 func (c ContactChange) applyFields(f *ContactFields) {
-	c.FullName.apply(&f.FullName)
-	c.FirstName.apply(&f.FirstName)
-	c.LastName.apply(&f.LastName)
-	c.Email.apply(&f.Email)
-	c.Source.apply(&f.Source)
-	c.Tags.apply(&f.Tags)
-	c.Category.apply(&f.Category)
-	c.Status.apply(&f.Status)
-	c.CampaignID.apply(&f.CampaignID)
-	c.LastCallStatus.apply(&f.LastCallStatus)
-	c.LastCallAt.apply(&f.LastCallAt)
-	c.LastCallDuration.apply(&f.LastCallDuration)
-	c.LastCallFeedback.apply(&f.LastCallFeedback)
-	c.Notes.apply(&f.Notes)
-	c.Metadata.apply(&f.Metadata)
+	v, dst := reflect.ValueOf(c), reflect.ValueOf(f).Elem()
+	for i := range v.NumField() {
+		if field := v.Field(i); field.FieldByName("Set").Bool() {
+			if d := dst.FieldByName(v.Type().Field(i).Name); d.IsValid() {
+				d.Set(field.FieldByName("Value"))
+			}
+		}
+	}
 }
 
 // DeleteContact deletes a contact of the organization. Returns ENOTFOUND if it has no such contact.
