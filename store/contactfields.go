@@ -101,15 +101,3 @@ func ContactFieldByHeader(header string) (ContactField, bool) {
 	}
 	return ContactField{}, false
 }
-
-// contactChangeable are the columns an update writes: all of the contacts table's but those
-// fixed at creation.
-var contactChangeable = func() []string {
-	var cols []string
-	for _, f := range ContactFieldList {
-		if !f.Fixed && f.Joined == "" {
-			cols = append(cols, f.Column)
-		}
-	}
-	return cols
-}()
