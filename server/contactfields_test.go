@@ -24,8 +24,8 @@ func TestContactJSONIsTheDeclaration(t *testing.T) {
 			continue
 		}
 		kind := map[store.FieldType]string{
-			store.Int64: "int64", store.Int32: "int32", store.Time: "struct Time",
-			store.Tags: "slice", store.Object: "slice",
+			store.FieldInt64: "int64", store.FieldInt32: "int32", store.FieldTime: "struct Time",
+			store.FieldTags: "slice", store.FieldObject: "slice",
 		}[f.Type]
 		if kind == "" {
 			kind = "string"
@@ -87,15 +87,15 @@ func TestSpecContactIsTheDeclaration(t *testing.T) {
 // specType is how the spec spells a declared type: its type and, where it has one, format.
 func specType(t store.FieldType) (typ, format string) {
 	switch t {
-	case store.Int64:
+	case store.FieldInt64:
 		return "integer", "int64"
-	case store.Int32:
+	case store.FieldInt32:
 		return "integer", "int32"
-	case store.Time:
+	case store.FieldTime:
 		return "string", "date-time"
-	case store.Tags:
+	case store.FieldTags:
 		return "array", ""
-	case store.Object:
+	case store.FieldObject:
 		return "object", ""
 	}
 	return "string", ""

@@ -59,24 +59,24 @@ func TestEveryWritableFieldRoundTrips(t *testing.T) {
 func sampleValue(f store.ContactField, round, i int, lists []int64, phone, region, e164 string) (sent, back any) {
 	tag := fmt.Sprintf("%s-%d", f.JSON, round)
 	switch f.Type {
-	case store.Int64: // the only caller-written integer is the contact's list
+	case store.FieldInt64: // the only caller-written integer is the contact's list
 		return lists[round], float64(lists[round])
-	case store.Int32:
+	case store.FieldInt32:
 		n := 100*round + i
 		return n, float64(n)
-	case store.Email:
+	case store.FieldEmail:
 		s := strings.ToLower(tag) + "@example.com"
 		return s, s
-	case store.Phone:
+	case store.FieldPhone:
 		return phone, e164
-	case store.Region: // a hint: the answer carries the number's region, here the same
+	case store.FieldRegion: // a hint: the answer carries the number's region, here the same
 		return region, region
-	case store.Time:
+	case store.FieldTime:
 		s := time.Date(2025, 3, 1+round, 10, i, 0, 0, time.UTC).Format(time.RFC3339)
 		return s, s
-	case store.Tags:
+	case store.FieldTags:
 		return []string{tag, tag + "-b"}, []any{tag, tag + "-b"}
-	case store.Object:
+	case store.FieldObject:
 		return map[string]any{"field": tag}, map[string]any{"field": tag}
 	}
 	return tag, tag

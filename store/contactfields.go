@@ -2,40 +2,42 @@ package store
 
 import "strings"
 
-// ContactFieldList declares every field of a contact once. The column lists below derive from
-// it; the places that spell fields out by hand for speed or for type safety (the GORM row and
-// scanContact, Contact/ContactFields/NewContact/ContactChange, the JSON answer, the spec, both
-// migrations, the create and patch handlers) are each held to it by a test that fails when one
-// of them gains, loses or renames a field the others do not. Adding a field starts here.
+// ContactFieldList declares every field of a contact once. The select lists of contactscan.go
+// derive from it. The places that spell fields out by hand, for speed or for type safety, are
+// each held to it by a test that fails when one of them gains, loses or renames a field the
+// others do not: the GORM row, scanContact, Contact/ContactFields/NewContact/ContactChange and
+// the contacts table of both migrations (store/contactfields_test.go); contactJSON, the spec's
+// Contact/NewContact/ContactPatch and the create and patch handlers (server/contactfields_test.go,
+// server/contactroundtrip_test.go). Adding a field starts here; the failing tests list the rest.
 //
 // The order is scanContact's: the contacts table's columns, with the list's name after its id.
 var ContactFieldList = []ContactField{
-	{Name: "ID", Column: "id", JSON: "id", CSV: "id", Type: Int64, Writer: StoreWrites, Fixed: true},
+	{Name: "ID", Column: "id", JSON: "id", CSV: "id", Type: FieldInt64, Writer: StoreWrites, Fixed: true},
 	// The organization comes from the caller's credentials, never from a body or a file: seed
 	// 002's company_id is deliberately not an alias.
-	{Name: "OrgID", Column: "org_id", Type: Text, Writer: StoreWrites, Fixed: true},
-	{Name: "ListID", Column: "contact_list_id", JSON: "contactListId", CSV: "contactListId", Aliases: []string{"contact_list_id"}, Type: Int64, Writer: CallerWrites},
-	{Name: "ListName", Column: "contact_list_name", JSON: "contactListName", CSV: "contactListName", Aliases: []string{"contact_list_name"}, Type: Text, Writer: StoreWrites, Joined: "l.name"},
-	{Name: "Phone", Column: "phone", JSON: "phone", CSV: "phone", Aliases: []string{"phone_number"}, Type: Phone, Writer: CallerWrites},
-	{Name: "CountryCode", Column: "country_code", JSON: "countryCode", CSV: "countryCode", Aliases: []string{"number_country_code", "country_code"}, Type: Region, Writer: CallerHints},
-	{Name: "MatchKey", Column: "match_key", Type: Text, Writer: StoreWrites},
-	{Name: "FullName", Column: "full_name", JSON: "fullName", CSV: "fullName", Aliases: []string{"full_name"}, Type: Text, Nullable: true, Writer: CallerWrites},
-	{Name: "FirstName", Column: "first_name", JSON: "firstName", CSV: "firstName", Aliases: []string{"firstname", "first_name"}, Type: Text, Nullable: true, Writer: CallerWrites},
-	{Name: "LastName", Column: "last_name", JSON: "lastName", CSV: "lastName", Aliases: []string{"lastname", "last_name"}, Type: Text, Nullable: true, Writer: CallerWrites},
-	{Name: "Email", Column: "email", JSON: "email", CSV: "email", Type: Email, Nullable: true, Writer: CallerWrites},
-	{Name: "Source", Column: "source", JSON: "source", CSV: "source", Aliases: []string{"source_name"}, Type: Text, Nullable: true, Writer: CallerWrites},
-	{Name: "Tags", Column: "tags", JSON: "tags", CSV: "tags", Aliases: []string{"tag_name"}, Type: Tags, Writer: CallerWrites},
-	{Name: "Category", Column: "category", JSON: "category", CSV: "category", Aliases: []string{"category_name"}, Type: Text, Nullable: true, Writer: CallerWrites},
-	{Name: "Status", Column: "status", JSON: "status", CSV: "status", Type: Text, Nullable: true, Writer: CallerWrites},
-	{Name: "CampaignID", Column: "campaign_id", JSON: "campaignId", CSV: "campaignId", Aliases: []string{"campaign_id"}, Type: Text, Nullable: true, Writer: CallerWrites},
-	{Name: "LastCallStatus", Column: "last_call_status", JSON: "lastCallStatus", CSV: "lastCallStatus", Aliases: []string{"last_call_status"}, Type: Text, Nullable: true, Writer: CallerWrites},
-	{Name: "LastCallAt", Column: "last_call_at", JSON: "lastCallAt", CSV: "lastCallAt", Aliases: []string{"last_call_at"}, Type: Time, Nullable: true, Writer: CallerWrites},
-	{Name: "LastCallDuration", Column: "last_call_duration", JSON: "lastCallDuration", CSV: "lastCallDuration", Aliases: []string{"last_call_duration"}, Type: Int32, Nullable: true, Writer: CallerWrites},
-	{Name: "LastCallFeedback", Column: "last_call_feedback", JSON: "lastCallFeedback", CSV: "lastCallFeedback", Aliases: []string{"last_call_feedback"}, Type: Text, Nullable: true, Writer: CallerWrites},
-	{Name: "Notes", Column: "notes", JSON: "notes", CSV: "notes", Type: Text, Nullable: true, Writer: CallerWrites},
-	{Name: "Metadata", Column: "metadata", JSON: "metadata", CSV: "metadata", Type: Object, Writer: CallerWrites},
-	{Name: "CreatedAt", Column: "created_at", JSON: "createdAt", CSV: "createdAt", Aliases: []string{"created_at"}, Type: Time, Writer: StoreWrites, Fixed: true},
-	{Name: "UpdatedAt", Column: "updated_at", JSON: "updatedAt", CSV: "updatedAt", Aliases: []string{"updated_at"}, Type: Time, Writer: StoreWrites},
+	{Name: "OrgID", Column: "org_id", Type: FieldText, Writer: StoreWrites, Fixed: true},
+	{Name: "ListID", Column: "contact_list_id", JSON: "contactListId", CSV: "contactListId", Aliases: []string{"contact_list_id"}, Type: FieldInt64, Writer: CallerWrites},
+	{Name: "ListName", Column: "contact_list_name", JSON: "contactListName", CSV: "contactListName", Aliases: []string{"contact_list_name"}, Type: FieldText, Writer: StoreWrites, Joined: "l.name"},
+	{Name: "Phone", Column: "phone", JSON: "phone", CSV: "phone", Aliases: []string{"phone_number"}, Type: FieldPhone, Writer: CallerWrites},
+	{Name: "CountryCode", Column: "country_code", JSON: "countryCode", CSV: "countryCode", Aliases: []string{"number_country_code", "country_code"}, Type: FieldRegion, Writer: CallerHints},
+	{Name: "MatchKey", Column: "match_key", Type: FieldText, Writer: StoreWrites},
+	{Name: "FullName", Column: "full_name", JSON: "fullName", CSV: "fullName", Aliases: []string{"full_name"}, Type: FieldText, Nullable: true, Writer: CallerWrites},
+	{Name: "FirstName", Column: "first_name", JSON: "firstName", CSV: "firstName", Aliases: []string{"firstname", "first_name"}, Type: FieldText, Nullable: true, Writer: CallerWrites},
+	{Name: "LastName", Column: "last_name", JSON: "lastName", CSV: "lastName", Aliases: []string{"lastname", "last_name"}, Type: FieldText, Nullable: true, Writer: CallerWrites},
+	{Name: "Email", Column: "email", JSON: "email", CSV: "email", Type: FieldEmail, Nullable: true, Writer: CallerWrites},
+	{Name: "Source", Column: "source", JSON: "source", CSV: "source", Aliases: []string{"source_name"}, Type: FieldText, Nullable: true, Writer: CallerWrites},
+	{Name: "Tags", Column: "tags", JSON: "tags", CSV: "tags", Aliases: []string{"tag_name"}, Type: FieldTags, Writer: CallerWrites},
+	{Name: "Category", Column: "category", JSON: "category", CSV: "category", Aliases: []string{"category_name"}, Type: FieldText, Nullable: true, Writer: CallerWrites},
+	{Name: "Status", Column: "status", JSON: "status", CSV: "status", Type: FieldText, Nullable: true, Writer: CallerWrites},
+	{Name: "CampaignID", Column: "campaign_id", JSON: "campaignId", CSV: "campaignId", Aliases: []string{"campaign_id"}, Type: FieldText, Nullable: true, Writer: CallerWrites},
+	{Name: "LastCallStatus", Column: "last_call_status", JSON: "lastCallStatus", CSV: "lastCallStatus", Aliases: []string{"last_call_status"}, Type: FieldText, Nullable: true, Writer: CallerWrites},
+	{Name: "LastCallAt", Column: "last_call_at", JSON: "lastCallAt", CSV: "lastCallAt", Aliases: []string{"last_call_at"}, Type: FieldTime, Nullable: true, Writer: CallerWrites},
+	{Name: "LastCallDuration", Column: "last_call_duration", JSON: "lastCallDuration", CSV: "lastCallDuration", Aliases: []string{"last_call_duration"}, Type: FieldInt32, Nullable: true, Writer: CallerWrites},
+	{Name: "LastCallFeedback", Column: "last_call_feedback", JSON: "lastCallFeedback", CSV: "lastCallFeedback", Aliases: []string{"last_call_feedback"}, Type: FieldText, Nullable: true, Writer: CallerWrites},
+	{Name: "Notes", Column: "notes", JSON: "notes", CSV: "notes", Type: FieldText, Nullable: true, Writer: CallerWrites},
+	{Name: "Metadata", Column: "metadata", JSON: "metadata", CSV: "metadata", Type: FieldObject, Writer: CallerWrites},
+	{Name: "CreatedAt", Column: "created_at", JSON: "createdAt", CSV: "createdAt", Aliases: []string{"created_at"}, Type: FieldTime, Writer: StoreWrites, Fixed: true},
+	{Name: "UpdatedAt", Column: "updated_at", JSON: "updatedAt", CSV: "updatedAt", Aliases: []string{"updated_at"}, Type: FieldTime, Writer: StoreWrites},
 }
 
 // ContactField is one field of a contact and its name in each place that names it.
@@ -58,15 +60,15 @@ type ContactField struct {
 type FieldType uint8
 
 const (
-	Int64  FieldType = iota + 1
-	Int32            // lastCallDuration: seconds
-	Text             // free text
-	Email            // text that is an address
-	Phone            // E.164 as stored; any spelling as sent
-	Region           // an ISO 3166-1 alpha-2 region
-	Time             // a UTC instant
-	Tags             // a list of short texts, a JSON array in the database
-	Object           // a free JSON object, kept as sent
+	FieldInt64  FieldType = iota + 1
+	FieldInt32            // lastCallDuration: seconds
+	FieldText             // free text
+	FieldEmail            // text that is an address
+	FieldPhone            // E.164 as stored; any spelling as sent
+	FieldRegion           // an ISO 3166-1 alpha-2 region
+	FieldTime             // a UTC instant
+	FieldTags             // a list of short texts, a JSON array in the database
+	FieldObject           // a free JSON object, kept as sent
 )
 
 // Writer says who sets a field.

@@ -126,7 +126,7 @@ func TestContactTypesHaveTheDeclaredFields(t *testing.T) {
 			t.Errorf("Contact.%s is %v, the declaration says %v", f.Name, got, want)
 		}
 		sent := want
-		if f.Type == store.Phone {
+		if f.Type == store.FieldPhone {
 			sent = phoneNumber
 		}
 		if got, ok := newContact[f.Name]; ok && got != sent {
@@ -143,11 +143,11 @@ func TestContactTypesHaveTheDeclaredFields(t *testing.T) {
 // goType is the Go type of a field in Contact.
 func goType(f store.ContactField) reflect.Type {
 	t := map[store.FieldType]reflect.Type{
-		store.Int64: reflect.TypeFor[int64](), store.Int32: reflect.TypeFor[int32](),
-		store.Text: reflect.TypeFor[string](), store.Email: reflect.TypeFor[string](),
-		store.Phone: reflect.TypeFor[string](), store.Region: reflect.TypeFor[string](),
-		store.Time: reflect.TypeFor[time.Time](), store.Tags: reflect.TypeFor[[]string](),
-		store.Object: reflect.TypeFor[json.RawMessage](),
+		store.FieldInt64: reflect.TypeFor[int64](), store.FieldInt32: reflect.TypeFor[int32](),
+		store.FieldText: reflect.TypeFor[string](), store.FieldEmail: reflect.TypeFor[string](),
+		store.FieldPhone: reflect.TypeFor[string](), store.FieldRegion: reflect.TypeFor[string](),
+		store.FieldTime: reflect.TypeFor[time.Time](), store.FieldTags: reflect.TypeFor[[]string](),
+		store.FieldObject: reflect.TypeFor[json.RawMessage](),
 	}[f.Type]
 	if f.Nullable && t.Kind() != reflect.Slice { // a nil slice is already absent
 		t = reflect.PointerTo(t)
@@ -362,7 +362,7 @@ func TestContactsTableIsTheDeclaration(t *testing.T) {
 			if !ok {
 				continue
 			}
-			family := map[store.FieldType]string{store.Int64: "integer", store.Int32: "integer", store.Time: "timestamp"}[f.Type]
+			family := map[store.FieldType]string{store.FieldInt64: "integer", store.FieldInt32: "integer", store.FieldTime: "timestamp"}[f.Type]
 			if family == "" {
 				family = "text" // and JSON, which SQLite keeps as text
 			}
