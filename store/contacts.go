@@ -253,32 +253,6 @@ func (s *Store) UpdateContact(ctx context.Context, orgID string, id int64, chang
 	return row.contact(), nil
 }
 
-// empty reports whether the change sets no field at all.
-func (c ContactChange) empty() bool {
-	return !(c.ListID.Set || c.Phone.Set || c.FullName.Set || c.FirstName.Set || c.LastName.Set ||
-		c.Email.Set || c.Source.Set || c.Tags.Set || c.Category.Set || c.Status.Set ||
-		c.CampaignID.Set || c.LastCallStatus.Set || c.LastCallAt.Set || c.LastCallDuration.Set ||
-		c.LastCallFeedback.Set || c.Notes.Set || c.Metadata.Set)
-}
-
-func (c ContactChange) applyFields(f *ContactFields) {
-	c.FullName.apply(&f.FullName)
-	c.FirstName.apply(&f.FirstName)
-	c.LastName.apply(&f.LastName)
-	c.Email.apply(&f.Email)
-	c.Source.apply(&f.Source)
-	c.Tags.apply(&f.Tags)
-	c.Category.apply(&f.Category)
-	c.Status.apply(&f.Status)
-	c.CampaignID.apply(&f.CampaignID)
-	c.LastCallStatus.apply(&f.LastCallStatus)
-	c.LastCallAt.apply(&f.LastCallAt)
-	c.LastCallDuration.apply(&f.LastCallDuration)
-	c.LastCallFeedback.apply(&f.LastCallFeedback)
-	c.Notes.apply(&f.Notes)
-	c.Metadata.apply(&f.Metadata)
-}
-
 // DeleteContact deletes a contact of the organization. Returns ENOTFOUND if it has no such contact.
 func (s *Store) DeleteContact(ctx context.Context, orgID string, id int64) error {
 	return s.deleteOwned(ctx, &contactRow{}, orgID, id, "contact")

@@ -5,28 +5,22 @@ import (
 	"strings"
 )
 
-// contactFields are the columns of a contact read with its list's name, in scanContact's order.
-var contactFields = []string{
-	"id", "org_id", "contact_list_id", "contact_list_name", "phone", "country_code", "match_key",
-	"full_name", "first_name", "last_name", "email", "source", "tags", "category", "status",
-	"campaign_id", "last_call_status", "last_call_at", "last_call_duration", "last_call_feedback",
-	"notes", "metadata", "created_at", "updated_at",
-}
-
-// contactColumns selects contactFields from contacts c joined with contact_lists l.
-var contactColumns = selectList(func(f string) string {
-	if f == "contact_list_name" {
-		return "l.name AS contact_list_name"
+// contactColumns selects the fields of ContactFieldList from contacts c joined with
+// contact_lists l.
+var contactColumns = selectList(func(f ContactField) string {
+	if f.Joined != "" {
+		return f.Joined + " AS " + f.Column
 	}
-	return "c." + f
+	return "c." + f.Column
 })
 
-// contactOf selects contactFields from a subquery aliased c that selected contactColumns.
-var contactOf = selectList(func(f string) string { return "c." + f })
+// contactOf selects the fields of ContactFieldList from a subquery aliased c that selected
+// contactColumns.
+var contactOf = selectList(func(f ContactField) string { return "c." + f.Column })
 
-func selectList(column func(field string) string) string {
-	cols := make([]string, len(contactFields))
-	for i, f := range contactFields {
+func selectList(column func(ContactField) string) string {
+	cols := make([]string, len(ContactFieldList))
+	for i, f := range ContactFieldList {
 		cols[i] = column(f)
 	}
 	return strings.Join(cols, ", ")
@@ -34,8 +28,10 @@ func selectList(column func(field string) string) string {
 
 const contactJoin = "JOIN contact_lists l ON l.id = c.contact_list_id"
 
-// scanContact reads contactFields, then extra, from the current row. found is false when the
-// contact columns are all NULL (the outer side of a LEFT JOIN that matched nothing).
+// scanContact reads the fields of ContactFieldList in their order, then extra, from the
+// current row. found is false when the contact columns are all NULL (the outer side of a LEFT
+// JOIN that matched nothing). It names each destination by hand, as the lookup's hot path
+// wants; TestScanContactReadsEveryDeclaredColumn holds it to the declaration.
 // Timestamps go through nullTime: SQLite decodes only declared TIMESTAMP columns, and a
 // subquery's columns may reach it as text.
 func scanContact(rows *sql.Rows, extra ...any) (r contactRow, found bool, err error) {
