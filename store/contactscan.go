@@ -32,7 +32,8 @@ func selectList(column func(field string) string) string {
 	return strings.Join(cols, ", ")
 }
 
-const contactJoin = "JOIN contact_lists l ON l.id = c.contact_list_id"
+// A list id is unique only within its organization.
+const contactJoin = "JOIN contact_lists l ON l.org_id = c.org_id AND l.id = c.contact_list_id"
 
 // scanContact reads contactFields, then extra, from the current row. found is false when the
 // contact columns are all NULL (the outer side of a LEFT JOIN that matched nothing).
