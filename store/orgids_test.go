@@ -272,3 +272,39 @@ func TestMigrationKeepsIDs(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrationDown: rolling 00002 back restores global ids while they are still globally
+// unique, and refuses, changing nothing, once two organizations share one.
+func TestMigrationDown(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a := newOrg(t, s, "a")
+		list := newList(t, s, a.ID, "l")
+		c := newContact(t, s, a.ID, list.ID, "+5492235961983")
+		if err := s.MigrateDownTo(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if got := must[store.Contact](t)(s.Contact(ctx, a.ID, c.ID)); got.ListName != "l" {
+			t.Fatalf("contact after migrating down = %+v", got)
+		}
+		// Version 1 numbers rows itself again, after the highest id.
+		if err := s.Exec(ctx, `INSERT INTO contact_lists (org_id, name, created_at, updated_at) VALUES ($1, 'v1', $2, $2)`, a.ID, s.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.Migrate(ctx); err != nil || n != 1 {
+			t.Fatalf("migrate up again: applied %d, err %v", n, err)
+		}
+		if l := newList(t, s, a.ID, "after"); l.ID != 3 {
+			t.Fatalf("list after down and up got id %d, want 3", l.ID)
+		}
+
+		b := newOrg(t, s, "b")
+		newList(t, s, b.ID, "b's list 1")
+		if err := s.MigrateDownTo(ctx, 1); err == nil {
+			t.Fatal("migrating down with list 1 in two organizations did not fail")
+		}
+		if l := newList(t, s, b.ID, "b's list 2"); l.ID != 2 {
+			t.Fatalf("after the refused migration down, b's next list got id %d, want 2", l.ID)
+		}
+		must[store.Contact](t)(s.Contact(ctx, a.ID, c.ID))
+	})
+}
