@@ -91,7 +91,7 @@ func (s *Store) ContactList(ctx context.Context, orgID string, id int64) (Contac
 
 func findContactList(db *gorm.DB, orgID string, id int64) (contactListRow, error) {
 	var row contactListRow
-	err := db.Where("org_id = ? AND id = ?", orgID, id).Take(&row).Error
+	err := db.Where("id = ? AND org_id = ?", id, orgID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return row, errorf(ENOTFOUND, "contact list %d not found", id)
 	}
@@ -135,7 +135,7 @@ func (s *Store) UpdateContactList(ctx context.Context, orgID string, id int64, c
 			return nil
 		}
 		row.UpdatedAt = s.Now()
-		return tx.Model(&contactListRow{}).Where("org_id = ? AND id = ?", orgID, id).Updates(map[string]any{
+		return tx.Model(&contactListRow{}).Where("id = ? AND org_id = ?", id, orgID).Updates(map[string]any{
 			"name": row.Name, "description": row.Description, "updated_at": row.UpdatedAt,
 		}).Error
 	})
@@ -157,7 +157,7 @@ func (s *Store) DeleteContactList(ctx context.Context, orgID string, id int64) e
 // deleteOwned deletes the row of model's table with id if the organization owns it. Returns
 // ENOTFOUND, naming it what, when it does not.
 func (s *Store) deleteOwned(ctx context.Context, model any, orgID string, id int64, what string) error {
-	res := s.db.WithContext(ctx).Where("org_id = ? AND id = ?", orgID, id).Delete(model)
+	res := s.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, orgID).Delete(model)
 	if res.Error != nil {
 		return res.Error
 	}

@@ -208,7 +208,7 @@ func (s *Store) Contact(ctx context.Context, orgID string, id int64) (Contact, e
 func findContact(db *gorm.DB, orgID string, id int64) (contactRow, error) {
 	var row contactRow
 	err := db.Table("contacts c").Select(contactColumns).Joins(contactJoin).
-		Where("c.org_id = ? AND c.id = ?", orgID, id).Take(&row).Error
+		Where("c.id = ? AND c.org_id = ?", id, orgID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return row, errorf(ENOTFOUND, "contact %d not found", id)
 	}
@@ -246,7 +246,7 @@ func (s *Store) UpdateContact(ctx context.Context, orgID string, id int64, chang
 			return err
 		}
 		row.UpdatedAt = s.Now()
-		return tx.Model(&contactRow{}).Where("org_id = ? AND id = ?", orgID, id).
+		return tx.Model(&contactRow{}).Where("id = ? AND org_id = ?", id, orgID).
 			Select("*").Omit("id", "org_id", "created_at", "contact_list_name").Updates(&row).Error
 	})
 	if isUnique(err) {
