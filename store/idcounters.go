@@ -44,7 +44,7 @@ func (s *Store) AllocateIDs(ctx context.Context, orgID string, kind IDKind, n in
 		return 0, fmt.Errorf("allocate ids: %d ids asked, want 1 to %d", n, MaxIDBlock)
 	}
 	var last int64
-	if err := s.sql.QueryRowContext(ctx, s.allocateSQL, orgID, string(kind), n).Scan(&last); err != nil {
+	if err := s.sql.QueryRowContext(ctx, s.rebind(allocateQuery), orgID, string(kind), n).Scan(&last); err != nil {
 		return 0, fmt.Errorf("allocate %d %s ids: %w", n, kind, err)
 	}
 	return last - int64(n) + 1, nil

@@ -58,8 +58,8 @@ type Store struct {
 	// migrateDSN opens SQLite for goose without _timefmt: goose's version table keeps SQLite's
 	// own datetime('now') text, which the fixed layout would refuse to read back.
 	migrateDSN string
-	// lookupSQL and allocateSQL are lookupQuery and allocateQuery in the dialect's placeholders.
-	lookupSQL, allocateSQL string
+	// lookupSQL is lookupQuery in the dialect's placeholders.
+	lookupSQL string
 	// now is the clock; tests replace it, while requests run, to move through reply windows.
 	now atomic.Pointer[func() time.Time]
 }
@@ -73,7 +73,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{dialect: dialect}
 	s.SetClock(time.Now)
 	s.lookupSQL = s.rebind(lookupQuery)
-	s.allocateSQL = s.rebind(allocateQuery)
 	dialector := postgres.Open(dsn)
 	if dialect == SQLite {
 		s.migrateDSN = dsn
