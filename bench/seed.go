@@ -152,9 +152,15 @@ func load(ctx context.Context, st *store.Store, pool *pgxpool.Pool, d dataset) (
 		listIDs[i] = l.ID
 	}
 
+	// Contact ids come from the store's allocator, as wagate's own creates and imports take them.
+	ids, err := allocateContactIDs(ctx, st, org.ID, d.contacts)
+	if err != nil {
+		return org, anchor, err
+	}
+
 	copyStart := time.Now()
 	errs := make(chan error, 2)
-	go func() { errs <- copyContacts(ctx, pool, d, org.ID, listIDs, anchor) }()
+	go func() { errs <- copyContacts(ctx, pool, d, org.ID, listIDs, ids, anchor) }()
 	go func() { errs <- copyReplies(ctx, pool, d, org.ID, anchor) }()
 	if err := errors.Join(<-errs, <-errs); err != nil {
 		return org, anchor, err
@@ -177,12 +183,31 @@ func load(ctx context.Context, st *store.Store, pool *pgxpool.Pool, d dataset) (
 	return org, anchor, err
 }
 
-var contactColumns = []string{"org_id", "contact_list_id", "phone", "country_code", "match_key",
+var contactColumns = []string{"id", "org_id", "contact_list_id", "phone", "country_code", "match_key",
 	"full_name", "first_name", "last_name", "email", "source", "tags", "category", "status",
 	"campaign_id", "last_call_status", "last_call_at", "last_call_duration", "last_call_feedback",
 	"notes", "metadata", "created_at", "updated_at"}
 
-func copyContacts(ctx context.Context, pool *pgxpool.Pool, d dataset, orgID string, listIDs []int64, anchor time.Time) error {
+// idBlock is a run of consecutive ids: first, first+1, ..., first+n-1.
+type idBlock struct{ first, n int64 }
+
+// allocateContactIDs takes n contact ids for the organization, in blocks as large as the
+// store hands out.
+func allocateContactIDs(ctx context.Context, st *store.Store, orgID string, n int) ([]idBlock, error) {
+	var blocks []idBlock
+	for n > 0 {
+		size := min(n, store.MaxIDBlock)
+		first, err := st.AllocateIDs(ctx, orgID, store.ContactIDs, size)
+		if err != nil {
+			return nil, err
+		}
+		blocks = append(blocks, idBlock{first, int64(size)})
+		n -= size
+	}
+	return blocks, nil
+}
+
+func copyContacts(ctx context.Context, pool *pgxpool.Pool, d dataset, orgID string, listIDs []int64, ids []idBlock, anchor time.Time) error {
 	i := 0
 	n, err := pool.CopyFrom(ctx, pgx.Identifier{"contacts"}, contactColumns, pgx.CopyFromFunc(func() ([]any, error) {
 		if i == d.contacts {
@@ -190,7 +215,12 @@ func copyContacts(ctx context.Context, pool *pgxpool.Pool, d dataset, orgID stri
 		}
 		c := d.contactAt(i, anchor)
 		i++
-		return []any{orgID, listIDs[c.list], c.num.E164(), "AR", c.num.MatchKey(),
+		id := ids[0].first
+		ids[0].first++
+		if ids[0].n--; ids[0].n == 0 {
+			ids = ids[1:]
+		}
+		return []any{id, orgID, listIDs[c.list], c.num.E164(), "AR", c.num.MatchKey(),
 			c.fullName, c.firstName, c.lastName, c.email, c.source, c.tags, c.category, c.status,
 			c.campaignID, c.lastCallStatus, c.lastCallAt, c.lastCallDuration, c.lastCallFeedback,
 			c.notes, c.metadata, c.createdAt, c.updatedAt}, nil

@@ -170,16 +170,45 @@ func TestTenancy(t *testing.T) {
 		notFound("patch list", r5.StatusCode(), r5.Body)
 		r6 := must(b.DeleteContactListWithResponse(ctx, list.Id))
 		notFound("delete list", r6.StatusCode(), r6.Body)
-		r7 := must(b.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: list.Id, Phone: "5491155554444"}))
-		notFound("create contact in their list", r7.StatusCode(), r7.Body)
 		r8 := must(b.RevokeApiKeyWithResponse(ctx, aKeys[0].Id))
 		notFound("revoke their key", r8.StatusCode(), r8.Body)
-		// A list of one's own, moved into: the contact is not found either.
-		mine := newList(t, b, "mine")
-		r9 := must(a.UpdateContactWithResponse(ctx, juan.Id, gen.ContactPatch{ContactListId: &mine.Id}))
+		// A list of one's own, moved into: the contact is not found either. b's first list has
+		// a's list's id (ids are numbered per organization); its second is an id a lacks.
+		mine, spare := newList(t, b, "mine"), newList(t, b, "spare")
+		if mine.Id != list.Id {
+			t.Fatalf("b's first list has id %d, want %d like a's first: ids are per organization", mine.Id, list.Id)
+		}
+		r9 := must(a.UpdateContactWithResponse(ctx, juan.Id, gen.ContactPatch{ContactListId: &spare.Id}))
 		notFound("move into their list", r9.StatusCode(), r9.Body)
 
-		if l := must(b.ListContactListsWithResponse(ctx, nil)).JSON200; len(l.Items) != 1 || l.Items[0].Id != mine.Id {
+		// With ids of its own that a's rows also have, b reads, changes and deletes its rows only.
+		ana := must(b.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: mine.Id, Phone: "5491155554444"}))
+		if ana.JSON201 == nil || ana.JSON201.Id != juan.Id {
+			t.Fatalf("b's first contact: %d %s, want id %d like a's first", ana.StatusCode(), ana.Body, juan.Id)
+		}
+		if r := must(b.GetContactWithResponse(ctx, juan.Id)); r.JSON200 == nil || r.JSON200.Phone != "+5491155554444" || r.JSON200.ContactListName != "mine" {
+			t.Fatalf("b reads its contact %d: %s", juan.Id, r.Body)
+		}
+		if r := must(b.GetContactListWithResponse(ctx, list.Id)); r.JSON200 == nil || r.JSON200.Name != "mine" {
+			t.Fatalf("b reads its list %d: %s", list.Id, r.Body)
+		}
+		if r := must(b.UpdateContactWithResponse(ctx, juan.Id, gen.ContactPatch{Notes: nullableString("mine")})); r.JSON200 == nil {
+			t.Fatalf("b patches its contact: %d %s", r.StatusCode(), r.Body)
+		}
+		if r := must(b.UpdateContactListWithResponse(ctx, list.Id, gen.ContactListPatch{Name: ptr("still mine")})); r.JSON200 == nil {
+			t.Fatalf("b patches its list: %d %s", r.StatusCode(), r.Body)
+		}
+		if r := must(b.DeleteContactWithResponse(ctx, juan.Id)); r.StatusCode() != http.StatusNoContent {
+			t.Fatalf("b deletes its contact: %d %s", r.StatusCode(), r.Body)
+		}
+		if r := must(b.DeleteContactListWithResponse(ctx, list.Id)); r.StatusCode() != http.StatusNoContent {
+			t.Fatalf("b deletes its list: %d %s", r.StatusCode(), r.Body)
+		}
+		// a's list's id, b's no longer: b cannot add to a's list.
+		r7 := must(b.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: list.Id, Phone: "5491155554444"}))
+		notFound("create contact in their list", r7.StatusCode(), r7.Body)
+
+		if l := must(b.ListContactListsWithResponse(ctx, nil)).JSON200; len(l.Items) != 1 || l.Items[0].Id != spare.Id {
 			t.Fatalf("b lists %+v", l.Items)
 		}
 		if k := must(b.ListApiKeysWithResponse(ctx, nil)).JSON200; len(k.Items) != 1 {
@@ -194,8 +223,12 @@ func TestTenancy(t *testing.T) {
 			t.Fatalf("b batch-looks up a's contact: %s", batch.Body)
 		}
 		// And a is untouched.
-		if r := must(a.GetContactWithResponse(ctx, juan.Id)); r.JSON200 == nil || !r.JSON200.Notes.IsNull() {
+		if r := must(a.GetContactWithResponse(ctx, juan.Id)); r.JSON200 == nil || !r.JSON200.Notes.IsNull() || r.JSON200.Phone != juan.Phone ||
+			r.JSON200.ContactListName != list.Name {
 			t.Fatalf("a's contact changed: %s", r.Body)
+		}
+		if r := must(a.GetContactListWithResponse(ctx, list.Id)); r.JSON200 == nil || r.JSON200.Name != list.Name {
+			t.Fatalf("a's list changed: %s", r.Body)
 		}
 	})
 }

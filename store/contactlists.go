@@ -33,8 +33,9 @@ type ContactListChange struct {
 }
 
 type contactListRow struct {
-	ID          int64 `gorm:"primaryKey"`
-	OrgID       string
+	// The key is (org_id, id); AllocateIDs gives the id, the database does not.
+	ID          int64  `gorm:"primaryKey;autoIncrement:false"`
+	OrgID       string `gorm:"primaryKey"`
 	Name        string
 	Description *string
 	CreatedAt   time.Time
@@ -67,8 +68,12 @@ func (s *Store) CreateContactList(ctx context.Context, orgID string, in NewConta
 	if err != nil {
 		return ContactList{}, err
 	}
+	id, err := s.AllocateIDs(ctx, orgID, ContactListIDs, 1)
+	if err != nil {
+		return ContactList{}, err
+	}
 	now := s.Now()
-	row := contactListRow{OrgID: orgID, Name: name, Description: in.Description, CreatedAt: now, UpdatedAt: now}
+	row := contactListRow{ID: id, OrgID: orgID, Name: name, Description: in.Description, CreatedAt: now, UpdatedAt: now}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		if isUnique(err) {
 			return ContactList{}, listNameTaken(name)

@@ -75,8 +75,8 @@ type ContactChange struct {
 }
 
 type contactRow struct {
-	ID               int64 `gorm:"primaryKey"`
-	OrgID            string
+	ID               int64  `gorm:"primaryKey;autoIncrement:false"` // (org_id, id); see AllocateIDs
+	OrgID            string `gorm:"primaryKey"`
 	ContactListID    int64
 	ContactListName  string `gorm:"->"` // read through the join with contact_lists
 	Phone            string
@@ -157,14 +157,19 @@ func uniqueTags(tags []string) []string {
 // is not the organization's, ECONFLICT (with details.contactId) when the list already holds
 // the phone in any spelling.
 func (s *Store) CreateContact(ctx context.Context, orgID string, in NewContact) (Contact, error) {
+	// Before the transaction, not in it: see AllocateIDs.
+	id, err := s.AllocateIDs(ctx, orgID, ContactIDs, 1)
+	if err != nil {
+		return Contact{}, err
+	}
 	var row contactRow
-	err := s.inTx(ctx, func(tx *gorm.DB) error {
+	err = s.inTx(ctx, func(tx *gorm.DB) error {
 		list, err := findContactList(tx, orgID, in.ListID)
 		if err != nil {
 			return err
 		}
 		now := s.Now()
-		row = contactRow{OrgID: orgID, ContactListID: list.ID, ContactListName: list.Name, CreatedAt: now, UpdatedAt: now}
+		row = contactRow{ID: id, OrgID: orgID, ContactListID: list.ID, ContactListName: list.Name, CreatedAt: now, UpdatedAt: now}
 		row.setPhone(in.Phone)
 		if err := row.setFields(in.ContactFields); err != nil {
 			return err
@@ -172,7 +177,7 @@ func (s *Store) CreateContact(ctx context.Context, orgID string, in NewContact) 
 		return tx.Create(&row).Error
 	})
 	if isUnique(err) {
-		return Contact{}, s.phoneTaken(ctx, in.ListID, in.Phone)
+		return Contact{}, s.phoneTaken(ctx, orgID, in.ListID, in.Phone)
 	}
 	if err != nil {
 		return Contact{}, err
@@ -182,10 +187,10 @@ func (s *Store) CreateContact(ctx context.Context, orgID string, in NewContact) 
 
 // phoneTaken is the conflict of a phone already in a list. It reads the contact in the way
 // after the failed transaction has ended: PostgreSQL refuses statements in a failed one.
-func (s *Store) phoneTaken(ctx context.Context, listID int64, n phone.Number) error {
+func (s *Store) phoneTaken(ctx context.Context, orgID string, listID int64, n phone.Number) error {
 	var id int64
 	err := s.db.WithContext(ctx).Model(&contactRow{}).Select("id").
-		Where("contact_list_id = ? AND match_key = ?", listID, n.MatchKey).Take(&id).Error
+		Where("org_id = ? AND contact_list_id = ? AND match_key = ?", orgID, listID, n.MatchKey).Take(&id).Error
 	if err != nil { // deleted again in the meantime: still a conflict, but nobody to name
 		return errorf(ECONFLICT, "contact list %d already holds %s", listID, n.E164)
 	}
@@ -245,7 +250,7 @@ func (s *Store) UpdateContact(ctx context.Context, orgID string, id int64, chang
 			Select("*").Omit("id", "org_id", "created_at", "contact_list_name").Updates(&row).Error
 	})
 	if isUnique(err) {
-		return Contact{}, s.phoneTaken(ctx, row.ContactListID, phone.Number{E164: row.Phone, MatchKey: row.MatchKey})
+		return Contact{}, s.phoneTaken(ctx, orgID, row.ContactListID, phone.Number{E164: row.Phone, MatchKey: row.MatchKey})
 	}
 	if err != nil {
 		return Contact{}, err

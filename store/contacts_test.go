@@ -18,13 +18,15 @@ func TestContactLists(t *testing.T) {
 		list := newList(t, s, a.ID, "Lista Principal")
 		_, err := s.CreateContactList(ctx, a.ID, store.NewContactList{Name: "Lista Principal"})
 		wantCode(t, err, store.ECONFLICT)
-		newList(t, s, b.ID, "Lista Principal") // names are unique per organization only
 
+		// b has no list with a's list's id (ids are per organization: b's first list will
+		// have the same id, see TestIDsArePerOrganization).
 		_, err = s.ContactList(ctx, b.ID, list.ID)
 		wantCode(t, err, store.ENOTFOUND)
 		_, err = s.UpdateContactList(ctx, b.ID, list.ID, store.ContactListChange{Name: store.Some("stolen")})
 		wantCode(t, err, store.ENOTFOUND)
 		wantCode(t, s.DeleteContactList(ctx, b.ID, list.ID), store.ENOTFOUND)
+		newList(t, s, b.ID, "Lista Principal") // names are unique per organization only
 
 		got := must[store.ContactList](t)(s.UpdateContactList(ctx, a.ID, list.ID, store.ContactListChange{Description: store.Some(ptr("webinar"))}))
 		if got.Name != "Lista Principal" || got.Description == nil || *got.Description != "webinar" {
@@ -77,7 +79,10 @@ func TestDeletingAListDeletesItsContactsButNotReplies(t *testing.T) {
 func TestContactCreateAndConflicts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		a, b := newOrg(t, s, "a"), newOrg(t, s, "b")
-		listA, listA2, listB := newList(t, s, a.ID, "one"), newList(t, s, a.ID, "two"), newList(t, s, b.ID, "one")
+		listA, listA2 := newList(t, s, a.ID, "one"), newList(t, s, a.ID, "two")
+		newList(t, s, b.ID, "x")
+		newList(t, s, b.ID, "y")
+		listB := newList(t, s, b.ID, "one") // list 3: an id a does not have
 		lastCall := time.Date(2025, 3, 28, 14, 0, 0, 123456000, time.UTC)
 		in := store.NewContact{ListID: listA.ID, Phone: mustPhone(t, "+54 223 15-596-1983"), ContactFields: store.ContactFields{
 			FullName: ptr("Juan Perez"), Email: ptr("juan@ejemplo.com"), Tags: []string{"lead", "webinar", "lead"},
@@ -119,7 +124,10 @@ func TestContactCreateAndConflicts(t *testing.T) {
 func TestContactUpdateChangesOnlyWhatIsSent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		a, b := newOrg(t, s, "a"), newOrg(t, s, "b")
-		one, two, other := newList(t, s, a.ID, "one"), newList(t, s, a.ID, "two"), newList(t, s, b.ID, "x")
+		one, two := newList(t, s, a.ID, "one"), newList(t, s, a.ID, "two")
+		newList(t, s, b.ID, "x")
+		newList(t, s, b.ID, "y")
+		other := newList(t, s, b.ID, "z") // list 3: an id a does not have
 		c := must[store.Contact](t)(s.CreateContact(ctx, a.ID, store.NewContact{ListID: one.ID, Phone: mustPhone(t, "+5492235961983"),
 			ContactFields: store.ContactFields{FullName: ptr("Juan"), Email: ptr("j@x.io"), Tags: []string{"a"}, Notes: ptr("n")}}))
 		s.SetClock(func() time.Time { return time.Now().Add(time.Minute) })

@@ -26,7 +26,8 @@ func selectList(column func(ContactField) string) string {
 	return strings.Join(cols, ", ")
 }
 
-const contactJoin = "JOIN contact_lists l ON l.id = c.contact_list_id"
+// A list id is unique only within its organization.
+const contactJoin = "JOIN contact_lists l ON l.org_id = c.org_id AND l.id = c.contact_list_id"
 
 // scanContact reads the fields of ContactFieldList in their order, then extra, from the
 // current row. found is false when the contact columns are all NULL (the outer side of a LEFT

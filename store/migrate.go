@@ -23,32 +23,43 @@ const migrationTable = "wagate_schema_migrations"
 // Migrate applies the migrations this binary has and the database lacks, and returns how many
 // it applied. On PostgreSQL an advisory lock keeps replicas that start together from racing.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
-	dir, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	p, done, err := s.migrations()
 	if err != nil {
 		return 0, err
 	}
-	db, dialect := s.sql, goose.DialectSQLite3
-	opts := []goose.ProviderOption{goose.WithTableName(migrationTable)}
-	if s.dialect == SQLite {
-		if db, err = sql.Open("sqlite3", s.migrateDSN); err != nil {
-			return 0, err
-		}
-		defer db.Close()
-	} else {
-		dialect = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return 0, err
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	p, err := goose.NewProvider(dialect, db, dir, opts...)
-	if err != nil {
-		return 0, fmt.Errorf("load migrations: %w", err)
-	}
+	defer done()
 	results, err := p.Up(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("migrate %s database: %w", s.dialect, err)
 	}
 	return len(results), nil
+}
+
+// migrations returns the goose provider of the store's dialect, and what to call when done.
+func (s *Store) migrations() (*goose.Provider, func(), error) {
+	dir, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return nil, nil, err
+	}
+	db, dialect, done := s.sql, goose.DialectSQLite3, func() {}
+	opts := []goose.ProviderOption{goose.WithTableName(migrationTable)}
+	if s.dialect == SQLite {
+		if db, err = sql.Open("sqlite3", s.migrateDSN); err != nil {
+			return nil, nil, err
+		}
+		done = func() { db.Close() }
+	} else {
+		dialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, db, dir, opts...)
+	if err != nil {
+		done()
+		return nil, nil, fmt.Errorf("load migrations: %w", err)
+	}
+	return p, done, nil
 }

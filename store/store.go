@@ -193,15 +193,6 @@ func dbTimePtr(t *time.Time) *time.Time {
 	return &v
 }
 
-// rebind turns the $1, $2 ... placeholders of a query written for PostgreSQL into SQLite's
-// numbered ?1, ?2 ... (same numbers, so a parameter may be used twice).
-func (s *Store) rebind(query string) string {
-	if s.dialect == SQLite {
-		return strings.ReplaceAll(query, "$", "?")
-	}
-	return query
-}
-
 // inTx runs fn in a transaction; SQLite's transactions take the write lock at once (_txlock).
 func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.db.WithContext(ctx).Transaction(fn)

@@ -36,7 +36,7 @@ SELECT c.id, c.contact_list_id, c.contact_list_name, c.phone, c.country_code, c.
 FROM (SELECT 1) AS one
 LEFT JOIN LATERAL (
 	SELECT c.*, l.name AS contact_list_name
-	FROM contacts c JOIN contact_lists l ON l.id = c.contact_list_id
+	FROM contacts c JOIN contact_lists l ON l.org_id = c.org_id AND l.id = c.contact_list_id
 	WHERE c.org_id = $1 AND c.match_key = $2
 	ORDER BY c.updated_at DESC, c.id DESC
 	LIMIT 1
