@@ -247,7 +247,7 @@ func (s *Store) UpdateContact(ctx context.Context, orgID string, id int64, chang
 		}
 		row.UpdatedAt = s.Now()
 		return tx.Model(&contactRow{}).Where("id = ? AND org_id = ?", id, orgID).
-			Select("*").Omit("id", "org_id", "created_at", "contact_list_name").Updates(&row).Error
+			Select("*").Omit(contactUnchanged...).Updates(&row).Error
 	})
 	if isUnique(err) {
 		return Contact{}, s.phoneTaken(ctx, orgID, row.ContactListID, phone.Number{E164: row.Phone, MatchKey: row.MatchKey})

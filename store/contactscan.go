@@ -18,6 +18,18 @@ var contactColumns = selectList(func(f ContactField) string {
 // contactColumns.
 var contactOf = selectList(func(f ContactField) string { return "c." + f.Column })
 
+// contactUnchanged are the columns an update leaves alone: those fixed at creation, and those
+// read from the list rather than kept on the contact.
+var contactUnchanged = func() []string {
+	var cols []string
+	for _, f := range ContactFieldList {
+		if f.Fixed || f.Joined != "" {
+			cols = append(cols, f.Column)
+		}
+	}
+	return cols
+}()
+
 func selectList(column func(ContactField) string) string {
 	cols := make([]string, len(ContactFieldList))
 	for i, f := range ContactFieldList {
