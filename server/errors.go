@@ -19,6 +19,9 @@ type apiError struct {
 	Message string
 	Details map[string]any
 	Cause   error // logged, never shown
+	// Disconnected says the client went away before it got the answer: the access log says
+	// so at INFO, since nothing on the server failed.
+	Disconnected bool
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -157,7 +160,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		ae := toAPIError(c, err)
-		if ae.Status >= http.StatusInternalServerError {
+		if ae.Status >= http.StatusInternalServerError && clientGone(c) {
+			// The failure is the cancellation's doing (a query interrupted, a fetch cut off).
+			ae = cancelled(err)
+		}
+		if ae.Disconnected {
+			c.Set(disconnectedKey, err)
+		} else if ae.Status >= http.StatusInternalServerError {
 			c.Set(failureKey, err) // the access log's line for this request carries it
 			if ae.Code == gen.ErrorCodeInternal {
 				ae = ae.with("requestId", requestID(c))

@@ -24,7 +24,7 @@ func withPrincipal(ctx context.Context, p *Principal) context.Context {
 }
 
 // principalFrom returns the request's principal. Every operation with a security requirement
-// has one: the validator refuses the request before any handler runs otherwise.
+// has one: authenticate refuses the request before any handler runs otherwise.
 func principalFrom(ctx context.Context) *Principal {
 	p, _ := ctx.Value(principalKey{}).(*Principal)
 	if p == nil {
