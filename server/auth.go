@@ -31,7 +31,7 @@ const (
 const echoPrincipalKey = "wagate.principal"
 
 // errNoCredentials answers a request that presented no credentials for a scheme.
-var errNoCredentials = newAPIError(http.StatusUnauthorized, gen.ErrorCodeUnauthorized,
+var errNoCredentials = newError(kindUnauthorized,
 	"credentials are missing: send Authorization: Bearer <API key or login token>, or X-API-Key: <API key>")
 
 // authenticator turns credentials into a Principal and checks the capability each operation
@@ -105,7 +105,7 @@ func (a *authenticator) satisfyAll(req *http.Request, op operation, requirement 
 			return nil, err
 		}
 		if !p.Capabilities.Has(op.need) {
-			return nil, newAPIError(http.StatusForbidden, gen.ErrorCodeForbidden,
+			return nil, newError(kindForbidden,
 				"this operation requires the %s capability", op.need).with("required", op.need)
 		}
 	}
@@ -151,7 +151,7 @@ func (a *authenticator) apiKeyHeader(req *http.Request) (*Principal, error) {
 }
 
 func unauthorized(format string, args ...any) *apiError {
-	return newAPIError(http.StatusUnauthorized, gen.ErrorCodeUnauthorized, format, args...)
+	return newError(kindUnauthorized, format, args...)
 }
 
 func (a *authenticator) fromAPIKey(ctx context.Context, secret string) (*Principal, error) {
@@ -181,16 +181,8 @@ func (a *authenticator) fromLogin(ctx context.Context, token string) (*Principal
 		return nil, unauthorized("login tokens are not accepted: this server has no JWKS configured")
 	}
 	claims, err := a.logins.Verify(ctx, token)
-	if errors.Is(err, loginjwt.ErrKeysUnavailable) {
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: gen.ErrorCodeUnavailable,
-			Message: "the identity provider's signing keys cannot be fetched; retry later", Cause: err}
-	}
-	var refused *loginjwt.Error
-	if errors.As(err, &refused) {
-		return nil, unauthorized("the login token is refused: %s", refused.Reason)
-	}
 	if err != nil {
-		return nil, err
+		return nil, loginRefused(err)
 	}
 	org, err := a.orgs.get(ctx, claims.Org)
 	if store.ErrorCode(err) == store.ENOTFOUND {
@@ -204,6 +196,30 @@ func (a *authenticator) fromLogin(ctx context.Context, token string) (*Principal
 		caps = append(caps, a.roles[role]...)
 	}
 	return &Principal{Org: org, Type: gen.PrincipalTypeUser, ID: claims.Subject, Name: claims.Name, Capabilities: caps.Normal()}, nil
+}
+
+// loginRefused words a login token Verify did not accept, by the kind of its error.
+func loginRefused(err error) error {
+	var k kinded
+	if !errors.As(err, &k) {
+		return err
+	}
+	var ae *apiError
+	switch k.Kind() {
+	case loginjwt.EKEYSUNAVAILABLE:
+		ae = newError(loginjwt.EKEYSUNAVAILABLE, "the identity provider's signing keys cannot be fetched; retry later")
+	case loginjwt.EREFUSED:
+		reason := "it is not accepted"
+		var refused *loginjwt.Error
+		if errors.As(err, &refused) {
+			reason = refused.Reason
+		}
+		ae = newError(loginjwt.EREFUSED, "the login token is refused: %s", reason)
+	default:
+		return err
+	}
+	ae.Cause = err
+	return ae
 }
 
 // pickAuthError chooses, among the errors of the schemes that all failed, the one that tells

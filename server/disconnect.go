@@ -4,12 +4,9 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/http"
 	"syscall"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/wagate/wagate/gen"
 )
 
 // bodyReadFailed is kin-openapi's RequestError.Reason when reading the body itself failed.
@@ -42,8 +39,9 @@ func bodyCutShort(err error) bool {
 // client's connection closes. The client is not there to read the answer; a 503 says what
 // happened (the work was abandoned; retry) should a client still be reading.
 func cancelled(err error) *apiError {
-	return &apiError{Status: http.StatusServiceUnavailable, Code: gen.ErrorCodeUnavailable,
-		Message: "the request was cancelled before it finished; retry", Cause: err, Disconnected: true}
+	ae := newError(kindUnavailable, "the request was cancelled before it finished; retry")
+	ae.Cause, ae.Disconnected = err, true
+	return ae
 }
 
 // disconnectedKey carries a disconnect from the error handler to the access log, which logs

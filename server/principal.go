@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/store"
@@ -39,6 +38,6 @@ func (p *Principal) mayGrant(caps store.Capabilities) error {
 	if p.Capabilities.Covers(caps) {
 		return nil
 	}
-	return newAPIError(http.StatusForbidden, gen.ErrorCodeForbidden,
+	return newError(kindForbidden,
 		"a key cannot hold capabilities its creator lacks: you hold %s", p.Capabilities).with("held", toAPICapabilities(p.Capabilities))
 }
