@@ -31,7 +31,7 @@ func unreadableBody(err error) *apiError {
 // net/http says io.ErrUnexpectedEOF when a body stops before its Content-Length or its last
 // chunk, and the socket says ECONNRESET or EPIPE when the client resets it.
 func bodyCutShort(err error) bool {
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+	return errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
 }
 
