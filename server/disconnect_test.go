@@ -122,6 +122,27 @@ func TestClientHangsUpMidBody(t *testing.T) {
 	})
 }
 
+// TestClientResetsMidBody: a client that resets its connection while the server reads its
+// body is a disconnect too. Expect: 100-continue makes the moment observable: net/http sends
+// "100 Continue" when the body is first read, after authentication.
+func TestClientResetsMidBody(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		conn := rawRequest(t, h, "POST /api/v1/contact-lists HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\nX-API-Key: "+h.admin, "")
+		line, err := bufio.NewReader(conn).ReadString('\n')
+		if err != nil || !strings.Contains(line, "100 Continue") {
+			t.Fatalf("read %q, %v; want 100 Continue", line, err)
+		}
+		io.WriteString(conn, `{"name":`)
+		conn.(*net.TCPConn).SetLinger(0) // Close sends a reset
+		conn.Close()
+		waitForLog(t, h.logs, `msg="client disconnected" method=POST path=/api/v1/contact-lists status=400`)
+		if !strings.Contains(h.logs.String(), "connection reset by peer") {
+			t.Errorf("the log does not name the reset:\n%s", h.logs.String())
+		}
+		noErrors(t, h.logs)
+	})
+}
+
 // TestClientHangsUpWhileHandled: a client that goes away while its request waits on something
 // slow (here the identity provider's keys, which the test holds back until it has gone) is a
 // disconnect in the log, not a failure.

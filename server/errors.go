@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -245,7 +246,8 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			ae = cancelled(err)
 		}
 		if ae.Disconnected {
-			c.Set(disconnectedKey, err)
+			c.Set(disconnectedKey, cmp.Or(ae.Cause, err)) // the socket's words, not the wrappers'
+
 		} else if ae.Status >= http.StatusInternalServerError {
 			c.Set(failureKey, err) // the access log's line for this request carries it
 			if ae.Code == gen.ErrorCodeInternal {
