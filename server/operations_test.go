@@ -47,3 +47,26 @@ func TestOperationsMatchTheRoutes(t *testing.T) {
 		t.Fatalf("checkRoutes = %v", err)
 	}
 }
+
+// TestValidatorSeesNoSecurity: the validator's copy of the spec has no security left, so it
+// neither authenticates a second time nor reads the body for an authentication function.
+func TestValidatorSeesNoSecurity(t *testing.T) {
+	spec, err := gen.GetSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(spec.Security) == 0 {
+		t.Fatal("the spec has no global security: this test checks nothing")
+	}
+	withoutSecurity(spec)
+	if len(spec.Security) != 0 {
+		t.Errorf("global security left: %v", spec.Security)
+	}
+	for path, item := range spec.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.Security != nil {
+				t.Errorf("%s %s keeps security %v", method, path, *op.Security)
+			}
+		}
+	}
+}
