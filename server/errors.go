@@ -108,7 +108,10 @@ type answer struct {
 // answers is the one table between failures and the envelope. A kind it lacks is answered
 // as kindInternal, a 500: a new kind that reaches the API before its row does is a fault to
 // fix, never a panic or a status 0. (Two rows for one constant do not compile.) An error
-// with a RetryAfter() time.Duration method gets a Retry-After header whatever its kind.
+// with a RetryAfter() time.Duration method gets a Retry-After header whatever its kind, so
+// each kind the WhatsApp session will bring (not connected: 501 not_implemented; rate
+// limited: 429 with Retry-After; timed out; invalid input: 400) is one row here and a Kind
+// method on its error.
 var answers = map[kind]answer{
 	kindInvalid:          {http.StatusBadRequest, gen.ErrorCodeValidationError},
 	kindUnauthorized:     {http.StatusUnauthorized, gen.ErrorCodeUnauthorized},
