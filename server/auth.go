@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	echomiddleware "github.com/oapi-codegen/echo-middleware"
+	"github.com/labstack/echo/v4"
 
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/server/loginjwt"
@@ -27,91 +27,103 @@ const (
 	apiKeyScheme = "apiKeyAuth"
 )
 
-// echoPrincipalKey carries the principal from the validator's authentication callback, which
-// only sees the Echo context, to the middleware that puts it on the request context.
+// echoPrincipalKey carries the principal on the Echo context, for the access log.
 const echoPrincipalKey = "wagate.principal"
 
 // errNoCredentials answers a request that presented no credentials for a scheme.
-var errNoCredentials = newAPIError(http.StatusUnauthorized, gen.ErrorCodeUnauthorized,
+var errNoCredentials = newError(kindUnauthorized,
 	"credentials are missing: send Authorization: Bearer <API key or login token>, or X-API-Key: <API key>")
 
 // authenticator turns credentials into a Principal and checks the capability each operation
-// requires. It is the validator's AuthenticationFunc, so the spec decides which operations need
-// credentials at all.
+// requires. The spec decides which operations need credentials at all, and which.
 type authenticator struct {
-	store    *store.Store
-	logins   *loginjwt.Verifier // nil when no JWKS is configured
-	roles    map[string]store.Capabilities
-	keys     *apiKeyCache
-	orgs     *orgCache
-	required map[string]store.Capability // by operationId
+	store      *store.Store
+	logins     *loginjwt.Verifier // nil when no JWKS is configured
+	roles      map[string]store.Capabilities
+	keys       *apiKeyCache
+	orgs       *orgCache
+	operations operations
 }
 
 func newAuthenticator(spec *openapi3.T, s *store.Store, log *slog.Logger, logins *loginjwt.Verifier, roles map[string]store.Capabilities) (*authenticator, error) {
-	required, err := requiredCapabilities(spec)
+	ops, err := newOperations(spec)
 	if err != nil {
 		return nil, err
 	}
 	return &authenticator{
-		store: s, logins: logins, roles: roles, required: required,
+		store: s, logins: logins, roles: roles, operations: ops,
 		keys: newAPIKeyCache(s, log), orgs: newOrgCache(s),
 	}, nil
 }
 
-// requiredCapabilities reads x-required-capability from every operation that has a security
-// requirement, and refuses a spec where one lacks it: an operation must never be reachable
-// with credentials but without a capability check.
-func requiredCapabilities(spec *openapi3.T) (map[string]store.Capability, error) {
-	out := map[string]store.Capability{}
-	for path, item := range spec.Paths.Map() {
-		for method, op := range item.Operations() {
-			security := spec.Security
-			if op.Security != nil {
-				security = *op.Security
-			}
-			if len(security) == 0 {
-				continue
-			}
-			raw, _ := op.Extensions[capabilityExtension].(string)
-			c := store.Capability(raw)
-			if !store.AllCapabilities.Has(c) {
-				return nil, fmt.Errorf("%s %s: %s must be read, write or admin, not %q", method, path, capabilityExtension, raw)
-			}
-			out[op.OperationID] = c
+// authenticate checks a request's credentials against its operation's security requirements
+// before anything reads the body: a caller without credentials learns nothing about its input,
+// and costs no more than its headers. Requests that match no operation, or an operation whose
+// security is empty (health, the spec, the docs), pass untouched.
+func (a *authenticator) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		op, ok := a.operations.find(c)
+		if !ok || len(op.security) == 0 {
+			return next(c)
 		}
+		p, err := a.satisfy(c.Request(), op)
+		if err != nil {
+			return err
+		}
+		c.Set(echoPrincipalKey, p)
+		c.SetRequest(c.Request().WithContext(withPrincipal(c.Request().Context(), p)))
+		return next(c)
 	}
-	return out, nil
 }
 
-// authenticate is the openapi3filter.AuthenticationFunc. kin-openapi calls it once per
-// scheme the operation accepts, until one succeeds.
-func (a *authenticator) authenticate(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
-	c := echomiddleware.GetEchoContext(ctx)
-	if c == nil {
-		return errors.New("authentication ran outside an Echo request")
+// satisfy tries the operation's security requirements in order, as OpenAPI reads them: the
+// first whose schemes all accept the credentials wins. When none does, the most telling of
+// the refusals is the answer (see pickAuthError).
+func (a *authenticator) satisfy(req *http.Request, op operation) (*Principal, error) {
+	var errs []error
+	for _, requirement := range op.security {
+		p, err := a.satisfyAll(req, op, requirement)
+		if err == nil {
+			return p, nil
+		}
+		errs = append(errs, err)
 	}
-	req := c.Request()
+	return nil, pickAuthError(errs)
+}
+
+// satisfyAll checks every scheme of one requirement (in name order, as kin-openapi did).
+func (a *authenticator) satisfyAll(req *http.Request, op operation, requirement openapi3.SecurityRequirement) (*Principal, error) {
+	names := make([]string, 0, len(requirement))
+	for name := range requirement {
+		names = append(names, name)
+	}
+	slices.Sort(names)
 	var p *Principal
-	var err error
-	switch in.SecuritySchemeName {
+	for _, name := range names {
+		var err error
+		if p, err = a.scheme(req, name); err != nil {
+			return nil, err
+		}
+		if !p.Capabilities.Has(op.need) {
+			return nil, newError(kindForbidden,
+				"this operation requires the %s capability", op.need).with("required", op.need)
+		}
+	}
+	if p == nil {
+		return nil, fmt.Errorf("operation %s has a security requirement naming no scheme", op.id)
+	}
+	return p, nil
+}
+
+// scheme reads the credentials one security scheme of the spec names.
+func (a *authenticator) scheme(req *http.Request, name string) (*Principal, error) {
+	switch name {
 	case bearerScheme:
-		p, err = a.bearer(req)
+		return a.bearer(req)
 	case apiKeyScheme:
-		p, err = a.apiKeyHeader(req)
-	default:
-		return fmt.Errorf("unknown security scheme %q", in.SecuritySchemeName)
+		return a.apiKeyHeader(req)
 	}
-	if err != nil {
-		return err
-	}
-	op := in.RequestValidationInput.Route.Operation.OperationID
-	need := a.required[op]
-	if !p.Capabilities.Has(need) {
-		return newAPIError(http.StatusForbidden, gen.ErrorCodeForbidden,
-			"this operation requires the %s capability", need).with("required", need)
-	}
-	c.Set(echoPrincipalKey, p)
-	return nil
+	return nil, fmt.Errorf("unknown security scheme %q", name)
 }
 
 func (a *authenticator) bearer(req *http.Request) (*Principal, error) {
@@ -139,7 +151,7 @@ func (a *authenticator) apiKeyHeader(req *http.Request) (*Principal, error) {
 }
 
 func unauthorized(format string, args ...any) *apiError {
-	return newAPIError(http.StatusUnauthorized, gen.ErrorCodeUnauthorized, format, args...)
+	return newError(kindUnauthorized, format, args...)
 }
 
 func (a *authenticator) fromAPIKey(ctx context.Context, secret string) (*Principal, error) {
@@ -169,16 +181,8 @@ func (a *authenticator) fromLogin(ctx context.Context, token string) (*Principal
 		return nil, unauthorized("login tokens are not accepted: this server has no JWKS configured")
 	}
 	claims, err := a.logins.Verify(ctx, token)
-	if errors.Is(err, loginjwt.ErrKeysUnavailable) {
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: gen.ErrorCodeUnavailable,
-			Message: "the identity provider's signing keys cannot be fetched; retry later", Cause: err}
-	}
-	var refused *loginjwt.Error
-	if errors.As(err, &refused) {
-		return nil, unauthorized("the login token is refused: %s", refused.Reason)
-	}
 	if err != nil {
-		return nil, err
+		return nil, loginRefused(err)
 	}
 	org, err := a.orgs.get(ctx, claims.Org)
 	if store.ErrorCode(err) == store.ENOTFOUND {
@@ -192,6 +196,30 @@ func (a *authenticator) fromLogin(ctx context.Context, token string) (*Principal
 		caps = append(caps, a.roles[role]...)
 	}
 	return &Principal{Org: org, Type: gen.PrincipalTypeUser, ID: claims.Subject, Name: claims.Name, Capabilities: caps.Normal()}, nil
+}
+
+// loginRefused words a login token Verify did not accept, by the kind of its error.
+func loginRefused(err error) error {
+	var k kinded
+	if !errors.As(err, &k) {
+		return err
+	}
+	var ae *apiError
+	switch k.Kind() {
+	case loginjwt.EKEYSUNAVAILABLE:
+		ae = newError(loginjwt.EKEYSUNAVAILABLE, "the identity provider's signing keys cannot be fetched; retry later")
+	case loginjwt.EREFUSED:
+		reason := "it is not accepted"
+		var refused *loginjwt.Error
+		if errors.As(err, &refused) {
+			reason = refused.Reason
+		}
+		ae = newError(loginjwt.EREFUSED, "the login token is refused: %s", reason)
+	default:
+		return err
+	}
+	ae.Cause = err
+	return ae
 }
 
 // pickAuthError chooses, among the errors of the schemes that all failed, the one that tells

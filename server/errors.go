@@ -1,15 +1,21 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/server/loginjwt"
 	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/whatsapp/phone"
 )
 
 // apiError is an error on its way to the client, in the one envelope.
@@ -19,11 +25,16 @@ type apiError struct {
 	Message string
 	Details map[string]any
 	Cause   error // logged, never shown
+	// Disconnected says the client went away before it got the answer: the access log says
+	// so at INFO, since nothing on the server failed.
+	Disconnected bool
 }
 
 func (e *apiError) Error() string { return e.Message }
 func (e *apiError) Unwrap() error { return e.Cause }
 
+// newAPIError is an error answered with this status and code. Prefer newError, which takes
+// both from the table of kinds.
 func newAPIError(status int, code gen.ErrorCode, format string, args ...any) *apiError {
 	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
 }
@@ -53,7 +64,7 @@ func invalid(fields ...fieldError) *apiError {
 			msg += fmt.Sprintf(" (and %d more problems; see details.fields)", len(fields)-1)
 		}
 	}
-	return newAPIError(http.StatusBadRequest, gen.ErrorCodeValidationError, "%s", msg).with("fields", fields)
+	return newError(kindInvalid, "%s", msg).with("fields", fields)
 }
 
 // fieldPlace names where a field is, for a message: "query parameter limit", "body field
@@ -69,27 +80,93 @@ func fieldPlace(f fieldError) string {
 	}
 }
 
-// storeStatus maps the store's error codes to the envelope: the one table between storage
-// and HTTP.
-var storeStatus = map[string]struct {
+// kind is a class of failure that the API answers one way. Errors of other packages name
+// theirs with a Kind method returning a code of their package (store.ENOTFOUND,
+// phone.EINVALID, loginjwt.EREFUSED); the server names its own below, and Echo's by status
+// (echoKinds).
+type kind string
+
+// The server's own kinds.
+const (
+	kindInvalid          kind = "invalid_request"
+	kindUnauthorized     kind = "unauthorized"
+	kindForbidden        kind = "forbidden"
+	kindNoRoute          kind = "no_route"
+	kindMethodNotAllowed kind = "method_not_allowed"
+	kindTooLarge         kind = "payload_too_large"
+	kindRateLimited      kind = "rate_limited"
+	kindUnavailable      kind = "unavailable" // the database, by store.IsUnavailable, or a cancelled request
+	kindInternal         kind = "internal"
+)
+
+// answer is what the API says for a kind: the status, and the envelope's code.
+type answer struct {
 	status int
 	code   gen.ErrorCode
-}{
+}
+
+// answers is the one table between failures and the envelope. A kind it lacks is answered
+// as kindInternal, a 500: a new kind that reaches the API before its row does is a fault to
+// fix, never a panic or a status 0. (Two rows for one constant do not compile.) An error
+// with a RetryAfter() time.Duration method gets a Retry-After header whatever its kind, so
+// each kind the WhatsApp session will bring (not connected: 501 not_implemented; rate
+// limited: 429 with Retry-After; timed out; invalid input: 400) is one row here and a Kind
+// method on its error.
+var answers = map[kind]answer{
+	kindInvalid:          {http.StatusBadRequest, gen.ErrorCodeValidationError},
+	kindUnauthorized:     {http.StatusUnauthorized, gen.ErrorCodeUnauthorized},
+	kindForbidden:        {http.StatusForbidden, gen.ErrorCodeForbidden},
+	kindNoRoute:          {http.StatusNotFound, gen.ErrorCodeNotFound},
+	kindMethodNotAllowed: {http.StatusMethodNotAllowed, gen.ErrorCodeMethodNotAllowed},
+	kindTooLarge:         {http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge},
+	kindRateLimited:      {http.StatusTooManyRequests, gen.ErrorCodeRateLimited},
+	kindUnavailable:      {http.StatusServiceUnavailable, gen.ErrorCodeUnavailable},
+	kindInternal:         {http.StatusInternalServerError, gen.ErrorCodeInternal},
+
 	store.ENOTFOUND: {http.StatusNotFound, gen.ErrorCodeNotFound},
 	store.ECONFLICT: {http.StatusConflict, gen.ErrorCodeConflict},
 	store.EINVALID:  {http.StatusBadRequest, gen.ErrorCodeValidationError},
+
+	phone.EINVALID: {http.StatusBadRequest, gen.ErrorCodeValidationError},
+
+	loginjwt.EREFUSED:         {http.StatusUnauthorized, gen.ErrorCodeUnauthorized},
+	loginjwt.EKEYSUNAVAILABLE: {http.StatusServiceUnavailable, gen.ErrorCodeUnavailable},
 }
 
-// echoStatus names the codes of the errors Echo raises itself (routing, binding).
-var echoStatus = map[int]gen.ErrorCode{
-	http.StatusBadRequest:            gen.ErrorCodeValidationError,
-	http.StatusUnauthorized:          gen.ErrorCodeUnauthorized,
-	http.StatusForbidden:             gen.ErrorCodeForbidden,
-	http.StatusNotFound:              gen.ErrorCodeNotFound,
-	http.StatusMethodNotAllowed:      gen.ErrorCodeMethodNotAllowed,
-	http.StatusRequestEntityTooLarge: gen.ErrorCodePayloadTooLarge,
-	http.StatusTooManyRequests:       gen.ErrorCodeRateLimited,
-	http.StatusServiceUnavailable:    gen.ErrorCodeUnavailable,
+// answerFor looks k up in the table; ok is false for a kind the table lacks, answered as
+// internal.
+func answerFor(k kind) (a answer, ok bool) {
+	if a, ok = answers[k]; !ok {
+		a = answers[kindInternal]
+	}
+	return a, ok
+}
+
+// newError is an error of kind k on its way to the client.
+func newError(k kind, format string, args ...any) *apiError {
+	a, _ := answerFor(k)
+	return newAPIError(a.status, a.code, format, args...)
+}
+
+// echoKinds names the kinds of the errors Echo raises itself (routing, binding), by status.
+var echoKinds = map[int]kind{
+	http.StatusBadRequest:            kindInvalid,
+	http.StatusUnauthorized:          kindUnauthorized,
+	http.StatusForbidden:             kindForbidden,
+	http.StatusNotFound:              kindNoRoute,
+	http.StatusMethodNotAllowed:      kindMethodNotAllowed,
+	http.StatusRequestEntityTooLarge: kindTooLarge,
+	http.StatusTooManyRequests:       kindRateLimited,
+	http.StatusServiceUnavailable:    kindUnavailable,
+}
+
+// kinded is an error of another package that names its kind.
+type kinded interface{ Kind() string }
+
+// internal is the answer to a failure the client cannot act on; the cause is logged only.
+func internal(err error) *apiError {
+	a := answers[kindInternal]
+	return &apiError{Status: a.status, Code: a.code, Message: "internal error", Cause: err}
 }
 
 // toAPIError turns any error a handler, middleware or Echo returns into the envelope.
@@ -103,19 +180,28 @@ func toAPIError(c echo.Context, err error) *apiError {
 		return payloadTooLarge(tooLarge.Limit)
 	}
 	var se *store.Error
-	if errors.As(err, &se) {
-		if se.Code == store.EINVALID && se.Field != "" {
-			return invalid(fieldError{Field: "/" + se.Field, In: "body", Message: se.Message})
+	if errors.As(err, &se) && se.Code == store.EINVALID && se.Field != "" {
+		return invalid(fieldError{Field: "/" + se.Field, In: "body", Message: se.Message})
+	}
+	var k kinded
+	if errors.As(err, &k) {
+		a, ok := answerFor(kind(k.Kind()))
+		if !ok {
+			return internal(err)
 		}
-		m := storeStatus[se.Code]
-		return &apiError{Status: m.status, Code: m.code, Message: se.Message, Details: se.Details}
+		ae := &apiError{Status: a.status, Code: a.code, Message: k.(error).Error(), Cause: err}
+		if se != nil {
+			ae.Details = se.Details
+		}
+		return ae
 	}
 	if fields := bindingFields(c, err); fields != nil {
 		return invalid(fields...)
 	}
 	if store.IsUnavailable(err) {
-		return &apiError{Status: http.StatusServiceUnavailable, Code: gen.ErrorCodeUnavailable,
-			Message: "the database is not reachable; retry later", Cause: err}
+		ae := newError(kindUnavailable, "the database is not reachable; retry later")
+		ae.Cause = err
+		return ae
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
@@ -124,11 +210,13 @@ func toAPIError(c echo.Context, err error) *apiError {
 				return inner
 			}
 		}
-		if code, ok := echoStatus[he.Code]; ok {
-			return &apiError{Status: he.Code, Code: code, Message: echoMessage(c, he), Cause: err}
+		if k, ok := echoKinds[he.Code]; ok {
+			ae := newError(k, "%s", echoMessage(c, he))
+			ae.Cause = err
+			return ae
 		}
 	}
-	return &apiError{Status: http.StatusInternalServerError, Code: gen.ErrorCodeInternal, Message: "internal error", Cause: err}
+	return internal(err)
 }
 
 // echoMessage words Echo's own errors for a client.
@@ -146,8 +234,7 @@ func echoMessage(c echo.Context, he *echo.HTTPError) string {
 }
 
 func payloadTooLarge(limit int64) *apiError {
-	return newAPIError(http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge,
-		"request body is larger than %d bytes", limit).with("limitBytes", limit)
+	return newError(kindTooLarge, "request body is larger than %d bytes", limit).with("limitBytes", limit)
 }
 
 // errorHandler is Echo's HTTPErrorHandler: every error response leaves through here.
@@ -157,11 +244,22 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		ae := toAPIError(c, err)
-		if ae.Status >= http.StatusInternalServerError {
+		if ae.Status >= http.StatusInternalServerError && clientGone(c) {
+			// The failure is the cancellation's doing (a query interrupted, a fetch cut off).
+			ae = cancelled(err)
+		}
+		if ae.Disconnected {
+			c.Set(disconnectedKey, cmp.Or(ae.Cause, err)) // the socket's words, not the wrappers'
+
+		} else if ae.Status >= http.StatusInternalServerError {
 			c.Set(failureKey, err) // the access log's line for this request carries it
 			if ae.Code == gen.ErrorCodeInternal {
 				ae = ae.with("requestId", requestID(c))
 			}
+		}
+		var later interface{ RetryAfter() time.Duration }
+		if errors.As(err, &later) {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(later.RetryAfter().Seconds()))))
 		}
 		details := ae.Details
 		if details == nil {

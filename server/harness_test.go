@@ -40,6 +40,7 @@ type harness struct {
 	admin  string       // an admin+read+write key of organization "acme"
 	org    store.Organization
 	logins *loginjwt.Verifier
+	logs   *storetest.Buffer // the server's log, as text, unless withLogger sends it elsewhere
 }
 
 type harnessOption func(*server.Config)
@@ -67,7 +68,8 @@ func eachBackend(t *testing.T, fn func(t *testing.T, h *harness), opts ...harnes
 
 func newHarness(t *testing.T, s *store.Store, opts ...harnessOption) *harness {
 	t.Helper()
-	cfg := server.Config{Store: s}
+	logs := &storetest.Buffer{}
+	cfg := server.Config{Store: s, Logger: slog.New(slog.NewTextHandler(logs, nil))}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -77,7 +79,7 @@ func newHarness(t *testing.T, s *store.Store, opts ...harnessOption) *harness {
 	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	h := &harness{t: t, store: s, echo: e, url: srv.URL, logins: cfg.Logins}
+	h := &harness{t: t, store: s, echo: e, url: srv.URL, logins: cfg.Logins, logs: logs}
 	h.http = &http.Client{Transport: &contractTransport{t: t, base: srv.Client().Transport}}
 	h.org = must(s.CreateOrganization(ctx, "acme", "AR"))
 	h.admin = h.newKey(h.org.ID, store.AllCapabilities...)

@@ -72,7 +72,7 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 		// Run the error handler before logging, so the line has the status the client got.
 		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			level := slog.LevelInfo
+			level, msg := slog.LevelInfo, "request"
 			if v.Status >= http.StatusInternalServerError {
 				level = slog.LevelError
 			}
@@ -86,7 +86,11 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 			if err, ok := c.Get(failureKey).(error); ok {
 				attrs = append(attrs, slog.String("error", err.Error()))
 			}
-			log.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			if err, ok := c.Get(disconnectedKey).(error); ok {
+				level, msg = slog.LevelInfo, "client disconnected"
+				attrs = append(attrs, slog.String("cause", err.Error()))
+			}
+			log.LogAttrs(c.Request().Context(), level, msg, attrs...)
 			return nil
 		},
 	})
@@ -148,18 +152,6 @@ func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 			get := *req
 			get.Method = http.MethodGet
 			c.SetRequest(&get)
-		}
-		return next(c)
-	}
-}
-
-// principalToContext moves the principal authentication found onto the request context, where
-// the strict handlers (which see only a context.Context) read it. It runs after the validator:
-// replacing the request inside the validator would lose the validated body it attaches.
-func principalToContext(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if p, ok := c.Get(echoPrincipalKey).(*Principal); ok {
-			c.SetRequest(c.Request().WithContext(withPrincipal(c.Request().Context(), p)))
 		}
 		return next(c)
 	}

@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/wagate/wagate/whatsapp/phone"
 )
@@ -18,14 +17,13 @@ func parsePhone(raw, region, in, field string) (phone.Number, error) {
 }
 
 // phoneProblem words a phone that cannot be a phone, for a message that names the field
-// already ("phone: contains letters", not "phone: phone contains letters"). ok is false for
-// any other error.
+// already ("phone: contains letters"). ok is false for any other error.
 func phoneProblem(err error) (reason string, ok bool) {
 	var pe *phone.Error
 	if !errors.As(err, &pe) {
 		return "", false
 	}
-	return strings.TrimPrefix(pe.Reason, "phone "), true
+	return pe.Reason, true
 }
 
 // requestRegion is the region a request's countryCode names for reading a national phone

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/store"
@@ -24,7 +23,7 @@ func withPrincipal(ctx context.Context, p *Principal) context.Context {
 }
 
 // principalFrom returns the request's principal. Every operation with a security requirement
-// has one: the validator refuses the request before any handler runs otherwise.
+// has one: authenticate refuses the request before any handler runs otherwise.
 func principalFrom(ctx context.Context) *Principal {
 	p, _ := ctx.Value(principalKey{}).(*Principal)
 	if p == nil {
@@ -39,6 +38,6 @@ func (p *Principal) mayGrant(caps store.Capabilities) error {
 	if p.Capabilities.Covers(caps) {
 		return nil
 	}
-	return newAPIError(http.StatusForbidden, gen.ErrorCodeForbidden,
+	return newError(kindForbidden,
 		"a key cannot hold capabilities its creator lacks: you hold %s", p.Capabilities).with("held", toAPICapabilities(p.Capabilities))
 }

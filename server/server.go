@@ -1,7 +1,7 @@
 // Package server is wagate's HTTP layer: thin handlers implementing the strict interface
 // generated from openapi/openapi.yaml, and the middleware every request crosses: request ids
-// and access logs, panic recovery, a body-size limit, validation of the request against the
-// spec (credentials included), and the one error envelope.
+// and access logs, panic recovery, a body-size limit, authentication (before the body is
+// read), validation of the request against the spec, and the one error envelope.
 package server
 
 import (
@@ -51,11 +51,17 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	// The validator gets a copy of its own: it drops the servers entry of what it is given.
 	spec, err := gen.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("load the embedded spec: %w", err)
 	}
+	// The validator gets a copy of its own: it drops the servers entry of what it is given,
+	// and withoutSecurity drops the credentials it no longer checks.
+	validated, err := gen.GetSpec()
+	if err != nil {
+		return nil, fmt.Errorf("load the embedded spec: %w", err)
+	}
+	withoutSecurity(validated)
 	auth, err := newAuthenticator(spec, cfg.Store, cfg.Logger, cfg.Logins, cfg.Roles)
 	if err != nil {
 		return nil, err
@@ -82,13 +88,16 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 		recoverPanics(cfg.Logger),
 		limitBody(cfg.MaxBodyBytes),
 		headAsGet,
-		newValidator(spec, auth),
+		auth.authenticate, // before anything reads the body
+		newValidator(validated),
 		refuseNUL,
-		principalToContext,
 	)
 	routes := headRoutes{e}
 	gen.RegisterHandlers(routes, gen.NewStrictHandler(h, nil))
 	routes.GET("/docs/*", docsAssets)
+	if err := auth.operations.checkRoutes(e.Routes()); err != nil {
+		return nil, err
+	}
 	if cfg.Store.AnnouncesRevocations() {
 		background := cfg.Background
 		if background == nil {

@@ -73,7 +73,9 @@ func (h *handlers) GetReadiness(ctx context.Context, _ gen.GetReadinessRequestOb
 	ctx, cancel := context.WithTimeout(ctx, readinessTimeout)
 	defer cancel()
 	if err := h.store.Ping(ctx); err != nil {
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: gen.ErrorCodeUnavailable, Message: "the database does not answer", Cause: err}
+		ae := newError(kindUnavailable, "the database does not answer")
+		ae.Cause = err
+		return nil, ae
 	}
 	return gen.GetReadiness200JSONResponse{HealthyJSONResponse: gen.HealthyJSONResponse{Status: gen.Ok}}, nil
 }

@@ -16,12 +16,12 @@ import (
 )
 
 // newValidator checks every request under /api/ against the spec before a handler sees it:
-// credentials (through auth), parameters, and bodies (types, required, enums, bounds,
-// patterns, unknown properties). The rest (health, the spec, the docs page) takes no input.
-func newValidator(spec *openapi3.T, auth *authenticator) echo.MiddlewareFunc {
+// parameters, and bodies (types, required, enums, bounds, patterns, unknown properties).
+// Credentials are not its business: authenticate has checked them, and spec has none left
+// (withoutSecurity). The rest (health, the spec, the docs page) takes no input.
+func newValidator(spec *openapi3.T) echo.MiddlewareFunc {
 	return echomiddleware.OapiRequestValidatorWithOptions(spec, &echomiddleware.Options{
 		Options: openapi3filter.Options{
-			AuthenticationFunc: auth.authenticate,
 			// Report every problem of a request at once, not the first.
 			MultiError: true,
 			// Hand the handler the value that was validated: decoding the body a second time
@@ -119,17 +119,19 @@ func findNUL(v any, at string) (string, bool) {
 }
 
 // requestProblem turns everything kin-openapi found wrong with a request into one error:
-// a body too large is a 413 (the body could not even be read, credentials or not); a request
-// that failed authentication is a 401, 403 or 503 whatever else is wrong with it (an
-// anonymous caller learns nothing about the input); the rest is one 400 listing each field.
+// a body too large is a 413 and a body that could not be read is its own answer (see
+// unreadableBody), since nothing else about the body can be judged; the rest is one 400
+// listing each field.
 func requestProblem(me openapi3.MultiError) error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(me, &tooLarge) {
 		return payloadTooLarge(tooLarge.Limit)
 	}
-	var security *openapi3filter.SecurityRequirementsError
-	if errors.As(me, &security) {
-		return pickAuthError(security.Errors)
+	for _, err := range me {
+		var re *openapi3filter.RequestError
+		if errors.As(err, &re) && re.RequestBody != nil && re.Reason == bodyReadFailed {
+			return unreadableBody(re.Err)
+		}
 	}
 	var fields []fieldError
 	for _, err := range me {

@@ -24,6 +24,9 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
+// Kind returns Code: the store's codes are the kinds a caller maps to its answers.
+func (e *Error) Kind() string { return e.Code }
+
 func errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }

@@ -5,6 +5,13 @@ import (
 	"fmt"
 )
 
+// Kinds of failure, for callers that answer the errors of several packages by kind (an API
+// answers EREFUSED with a 401 and EKEYSUNAVAILABLE with a 503).
+const (
+	EREFUSED         = "token_refused"    // the token is refused: an *Error
+	EKEYSUNAVAILABLE = "keys_unavailable" // the signing keys cannot be had: wraps ErrKeysUnavailable
+)
+
 // Error is a refused token. Reason says why in words that are safe to show the client (it
 // never contains key material, URLs or library internals); the underlying cause, if any, is
 // reachable with errors.Unwrap for logging.
@@ -14,6 +21,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Reason }
+
+// Kind returns EREFUSED.
+func (e *Error) Kind() string { return EREFUSED }
 
 // Unwrap returns what go-jose or the claim decoder reported, for logs only.
 func (e *Error) Unwrap() error { return e.cause }
@@ -51,5 +61,13 @@ func refusef(cause error, format string, args ...any) *Error {
 // keysUnavailable wraps a fetch failure so that errors.Is(err, ErrKeysUnavailable) holds;
 // format may itself use %w to keep the cause (a context error, say) inspectable.
 func keysUnavailable(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrKeysUnavailable}, args...)...)
+	return unavailableError{fmt.Errorf("%w: "+format, append([]any{ErrKeysUnavailable}, args...)...)}
 }
+
+// unavailableError is a failure to get the signing keys, of kind EKEYSUNAVAILABLE.
+type unavailableError struct{ error }
+
+func (e unavailableError) Unwrap() error { return e.error }
+
+// Kind returns EKEYSUNAVAILABLE.
+func (e unavailableError) Kind() string { return EKEYSUNAVAILABLE }

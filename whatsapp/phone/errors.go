@@ -18,21 +18,30 @@ const (
 	CodeUnknownRegion      Code = "unknown_region"
 )
 
+// EINVALID is the kind of every *Error: the input is not a phone number. It is
+// for callers that answer the errors of several packages by kind (an API
+// answers it with a 400); Code says more precisely why.
+const EINVALID = "phone_invalid"
+
 // Error says why an input is not a phone number.
 type Error struct {
 	// Input is the raw input, cut to maxInputLen bytes so that echoing it
 	// back cannot amplify an oversized request.
 	Input string
 	// Reason is short, names no internals and is safe to return to the
-	// client, e.g. "phone is not a valid number for region AR".
+	// client. It does not repeat the word phone, since a caller's message
+	// names the field already: "phone: contains letters".
 	Reason string
 	// Code is the machine-readable class of Reason.
 	Code Code
 }
 
-// Error returns Reason only: the input is personal data and callers decide
-// whether to log or echo it.
-func (e *Error) Error() string { return e.Reason }
+// Error returns "phone " and Reason only: the input is personal data and
+// callers decide whether to log or echo it.
+func (e *Error) Error() string { return "phone " + e.Reason }
+
+// Kind returns EINVALID.
+func (e *Error) Kind() string { return EINVALID }
 
 // newError builds the *Error for code. region is used only by
 // CodeInvalidForRegion and names the region the number was checked against.
@@ -43,29 +52,29 @@ func newError(raw string, code Code, region string) *Error {
 func reason(code Code, region string) string {
 	switch code {
 	case CodeEmpty:
-		return "phone is empty"
+		return "is empty"
 	case CodeTooShort:
-		return "phone is too short"
+		return "is too short"
 	case CodeTooLong:
-		return "phone is too long"
+		return "is too long"
 	case CodeLetters:
-		return "phone contains letters"
+		return "contains letters"
 	case CodeNotDigits:
-		return "phone contains characters that are not digits"
+		return "contains characters that are not digits"
 	case CodeUnknownCountryCode:
-		return "phone has an unknown country code"
+		return "has an unknown country code"
 	case CodeNonGeographic:
-		return "phone has a non-geographic country code"
+		return "has a non-geographic country code"
 	case CodeInvalidForRegion:
 		if region == "" {
-			return "phone is not a valid number"
+			return "is not a valid number"
 		}
-		return "phone is not a valid number for region " + region
+		return "is not a valid number for region " + region
 	case CodeUnknownRegion:
 		// The region is not echoed: it may be arbitrary caller input.
-		return "phone default region is not known"
+		return "cannot be read: the default region is not known"
 	}
-	return "phone is not a valid number"
+	return "is not a valid number"
 }
 
 // truncate cuts s to at most n bytes without splitting a UTF-8 sequence, so

@@ -25,5 +25,5 @@ func ExampleParse() {
 	// +5492235961983 AR 542235961983
 	// +5492235961983 AR 542235961983
 	// +542235961983 AR 542235961983
-	// letters phone contains letters
+	// letters contains letters
 }

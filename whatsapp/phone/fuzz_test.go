@@ -33,7 +33,7 @@ func checkError(t *testing.T, raw, region string, n Number, err error) {
 	if !errors.As(err, &perr) {
 		t.Fatalf("Parse(%q, %q): error %T %v, want *Error", raw, region, err, err)
 	}
-	if perr.Code == "" || perr.Reason == "" || perr.Reason != err.Error() {
+	if perr.Code == "" || perr.Reason == "" || "phone "+perr.Reason != err.Error() {
 		t.Fatalf("Parse(%q, %q): incomplete error %+v", raw, region, perr)
 	}
 	if perr.Input != truncate(raw, maxInputLen) {

@@ -169,35 +169,35 @@ type errorCase struct {
 }
 
 var errorCases = []errorCase{
-	{"empty", "", "AR", CodeEmpty, "phone is empty"},
-	{"only whitespace", " \t\n ", "AR", CodeEmpty, "phone is empty"},
-	{"only separators", "( ) - .", "AR", CodeEmpty, "phone is empty"},
-	{"only plus", "+", "", CodeEmpty, "phone is empty"},
-	{"letters", "hello", "AR", CodeLetters, "phone contains letters"},
-	{"vanity number", "1-800-FLOWERS", "US", CodeLetters, "phone contains letters"},
-	{"extension", "+1 650 253 0000 ext. 12", "", CodeLetters, "phone contains letters"},
-	{"JID with server", "5492235961983@s.whatsapp.net", "", CodeLetters, "phone contains letters"},
-	{"hash", "+54 223 596#1983", "AR", CodeNotDigits, "phone contains characters that are not digits"},
-	{"star", "*5492235961983", "AR", CodeNotDigits, "phone contains characters that are not digits"},
-	{"plus in the middle", "54+92235961983", "AR", CodeNotDigits, "phone contains characters that are not digits"},
-	{"two plus signs", "++5492235961983", "", CodeNotDigits, "phone contains characters that are not digits"},
-	{"comma", "5492235961983,", "", CodeNotDigits, "phone contains characters that are not digits"},
-	{"other unicode digits", "+५४९२२३५९६१९८३", "", CodeNotDigits, "phone contains characters that are not digits"},
-	{"two digits", "12", "US", CodeTooShort, "phone is too short"},
-	{"too short international", "+54 12", "", CodeTooShort, "phone is too short"},
-	{"too short national", "596 1983", "AR", CodeTooShort, "phone is too short"},
-	{"too many digits", "+549223596198312345678", "", CodeTooLong, "phone is too long"},
-	{"too long for the region", "+54 9 223 596 1983 1234", "", CodeTooLong, "phone is too long"},
-	{"too long input", "+54 9 223 596 1983" + strings.Repeat(" ", 60) + "0", "", CodeTooLong, "phone is too long"},
-	{"longer than E.164 allows", "+49 201 0000 0000 0000", "", CodeTooLong, "phone is too long"},
-	{"unknown country code", "+999 1234 5678", "", CodeUnknownCountryCode, "phone has an unknown country code"},
-	{"national form without region", "0223 15 596-1983", "", CodeUnknownCountryCode, "phone has an unknown country code"},
-	{"non-geographic", "+800 1234 5678", "", CodeNonGeographic, "phone has a non-geographic country code"},
-	{"invalid for AR", "+54 9 000 000 0000", "", CodeInvalidForRegion, "phone is not a valid number for region AR"},
-	{"invalid national AR", "0223 000 0000", "AR", CodeInvalidForRegion, "phone is not a valid number for region AR"},
-	{"invalid for US", "+1 123 456 7890", "", CodeInvalidForRegion, "phone is not a valid number for region US"},
-	{"unknown default region", "+5492235961983", "XX", CodeUnknownRegion, "phone default region is not known"},
-	{"non-geographic default region", "+5492235961983", "001", CodeUnknownRegion, "phone default region is not known"},
+	{"empty", "", "AR", CodeEmpty, "is empty"},
+	{"only whitespace", " \t\n ", "AR", CodeEmpty, "is empty"},
+	{"only separators", "( ) - .", "AR", CodeEmpty, "is empty"},
+	{"only plus", "+", "", CodeEmpty, "is empty"},
+	{"letters", "hello", "AR", CodeLetters, "contains letters"},
+	{"vanity number", "1-800-FLOWERS", "US", CodeLetters, "contains letters"},
+	{"extension", "+1 650 253 0000 ext. 12", "", CodeLetters, "contains letters"},
+	{"JID with server", "5492235961983@s.whatsapp.net", "", CodeLetters, "contains letters"},
+	{"hash", "+54 223 596#1983", "AR", CodeNotDigits, "contains characters that are not digits"},
+	{"star", "*5492235961983", "AR", CodeNotDigits, "contains characters that are not digits"},
+	{"plus in the middle", "54+92235961983", "AR", CodeNotDigits, "contains characters that are not digits"},
+	{"two plus signs", "++5492235961983", "", CodeNotDigits, "contains characters that are not digits"},
+	{"comma", "5492235961983,", "", CodeNotDigits, "contains characters that are not digits"},
+	{"other unicode digits", "+५४९२२३५९६१९८३", "", CodeNotDigits, "contains characters that are not digits"},
+	{"two digits", "12", "US", CodeTooShort, "is too short"},
+	{"too short international", "+54 12", "", CodeTooShort, "is too short"},
+	{"too short national", "596 1983", "AR", CodeTooShort, "is too short"},
+	{"too many digits", "+549223596198312345678", "", CodeTooLong, "is too long"},
+	{"too long for the region", "+54 9 223 596 1983 1234", "", CodeTooLong, "is too long"},
+	{"too long input", "+54 9 223 596 1983" + strings.Repeat(" ", 60) + "0", "", CodeTooLong, "is too long"},
+	{"longer than E.164 allows", "+49 201 0000 0000 0000", "", CodeTooLong, "is too long"},
+	{"unknown country code", "+999 1234 5678", "", CodeUnknownCountryCode, "has an unknown country code"},
+	{"national form without region", "0223 15 596-1983", "", CodeUnknownCountryCode, "has an unknown country code"},
+	{"non-geographic", "+800 1234 5678", "", CodeNonGeographic, "has a non-geographic country code"},
+	{"invalid for AR", "+54 9 000 000 0000", "", CodeInvalidForRegion, "is not a valid number for region AR"},
+	{"invalid national AR", "0223 000 0000", "AR", CodeInvalidForRegion, "is not a valid number for region AR"},
+	{"invalid for US", "+1 123 456 7890", "", CodeInvalidForRegion, "is not a valid number for region US"},
+	{"unknown default region", "+5492235961983", "XX", CodeUnknownRegion, "cannot be read: the default region is not known"},
+	{"non-geographic default region", "+5492235961983", "001", CodeUnknownRegion, "cannot be read: the default region is not known"},
 }
 
 func TestParseErrors(t *testing.T) {
@@ -211,7 +211,7 @@ func TestParseErrors(t *testing.T) {
 			if !errors.As(err, &perr) {
 				t.Fatalf("Parse(%q, %q) error %T, want *Error", tc.raw, tc.region, err)
 			}
-			if perr.Code != tc.code || perr.Reason != tc.reason || err.Error() != tc.reason {
+			if perr.Code != tc.code || perr.Reason != tc.reason || err.Error() != "phone "+tc.reason {
 				t.Fatalf("Parse(%q, %q) = {%s %q}, want {%s %q}", tc.raw, tc.region, perr.Code, perr.Reason, tc.code, tc.reason)
 			}
 			if perr.Input != truncate(tc.raw, maxInputLen) {

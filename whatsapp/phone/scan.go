@@ -50,7 +50,7 @@ func scan(s string) (scanned, Code) {
 			plus = true
 		case isSeparator(r):
 		case unicode.IsLetter(r):
-			// Letters win over other junk: "phone contains letters" is the
+			// Letters win over other junk: "contains letters" is the
 			// more useful message for "+1 800 FLOWERS #2".
 			bad = CodeLetters
 		case bad == "":

@@ -1,0 +1,92 @@
+package server
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/labstack/echo/v4"
+
+	"github.com/wagate/wagate/store"
+)
+
+// operation is what authentication needs to know of one operation of the spec.
+type operation struct {
+	id       string
+	security openapi3.SecurityRequirements // empty: public
+	need     store.Capability              // x-required-capability; set when security is not empty
+}
+
+// operations finds a request's operation from the route Echo matched (its method and path
+// pattern), without reading anything of the request but its line.
+type operations map[string]operation
+
+// specParam matches a path parameter as the spec spells it ({listId}); Echo spells it :listId.
+var specParam = regexp.MustCompile(`\{([^}/]+)\}`)
+
+func routeKey(method, echoPath string) string { return method + " " + echoPath }
+
+// newOperations reads every operation's security and x-required-capability from the spec, and
+// refuses a spec where an operation with credentials lacks a capability: an operation must
+// never be reachable with credentials but without a capability check.
+func newOperations(spec *openapi3.T) (operations, error) {
+	out := operations{}
+	for path, item := range spec.Paths.Map() {
+		for method, op := range item.Operations() {
+			security := spec.Security
+			if op.Security != nil {
+				security = *op.Security
+			}
+			o := operation{id: op.OperationID, security: security}
+			if len(security) > 0 {
+				raw, _ := op.Extensions[capabilityExtension].(string)
+				o.need = store.Capability(raw)
+				if !store.AllCapabilities.Has(o.need) {
+					return nil, fmt.Errorf("%s %s: %s must be read, write or admin, not %q", method, path, capabilityExtension, raw)
+				}
+			}
+			out[routeKey(method, specParam.ReplaceAllString(path, ":$1"))] = o
+		}
+	}
+	return out, nil
+}
+
+// find returns the operation of the route Echo matched for c. A HEAD request is found as the
+// GET it stands for (headAsGet runs first).
+func (ops operations) find(c echo.Context) (operation, bool) {
+	o, ok := ops[routeKey(c.Request().Method, c.Path())]
+	return o, ok
+}
+
+// checkRoutes makes sure every operation of the spec is reachable under the key find uses:
+// were the generated routes ever spelled otherwise, authentication would silently find no
+// operation, so New refuses to start instead.
+func (ops operations) checkRoutes(routes []*echo.Route) error {
+	registered := map[string]bool{}
+	for _, r := range routes {
+		registered[routeKey(r.Method, r.Path)] = true
+	}
+	var missing []string
+	for key := range ops {
+		if !registered[key] {
+			missing = append(missing, key)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("operations of the spec with no Echo route of the same method and path: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// withoutSecurity drops every security requirement from spec: the validator that gets it
+// checks parameters and bodies only, since authenticate has already checked credentials
+// (and kin-openapi would read the whole body before calling an authentication function).
+func withoutSecurity(spec *openapi3.T) {
+	spec.Security = nil
+	for _, item := range spec.Paths.Map() {
+		for _, op := range item.Operations() {
+			op.Security = nil
+		}
+	}
+}
