@@ -61,12 +61,17 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(cfg.Logger)
+	ops := newOperations(spec)
 	e.Use(
 		requestIDs(),
+		answerHeaders,
 		accessLog(cfg.Logger),
 		recoverPanics(cfg.Logger),
+		refuseUnroutedMethods,
 		limitBody(cfg.MaxBodyBytes),
 		headAsGet,
+		strictQuery(ops),
+		strictBody(ops),
 		newValidator(spec, auth),
 		refuseNUL,
 		principalToContext,
