@@ -25,7 +25,8 @@ import (
 //   - bytes that are not UTF-8 are a 400: encoding/json turns each into U+FFFD, so the value
 //     stored would not be the value sent;
 //   - an escape of half a UTF-16 surrogate pair ("\ud800" alone) is a 400 for the same reason:
-//     it names no character, encoding/json makes it U+FFFD, and PostgreSQL's jsonb refuses it;
+//     it names no character and encoding/json makes it U+FFFD (PostgreSQL's own JSON parser
+//     refuses it outright);
 //   - anything but white space after the JSON value is a 400: encoding/json's Decoder stops at
 //     the end of the first value, so `{"name":"x"} garbage` was a 201.
 //

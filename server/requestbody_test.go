@@ -87,6 +87,9 @@ func TestBodyIsOneUTF8JSONValue(t *testing.T) {
 				}
 				for _, mt := range mediaTypes {
 					status, resp, header := h.do(method, url, fmt.Sprintf(body, ""), "X-API-Key", h.admin, "Content-Type", mt)
+					if status != http.StatusUnsupportedMediaType {
+						t.Fatalf("%s as %s: %d %s, want 415", op.OperationID, mt, status, resp)
+					}
 					e := envelope(t, status, resp, http.StatusUnsupportedMediaType, gen.ErrorCodeUnsupportedMediaType)
 					if fmt.Sprint(e.Details["supported"]) != "[application/json]" {
 						t.Errorf("%s: %s: 415 details %v", op.OperationID, mt, e.Details)
@@ -152,6 +155,9 @@ func TestBodyLimitComesFirst(t *testing.T) {
 // wantBodyRefused checks a 400 about the request body as a whole.
 func wantBodyRefused(t *testing.T, what string, status int, body []byte, header http.Header) gen.ErrorBody {
 	t.Helper()
+	if status != http.StatusBadRequest {
+		t.Fatalf("%s: %d %s, want 400", what, status, body)
+	}
 	e := envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
 	fields, _ := e.Details["fields"].([]any)
 	if len(fields) != 1 || fields[0].(map[string]any)["field"] != "" || fields[0].(map[string]any)["in"] != "body" {
