@@ -92,6 +92,16 @@ func TestQueryValuesOutOfRange(t *testing.T) {
 			status, body, _ := h.do("GET", "/api/v1/contact-lists?"+q, "", "X-API-Key", h.admin)
 			wantField(t, q, status, body, "limit", "query")
 		}
+		// A refused query changes nothing, whatever the operation would have done.
+		list := must(c.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "kept"})).JSON201
+		for _, q := range []string{"force=1", "%zz=1", "listId=%"} {
+			status, body, _ := h.do("DELETE", fmt.Sprintf("/api/v1/contact-lists/%d?%s", list.Id, q), "", "X-API-Key", h.admin)
+			envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+		}
+		if r := must(c.GetContactListWithResponse(ctx, list.Id)); r.JSON200 == nil {
+			t.Fatalf("a refused delete deleted the list: %d %s", r.StatusCode(), r.Body)
+		}
+
 		// Well-formed ones pass, escapes included.
 		if r := must(c.ListContactListsWithResponse(ctx, &gen.ListContactListsParams{Limit: ptr(int32(200))})); r.JSON200 == nil {
 			t.Fatalf("limit=200: %d %s", r.StatusCode(), r.Body)
