@@ -2,6 +2,8 @@ package server
 
 import (
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
@@ -17,6 +19,8 @@ type operation struct {
 	*openapi3.Operation
 	// query holds the operation's query parameters by name.
 	query map[string]*openapi3.Parameter
+	// bodyTypes are the media types of its request body, sorted; none when it takes no body.
+	bodyTypes []string
 }
 
 // specPathParam is a path template's {name}; Echo writes it :name.
@@ -35,6 +39,12 @@ func newOperations(spec *openapi3.T) operations {
 						o.query[p.Name] = p
 					}
 				}
+			}
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				for mediaType := range op.RequestBody.Value.Content {
+					o.bodyTypes = append(o.bodyTypes, strings.ToLower(mediaType))
+				}
+				slices.Sort(o.bodyTypes)
 			}
 			ops[method+" "+route] = o
 		}

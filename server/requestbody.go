@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -38,15 +39,10 @@ func strictBody(ops operations) echo.MiddlewareFunc {
 				return next(c)
 			}
 			op := ops.of(c)
-			if op == nil || op.RequestBody == nil || op.RequestBody.Value == nil {
+			if op == nil || len(op.bodyTypes) == 0 {
 				return next(c)
 			}
-			req := c.Request()
-			declared := make([]string, 0, len(op.RequestBody.Value.Content))
-			for mediaType := range op.RequestBody.Value.Content {
-				declared = append(declared, mediaType)
-			}
-			slices.Sort(declared)
+			req, declared := c.Request(), op.bodyTypes
 			contentType, mediaType := req.Header.Get(echo.HeaderContentType), ""
 			if contentType != "" {
 				var err error
@@ -55,8 +51,14 @@ func strictBody(ops operations) echo.MiddlewareFunc {
 				}
 			}
 			body, err := io.ReadAll(req.Body)
-			if err != nil {
-				return err // a body over the limit: http.MaxBytesError, a 413
+			var tooLarge *http.MaxBytesError
+			switch {
+			case errors.As(err, &tooLarge):
+				return err // the error handler's 413
+			case err != nil: // the client stopped sending: no fault of the server's
+				unread := invalid(fieldError{In: "body", Message: "could not be read to its end"})
+				unread.Cause = err
+				return unread
 			}
 			if len(body) > 0 && contentType == "" {
 				return unsupportedMediaType("the request has a body but no Content-Type; send %s", strings.Join(declared, " or ")).

@@ -54,13 +54,13 @@ var swaggerFiles = http.StripPrefix("/docs/", statigz.FileServer(swaggerui.FS))
 // script that starts it. A name that is not one of the files is the envelope's 404, as
 // everywhere else.
 func docsAssets(c echo.Context) error {
-	switch name := c.Param("*"); name {
+	name := c.Param("*")
+	switch name {
 	case "":
 		return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, docsPage)
 	case "wagate-docs.js":
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJavaScriptCharsetUTF8, docsScript)
 	}
-	name := c.Param("*")
 	if _, err := fs.Stat(swaggerui.FS, name); err != nil {
 		if _, err := fs.Stat(swaggerui.FS, name+".gz"); err != nil {
 			return echo.ErrNotFound
