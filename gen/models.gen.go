@@ -35,17 +35,18 @@ func (e Capability) Valid() bool {
 
 // Defines values for ErrorCode.
 const (
-	ErrorCodeConflict         ErrorCode = "conflict"
-	ErrorCodeForbidden        ErrorCode = "forbidden"
-	ErrorCodeInternal         ErrorCode = "internal"
-	ErrorCodeMethodNotAllowed ErrorCode = "method_not_allowed"
-	ErrorCodeNotFound         ErrorCode = "not_found"
-	ErrorCodeNotImplemented   ErrorCode = "not_implemented"
-	ErrorCodePayloadTooLarge  ErrorCode = "payload_too_large"
-	ErrorCodeRateLimited      ErrorCode = "rate_limited"
-	ErrorCodeUnauthorized     ErrorCode = "unauthorized"
-	ErrorCodeUnavailable      ErrorCode = "unavailable"
-	ErrorCodeValidationError  ErrorCode = "validation_error"
+	ErrorCodeConflict             ErrorCode = "conflict"
+	ErrorCodeForbidden            ErrorCode = "forbidden"
+	ErrorCodeInternal             ErrorCode = "internal"
+	ErrorCodeMethodNotAllowed     ErrorCode = "method_not_allowed"
+	ErrorCodeNotFound             ErrorCode = "not_found"
+	ErrorCodeNotImplemented       ErrorCode = "not_implemented"
+	ErrorCodePayloadTooLarge      ErrorCode = "payload_too_large"
+	ErrorCodeRateLimited          ErrorCode = "rate_limited"
+	ErrorCodeUnauthorized         ErrorCode = "unauthorized"
+	ErrorCodeUnavailable          ErrorCode = "unavailable"
+	ErrorCodeUnsupportedMediaType ErrorCode = "unsupported_media_type"
+	ErrorCodeValidationError      ErrorCode = "validation_error"
 )
 
 // Valid indicates whether the value is a known member of the ErrorCode enum.
@@ -70,6 +71,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeUnauthorized:
 		return true
 	case ErrorCodeUnavailable:
+		return true
+	case ErrorCodeUnsupportedMediaType:
 		return true
 	case ErrorCodeValidationError:
 		return true
@@ -326,7 +329,8 @@ type Error struct {
 // ErrorBody defines model for ErrorBody.
 type ErrorBody struct {
 	// Code `validation_error` 400, `unauthorized` 401, `forbidden` 403, `not_found` 404,
-	// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413, `rate_limited` 429,
+	// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413,
+	// `unsupported_media_type` 415, `rate_limited` 429,
 	// `internal` 500, `not_implemented` 501, `unavailable` 503.
 	Code ErrorCode `json:"code"`
 
@@ -341,7 +345,8 @@ type ErrorBody struct {
 }
 
 // ErrorCode `validation_error` 400, `unauthorized` 401, `forbidden` 403, `not_found` 404,
-// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413, `rate_limited` 429,
+// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413,
+// `unsupported_media_type` 415, `rate_limited` 429,
 // `internal` 500, `not_implemented` 501, `unavailable` 503.
 type ErrorCode string
 
@@ -464,7 +469,8 @@ type NullableContact struct {
 // NullableErrorBody An error (as `ErrorBody`), or null.
 type NullableErrorBody struct {
 	// Code `validation_error` 400, `unauthorized` 401, `forbidden` 403, `not_found` 404,
-	// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413, `rate_limited` 429,
+	// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413,
+	// `unsupported_media_type` 415, `rate_limited` 429,
 	// `internal` 500, `not_implemented` 501, `unavailable` 503.
 	Code ErrorCode `json:"code"`
 
@@ -580,6 +586,9 @@ type Unauthorized = Error
 
 // Unavailable The one error envelope.
 type Unavailable = Error
+
+// UnsupportedMediaType The one error envelope.
+type UnsupportedMediaType = Error
 
 // ListApiKeysParams defines parameters for ListApiKeys.
 type ListApiKeysParams struct {

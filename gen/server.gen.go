@@ -480,6 +480,8 @@ type UnauthorizedJSONResponse Error
 
 type UnavailableJSONResponse Error
 
+type UnsupportedMediaTypeJSONResponse Error
+
 type ListApiKeysRequestObject struct {
 	Params ListApiKeysParams
 }
@@ -646,6 +648,22 @@ func (response CreateApiKey413JSONResponse) VisitCreateApiKeyResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateApiKey415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateApiKey415JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -958,6 +976,22 @@ func (response CreateContactList413JSONResponse) VisitCreateContactListResponse(
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContactList415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateContactList415JSONResponse) VisitCreateContactListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1303,6 +1337,22 @@ func (response UpdateContactList413JSONResponse) VisitUpdateContactListResponse(
 	return err
 }
 
+type UpdateContactList415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateContactList415JSONResponse) VisitUpdateContactListResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateContactList500JSONResponse struct{ InternalJSONResponse }
 
 func (response UpdateContactList500JSONResponse) VisitUpdateContactListResponse(w http.ResponseWriter) error {
@@ -1593,6 +1643,22 @@ func (response LookupContactsBatch413JSONResponse) VisitLookupContactsBatchRespo
 	return err
 }
 
+type LookupContactsBatch415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response LookupContactsBatch415JSONResponse) VisitLookupContactsBatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LookupContactsBatch500JSONResponse struct{ InternalJSONResponse }
 
 func (response LookupContactsBatch500JSONResponse) VisitLookupContactsBatchResponse(w http.ResponseWriter) error {
@@ -1723,6 +1789,22 @@ func (response CreateContact413JSONResponse) VisitCreateContactResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContact415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response CreateContact415JSONResponse) VisitCreateContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2068,6 +2150,22 @@ func (response UpdateContact413JSONResponse) VisitUpdateContactResponse(w http.R
 	return err
 }
 
+type UpdateContact415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response UpdateContact415JSONResponse) VisitUpdateContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateContact500JSONResponse struct{ InternalJSONResponse }
 
 func (response UpdateContact500JSONResponse) VisitUpdateContactResponse(w http.ResponseWriter) error {
@@ -2113,6 +2211,20 @@ func (response GetMe200JSONResponse) VisitGetMeResponse(w http.ResponseWriter) e
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetMe400JSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -62,8 +62,8 @@ func newAuthenticator(spec *openapi3.T, s *store.Store, log *slog.Logger, logins
 // security is empty (health, the spec, the docs), pass untouched.
 func (a *authenticator) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		op, ok := a.operations.find(c)
-		if !ok || len(op.security) == 0 {
+		op := a.operations.of(c)
+		if op == nil || len(op.security) == 0 {
 			return next(c)
 		}
 		p, err := a.satisfy(c.Request(), op)
@@ -79,7 +79,7 @@ func (a *authenticator) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // satisfy tries the operation's security requirements in order, as OpenAPI reads them: the
 // first whose schemes all accept the credentials wins. When none does, the most telling of
 // the refusals is the answer (see pickAuthError).
-func (a *authenticator) satisfy(req *http.Request, op operation) (*Principal, error) {
+func (a *authenticator) satisfy(req *http.Request, op *operation) (*Principal, error) {
 	var errs []error
 	for _, requirement := range op.security {
 		p, err := a.satisfyAll(req, op, requirement)
@@ -92,7 +92,7 @@ func (a *authenticator) satisfy(req *http.Request, op operation) (*Principal, er
 }
 
 // satisfyAll checks every scheme of one requirement (in name order, as kin-openapi did).
-func (a *authenticator) satisfyAll(req *http.Request, op operation, requirement openapi3.SecurityRequirement) (*Principal, error) {
+func (a *authenticator) satisfyAll(req *http.Request, op *operation, requirement openapi3.SecurityRequirement) (*Principal, error) {
 	names := make([]string, 0, len(requirement))
 	for name := range requirement {
 		names = append(names, name)

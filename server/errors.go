@@ -33,12 +33,6 @@ type apiError struct {
 func (e *apiError) Error() string { return e.Message }
 func (e *apiError) Unwrap() error { return e.Cause }
 
-// newAPIError is an error answered with this status and code. Prefer newError, which takes
-// both from the table of kinds.
-func newAPIError(status int, code gen.ErrorCode, format string, args ...any) *apiError {
-	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
 func (e *apiError) with(key string, value any) *apiError {
 	if e.Details == nil {
 		e.Details = map[string]any{}
@@ -94,6 +88,7 @@ const (
 	kindNoRoute          kind = "no_route"
 	kindMethodNotAllowed kind = "method_not_allowed"
 	kindTooLarge         kind = "payload_too_large"
+	kindUnsupportedMedia kind = "unsupported_media_type"
 	kindRateLimited      kind = "rate_limited"
 	kindUnavailable      kind = "unavailable" // the database, by store.IsUnavailable, or a cancelled request
 	kindInternal         kind = "internal"
@@ -119,6 +114,7 @@ var answers = map[kind]answer{
 	kindNoRoute:          {http.StatusNotFound, gen.ErrorCodeNotFound},
 	kindMethodNotAllowed: {http.StatusMethodNotAllowed, gen.ErrorCodeMethodNotAllowed},
 	kindTooLarge:         {http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge},
+	kindUnsupportedMedia: {http.StatusUnsupportedMediaType, gen.ErrorCodeUnsupportedMediaType},
 	kindRateLimited:      {http.StatusTooManyRequests, gen.ErrorCodeRateLimited},
 	kindUnavailable:      {http.StatusServiceUnavailable, gen.ErrorCodeUnavailable},
 	kindInternal:         {http.StatusInternalServerError, gen.ErrorCodeInternal},
@@ -145,7 +141,7 @@ func answerFor(k kind) (a answer, ok bool) {
 // newError is an error of kind k on its way to the client.
 func newError(k kind, format string, args ...any) *apiError {
 	a, _ := answerFor(k)
-	return newAPIError(a.status, a.code, format, args...)
+	return &apiError{Status: a.status, Code: a.code, Message: fmt.Sprintf(format, args...)}
 }
 
 // echoKinds names the kinds of the errors Echo raises itself (routing, binding), by status.

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -11,25 +12,31 @@ import (
 	"github.com/wagate/wagate/store"
 )
 
-// operation is what authentication needs to know of one operation of the spec.
+// operations finds a request's operation of the spec from the route Echo matched (its method
+// and path pattern), without reading anything of the request but its line, so that the
+// middleware reads what the spec declares (its credentials, capability, query parameters and
+// body media types) without routing the request a second time.
+type operations map[string]*operation
+
+// operation is what the middleware needs of one operation of the spec.
 type operation struct {
 	id       string
 	security openapi3.SecurityRequirements // empty: public
 	need     store.Capability              // x-required-capability; set when security is not empty
+	// query holds the operation's query parameters by name.
+	query map[string]*openapi3.Parameter
+	// bodyTypes are the media types of its request body, sorted; none when it takes no body.
+	bodyTypes []string
 }
-
-// operations finds a request's operation from the route Echo matched (its method and path
-// pattern), without reading anything of the request but its line.
-type operations map[string]operation
 
 // specParam matches a path parameter as the spec spells it ({listId}); Echo spells it :listId.
 var specParam = regexp.MustCompile(`\{([^}/]+)\}`)
 
 func routeKey(method, echoPath string) string { return method + " " + echoPath }
 
-// newOperations reads every operation's security and x-required-capability from the spec, and
-// refuses a spec where an operation with credentials lacks a capability: an operation must
-// never be reachable with credentials but without a capability check.
+// newOperations reads every operation of the spec, and refuses a spec where an operation with
+// credentials lacks a capability: an operation must never be reachable with credentials but
+// without a capability check.
 func newOperations(spec *openapi3.T) (operations, error) {
 	out := operations{}
 	for path, item := range spec.Paths.Map() {
@@ -38,7 +45,7 @@ func newOperations(spec *openapi3.T) (operations, error) {
 			if op.Security != nil {
 				security = *op.Security
 			}
-			o := operation{id: op.OperationID, security: security}
+			o := &operation{id: op.OperationID, security: security, query: map[string]*openapi3.Parameter{}}
 			if len(security) > 0 {
 				raw, _ := op.Extensions[capabilityExtension].(string)
 				o.need = store.Capability(raw)
@@ -46,20 +53,33 @@ func newOperations(spec *openapi3.T) (operations, error) {
 					return nil, fmt.Errorf("%s %s: %s must be read, write or admin, not %q", method, path, capabilityExtension, raw)
 				}
 			}
+			// An operation's own parameter overrides the path item's of the same name.
+			for _, params := range []openapi3.Parameters{item.Parameters, op.Parameters} {
+				for _, ref := range params {
+					if p := ref.Value; p != nil && p.In == openapi3.ParameterInQuery {
+						o.query[p.Name] = p
+					}
+				}
+			}
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				for mediaType := range op.RequestBody.Value.Content {
+					o.bodyTypes = append(o.bodyTypes, strings.ToLower(mediaType))
+				}
+				slices.Sort(o.bodyTypes)
+			}
 			out[routeKey(method, specParam.ReplaceAllString(path, ":$1"))] = o
 		}
 	}
 	return out, nil
 }
 
-// find returns the operation of the route Echo matched for c. A HEAD request is found as the
-// GET it stands for (headAsGet runs first).
-func (ops operations) find(c echo.Context) (operation, bool) {
-	o, ok := ops[routeKey(c.Request().Method, c.Path())]
-	return o, ok
+// of is the operation of the route Echo matched for c, or nil for a route the spec does not
+// have. A HEAD request is found as the GET it stands for (headAsGet runs first).
+func (ops operations) of(c echo.Context) *operation {
+	return ops[routeKey(c.Request().Method, c.Path())]
 }
 
-// checkRoutes makes sure every operation of the spec is reachable under the key find uses:
+// checkRoutes makes sure every operation of the spec is reachable under the key of uses:
 // were the generated routes ever spelled otherwise, authentication would silently find no
 // operation, so New refuses to start instead.
 func (ops operations) checkRoutes(routes []*echo.Route) error {
@@ -74,6 +94,7 @@ func (ops operations) checkRoutes(routes []*echo.Route) error {
 		}
 	}
 	if len(missing) > 0 {
+		slices.Sort(missing)
 		return fmt.Errorf("operations of the spec with no Echo route of the same method and path: %s", strings.Join(missing, ", "))
 	}
 	return nil

@@ -84,11 +84,15 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	e.HTTPErrorHandler = errorHandler(cfg.Logger)
 	e.Use(
 		requestIDs(),
+		answerHeaders,
 		accessLog(cfg.Logger),
 		recoverPanics(cfg.Logger),
+		refuseUnroutedMethods,
 		limitBody(cfg.MaxBodyBytes),
 		headAsGet,
 		auth.authenticate, // before anything reads the body
+		strictQuery(auth.operations),
+		strictBody(auth.operations),
 		newValidator(validated),
 		refuseNUL,
 	)

@@ -22,6 +22,11 @@ import (
 //go:embed docs.html
 var docsPage []byte
 
+// docsScript starts Swagger UI on the page, served as /docs/wagate-docs.js.
+//
+//go:embed docs.js
+var docsScript []byte
+
 // readinessTimeout bounds the database ping of /readyz.
 const readinessTimeout = 2 * time.Second
 
@@ -45,12 +50,16 @@ func newSystemDocs() (systemDocs, error) {
 // swaggerFiles serves Swagger UI's files (precompressed) from the binary.
 var swaggerFiles = http.StripPrefix("/docs/", statigz.FileServer(swaggerui.FS))
 
-// docsAssets serves Swagger UI's files under /docs/, and the page itself at /docs/. A name
-// that is not one of the files is the envelope's 404, as everywhere else.
+// docsAssets serves Swagger UI's files under /docs/, the page itself at /docs/, and the
+// script that starts it. A name that is not one of the files is the envelope's 404, as
+// everywhere else.
 func docsAssets(c echo.Context) error {
 	name := c.Param("*")
-	if name == "" {
+	switch name {
+	case "":
 		return c.Blob(http.StatusOK, echo.MIMETextHTMLCharsetUTF8, docsPage)
+	case "wagate-docs.js":
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJavaScriptCharsetUTF8, docsScript)
 	}
 	if _, err := fs.Stat(swaggerui.FS, name); err != nil {
 		if _, err := fs.Stat(swaggerui.FS, name+".gz"); err != nil {

@@ -1,0 +1,56 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// docsPolicy is the Content-Security-Policy of the docs page and its files: Swagger UI runs
+// from this server's own files (docs.html has no inline script or style) and reads the spec
+// and calls the API on this server; its stylesheet draws icons from data: URLs. No page may
+// frame it.
+const docsPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// answerHeaders sets, before anything can answer, the headers every answer carries: nosniff,
+// so that no browser runs a JSON answer (or a user's value in it) as HTML or script;
+// no-store under /api/, whose answers are one caller's data and, once, a new API key's secret;
+// and the docs page's Content-Security-Policy.
+func answerHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set(echo.HeaderXContentTypeOptions, "nosniff")
+		path := c.Request().URL.Path
+		switch {
+		case strings.HasPrefix(path, "/api/"):
+			h.Set(echo.HeaderCacheControl, "no-store")
+		case path == "/docs" || strings.HasPrefix(path, "/docs/"):
+			h.Set(echo.HeaderContentSecurityPolicy, docsPolicy)
+		}
+		return next(c)
+	}
+}
+
+// refuseUnroutedMethods answers a method the path does not take with a 405 listing, in Allow,
+// the methods it does take. Echo's router knows them, but says so itself only where no
+// middleware answers first (the validator answers /api/ paths without Allow); and it answers
+// OPTIONS with a 204 the spec does not declare, which this makes a 405 like any other method
+// no route takes.
+func refuseUnroutedMethods(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		routed, ok := c.Get(echo.ContextKeyHeaderAllow).(string)
+		if !ok {
+			return next(c) // the method has a route, or the path has none (a 404)
+		}
+		var allow []string
+		for m := range strings.SplitSeq(routed, ",") {
+			if m = strings.TrimSpace(m); m != "" && m != http.MethodOptions {
+				allow = append(allow, m)
+			}
+		}
+		c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
+		return echo.ErrMethodNotAllowed
+	}
+}
