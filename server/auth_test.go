@@ -1,94 +1,25 @@
 package server_test
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/server/loginjwt"
 	"github.com/wagate/wagate/store"
 )
-
-func TestAPIKeyLifecycle(t *testing.T) {
-	eachBackend(t, func(t *testing.T, h *harness) {
-		admin := h.client(h.admin)
-		expires := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
-		created := must(admin.CreateApiKeyWithResponse(ctx, gen.NewApiKey{Name: "campaign tool", Capabilities: []gen.Capability{gen.Read}, ExpiresAt: &expires}))
-		if created.JSON201 == nil {
-			t.Fatalf("create: %d %s", created.StatusCode(), created.Body)
-		}
-		key := created.JSON201
-		if !store.LooksLikeAPIKey(key.Key) || !strings.HasPrefix(key.Key, key.Prefix) || !key.ExpiresAt.MustGet().Equal(expires) || !key.LastUsedAt.IsNull() {
-			t.Fatalf("created key = %s", created.Body)
-		}
-
-		// Both header styles work; the key reads, and may not write or administer.
-		for _, c := range []*gen.ClientWithResponses{h.client(key.Key), h.bearerClient(key.Key)} {
-			me := must(c.GetMeWithResponse(ctx))
-			if me.JSON200 == nil || me.JSON200.Principal.Id != key.Id || me.JSON200.Principal.Type != gen.PrincipalTypeApiKey ||
-				me.JSON200.Organization.Id != h.org.ID || len(me.JSON200.Capabilities) != 1 {
-				t.Fatalf("me: %d %s", me.StatusCode(), me.Body)
-			}
-		}
-		reader := h.client(key.Key)
-		w := must(reader.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "x"}))
-		e := wantError(t, w.StatusCode(), w.Body, http.StatusForbidden, gen.ErrorCodeForbidden)
-		if e.Details["required"] != "write" {
-			t.Fatalf("forbidden details = %v", e.Details)
-		}
-		a := must(reader.ListApiKeysWithResponse(ctx, nil))
-		wantError(t, a.StatusCode(), a.Body, http.StatusForbidden, gen.ErrorCodeForbidden)
-
-		// The secret is shown once: listings carry the prefix only, and last use once used.
-		list := must(admin.ListApiKeysWithResponse(ctx, nil))
-		if list.JSON200 == nil || strings.Contains(string(list.Body), key.Key) || !strings.Contains(string(list.Body), key.Prefix) {
-			t.Fatalf("list: %d %s", list.StatusCode(), list.Body)
-		}
-		for _, k := range list.JSON200.Items {
-			if k.Id == key.Id && k.LastUsedAt.IsNull() {
-				t.Fatalf("last use not recorded: %s", list.Body)
-			}
-		}
-
-		// Revoked: refused at once, with the reason; a second revoke is 404.
-		if r := must(admin.RevokeApiKeyWithResponse(ctx, key.Id)); r.StatusCode() != http.StatusNoContent {
-			t.Fatalf("revoke: %d %s", r.StatusCode(), r.Body)
-		}
-		me := must(reader.GetMeWithResponse(ctx))
-		if e := wantError(t, me.StatusCode(), me.Body, http.StatusUnauthorized, gen.ErrorCodeUnauthorized); !strings.Contains(e.Message, "revoked") {
-			t.Fatalf("revoked key message = %q", e.Message)
-		}
-		again := must(admin.RevokeApiKeyWithResponse(ctx, key.Id))
-		wantError(t, again.StatusCode(), again.Body, http.StatusNotFound, gen.ErrorCodeNotFound)
-		bad := must(admin.RevokeApiKeyWithResponse(ctx, "key_nope"))
-		wantError(t, bad.StatusCode(), bad.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
-	})
-}
-
-func TestAPIKeyCreationRules(t *testing.T) {
-	eachBackend(t, func(t *testing.T, h *harness) {
-		// An admin without write cannot mint a key that writes.
-		adminOnly := h.client(h.newKey(h.org.ID, store.Admin))
-		r := must(adminOnly.CreateApiKeyWithResponse(ctx, gen.NewApiKey{Name: "escalate", Capabilities: []gen.Capability{gen.Write}}))
-		wantError(t, r.StatusCode(), r.Body, http.StatusForbidden, gen.ErrorCodeForbidden)
-		admin := h.client(h.admin)
-		for name, body := range map[string]string{
-			"no capabilities":      `{"name":"k","capabilities":[]}`,
-			"unknown capability":   `{"name":"k","capabilities":["root"]}`,
-			"repeated capability":  `{"name":"k","capabilities":["read","read"]}`,
-			"case-folded dup":      `{"name":"k","capabilities":["read"],"CAPABILITIES":["admin"]}`,
-			"no name":              `{"capabilities":["read"]}`,
-			"expired":              `{"name":"k","capabilities":["read"],"expiresAt":"2001-01-01T00:00:00Z"}`,
-			"not a time":           `{"name":"k","capabilities":["read"],"expiresAt":"tomorrow"}`,
-			"capabilities as text": `{"name":"k","capabilities":"read"}`,
-		} {
-			r := must(admin.CreateApiKeyWithBodyWithResponse(ctx, "application/json", strings.NewReader(body)))
-			wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
-			_ = name
-		}
-	})
-}
 
 func TestCredentialsAreChecked(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
@@ -139,100 +70,6 @@ func TestCredentialsAreChecked(t *testing.T) {
 	})
 }
 
-// TestTenancy: one organization can neither see nor touch another's data, and learns nothing
-// of its existence: every answer is the 404 of a resource that does not exist.
-func TestTenancy(t *testing.T) {
-	eachBackend(t, func(t *testing.T, h *harness) {
-		a := h.client(h.admin)
-		juan := seedContact(t, h)
-		lists := must(a.ListContactListsWithResponse(ctx, nil)).JSON200.Items
-		aKeys := must(a.ListApiKeysWithResponse(ctx, nil)).JSON200.Items
-
-		other := must(h.store.CreateOrganization(ctx, "rival", "AR"))
-		b := h.client(h.newKey(other.ID, store.AllCapabilities...))
-		list := lists[0]
-		notFound := func(name string, status int, body []byte) {
-			t.Helper()
-			e := wantError(t, status, body, http.StatusNotFound, gen.ErrorCodeNotFound)
-			if strings.Contains(e.Message, "acme") {
-				t.Fatalf("%s: message names the other organization: %q", name, e.Message)
-			}
-		}
-		r1 := must(b.GetContactWithResponse(ctx, juan.Id))
-		notFound("get contact", r1.StatusCode(), r1.Body)
-		r2 := must(b.UpdateContactWithResponse(ctx, juan.Id, gen.ContactPatch{Notes: nullableString("mine")}))
-		notFound("patch contact", r2.StatusCode(), r2.Body)
-		r3 := must(b.DeleteContactWithResponse(ctx, juan.Id))
-		notFound("delete contact", r3.StatusCode(), r3.Body)
-		r4 := must(b.GetContactListWithResponse(ctx, list.Id))
-		notFound("get list", r4.StatusCode(), r4.Body)
-		r5 := must(b.UpdateContactListWithResponse(ctx, list.Id, gen.ContactListPatch{Name: ptr("mine")}))
-		notFound("patch list", r5.StatusCode(), r5.Body)
-		r6 := must(b.DeleteContactListWithResponse(ctx, list.Id))
-		notFound("delete list", r6.StatusCode(), r6.Body)
-		r8 := must(b.RevokeApiKeyWithResponse(ctx, aKeys[0].Id))
-		notFound("revoke their key", r8.StatusCode(), r8.Body)
-		// A list of one's own, moved into: the contact is not found either. b's first list has
-		// a's list's id (ids are numbered per organization); its second is an id a lacks.
-		mine, spare := newList(t, b, "mine"), newList(t, b, "spare")
-		if mine.Id != list.Id {
-			t.Fatalf("b's first list has id %d, want %d like a's first: ids are per organization", mine.Id, list.Id)
-		}
-		r9 := must(a.UpdateContactWithResponse(ctx, juan.Id, gen.ContactPatch{ContactListId: &spare.Id}))
-		notFound("move into their list", r9.StatusCode(), r9.Body)
-
-		// With ids of its own that a's rows also have, b reads, changes and deletes its rows only.
-		ana := must(b.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: mine.Id, Phone: "5491155554444"}))
-		if ana.JSON201 == nil || ana.JSON201.Id != juan.Id {
-			t.Fatalf("b's first contact: %d %s, want id %d like a's first", ana.StatusCode(), ana.Body, juan.Id)
-		}
-		if r := must(b.GetContactWithResponse(ctx, juan.Id)); r.JSON200 == nil || r.JSON200.Phone != "+5491155554444" || r.JSON200.ContactListName != "mine" {
-			t.Fatalf("b reads its contact %d: %s", juan.Id, r.Body)
-		}
-		if r := must(b.GetContactListWithResponse(ctx, list.Id)); r.JSON200 == nil || r.JSON200.Name != "mine" {
-			t.Fatalf("b reads its list %d: %s", list.Id, r.Body)
-		}
-		if r := must(b.UpdateContactWithResponse(ctx, juan.Id, gen.ContactPatch{Notes: nullableString("mine")})); r.JSON200 == nil {
-			t.Fatalf("b patches its contact: %d %s", r.StatusCode(), r.Body)
-		}
-		if r := must(b.UpdateContactListWithResponse(ctx, list.Id, gen.ContactListPatch{Name: ptr("still mine")})); r.JSON200 == nil {
-			t.Fatalf("b patches its list: %d %s", r.StatusCode(), r.Body)
-		}
-		if r := must(b.DeleteContactWithResponse(ctx, juan.Id)); r.StatusCode() != http.StatusNoContent {
-			t.Fatalf("b deletes its contact: %d %s", r.StatusCode(), r.Body)
-		}
-		if r := must(b.DeleteContactListWithResponse(ctx, list.Id)); r.StatusCode() != http.StatusNoContent {
-			t.Fatalf("b deletes its list: %d %s", r.StatusCode(), r.Body)
-		}
-		// a's list's id, b's no longer: b cannot add to a's list.
-		r7 := must(b.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: list.Id, Phone: "5491155554444"}))
-		notFound("create contact in their list", r7.StatusCode(), r7.Body)
-
-		if l := must(b.ListContactListsWithResponse(ctx, nil)).JSON200; len(l.Items) != 1 || l.Items[0].Id != spare.Id {
-			t.Fatalf("b lists %+v", l.Items)
-		}
-		if k := must(b.ListApiKeysWithResponse(ctx, nil)).JSON200; len(k.Items) != 1 {
-			t.Fatalf("b sees %d keys", len(k.Items))
-		}
-		lookup := must(b.LookupContactWithResponse(ctx, &gen.LookupContactParams{Phone: "5492235961983"}))
-		if lookup.JSON200 == nil || lookup.JSON200.Found {
-			t.Fatalf("b looks up a's contact: %s", lookup.Body)
-		}
-		batch := must(b.LookupContactsBatchWithResponse(ctx, gen.BatchLookupRequest{Phones: []string{"5492235961983"}}))
-		if batch.JSON200 == nil || batch.JSON200.Results[0].Found {
-			t.Fatalf("b batch-looks up a's contact: %s", batch.Body)
-		}
-		// And a is untouched.
-		if r := must(a.GetContactWithResponse(ctx, juan.Id)); r.JSON200 == nil || !r.JSON200.Notes.IsNull() || r.JSON200.Phone != juan.Phone ||
-			r.JSON200.ContactListName != list.Name {
-			t.Fatalf("a's contact changed: %s", r.Body)
-		}
-		if r := must(a.GetContactListWithResponse(ctx, list.Id)); r.JSON200 == nil || r.JSON200.Name != list.Name {
-			t.Fatalf("a's list changed: %s", r.Body)
-		}
-	})
-}
-
 // TestEveryOperationChecksCredentials walks the spec: every operation with a security
 // requirement refuses a request without credentials (401) and one whose key lacks the
 // operation's x-required-capability (403), before it looks at the input.
@@ -274,4 +111,110 @@ func examplePath(path string) string {
 		path += "?phone=5492235961983"
 	}
 	return path
+}
+
+// identityProvider is a JWKS endpoint the test starts, with the key that signs its tokens.
+type identityProvider struct {
+	key *rsa.PrivateKey
+	url string
+}
+
+const (
+	testIssuer   = "https://login.example.com/"
+	testAudience = "wagate"
+)
+
+func newIdentityProvider(t *testing.T) *identityProvider {
+	t.Helper()
+	key := must(rsa.GenerateKey(rand.Reader, 2048))
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(set)
+	}))
+	t.Cleanup(srv.Close)
+	return &identityProvider{key: key, url: srv.URL + "/.well-known/jwks.json"}
+}
+
+func verifierFor(t *testing.T, jwksURL string) *loginjwt.Verifier {
+	t.Helper()
+	return must(loginjwt.New(loginjwt.Config{JWKSURL: jwksURL, Issuer: testIssuer, Audience: []string{testAudience}, OrgClaim: "org_id", RoleClaim: "role"}))
+}
+
+// token signs claims with the provider's key; claims override the defaults.
+func (p *identityProvider) token(t *testing.T, claims map[string]any) string {
+	t.Helper()
+	signer := must(jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: p.key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "k1")))
+	return must(jwt.Signed(signer).Claims(claims).Serialize())
+}
+
+func (p *identityProvider) claims(org, role string, edit func(map[string]any)) map[string]any {
+	now := time.Now()
+	c := map[string]any{"iss": testIssuer, "aud": testAudience, "sub": "user-42", "name": "Ana", "org_id": org, "role": role,
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	if edit != nil {
+		edit(c)
+	}
+	return c
+}
+
+func TestLoginTokens(t *testing.T) {
+	idp := newIdentityProvider(t)
+	eachBackend(t, func(t *testing.T, h *harness) {
+		viewer := h.bearerClient(idp.token(t, idp.claims(h.org.ID, "viewer", nil)))
+		me := must(viewer.GetMeWithResponse(ctx))
+		if me.JSON200 == nil || me.JSON200.Principal.Type != gen.PrincipalTypeUser || me.JSON200.Principal.Id != "user-42" ||
+			me.JSON200.Principal.Name != "Ana" || me.JSON200.Organization.Id != h.org.ID || len(me.JSON200.Capabilities) != 1 {
+			t.Fatalf("me as viewer: %d %s", me.StatusCode(), me.Body)
+		}
+		denied := must(viewer.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "x"}))
+		wantError(t, denied.StatusCode(), denied.Body, http.StatusForbidden, gen.ErrorCodeForbidden)
+		admin := h.bearerClient(idp.token(t, idp.claims(h.org.ID, "admin", nil)))
+		if r := must(admin.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "x"})); r.JSON201 == nil {
+			t.Fatalf("create as admin: %d %s", r.StatusCode(), r.Body)
+		}
+		// A JWT is accepted as a bearer token only, never as X-API-Key.
+		status, body, _ := h.do("GET", "/api/v1/me", "", "X-API-Key", idp.token(t, idp.claims(h.org.ID, "admin", nil)))
+		envelope(t, status, body, http.StatusUnauthorized, gen.ErrorCodeUnauthorized)
+
+		// Tampered and misdirected tokens.
+		header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
+		payload := base64.RawURLEncoding.EncodeToString(must(json.Marshal(idp.claims(h.org.ID, "admin", nil))))
+		hsHeader := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT","kid":"k1"}`))
+		mac := hmac.New(sha256.New, must(x509.MarshalPKIXPublicKey(&idp.key.PublicKey)))
+		mac.Write([]byte(hsHeader + "." + payload))
+		valid := idp.token(t, idp.claims(h.org.ID, "admin", nil))
+		parts := strings.Split(valid, ".")
+		forged := map[string]string{
+			"alg none":                  header + "." + payload + ".",
+			"HS256 with the public key": hsHeader + "." + payload + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)),
+			"wrong audience":            idp.token(t, idp.claims(h.org.ID, "admin", func(c map[string]any) { c["aud"] = "someone-else" })),
+			"wrong issuer":              idp.token(t, idp.claims(h.org.ID, "admin", func(c map[string]any) { c["iss"] = "https://evil.example.com/" })),
+			"expired":                   idp.token(t, idp.claims(h.org.ID, "admin", func(c map[string]any) { c["exp"] = time.Now().Add(-time.Hour).Unix() })),
+			"not yet valid":             idp.token(t, idp.claims(h.org.ID, "admin", func(c map[string]any) { c["nbf"] = time.Now().Add(time.Hour).Unix() })),
+			"unknown organization":      idp.token(t, idp.claims("org_01JD8X3B0V6W8Q9M2N4P5R7T1Y", "admin", nil)),
+			"payload swapped under sig": parts[0] + "." + base64.RawURLEncoding.EncodeToString(must(json.Marshal(idp.claims("org_x", "admin", nil)))) + "." + parts[2],
+		}
+		for name, token := range forged {
+			r := must(h.bearerClient(token).GetMeWithResponse(ctx))
+			if e := wantError(t, r.StatusCode(), r.Body, http.StatusUnauthorized, gen.ErrorCodeUnauthorized); e.Message == "" {
+				t.Fatalf("%s: no reason", name)
+			}
+		}
+	}, withLogins(verifierFor(t, idp.url)))
+}
+
+func TestLoginKeysUnavailable(t *testing.T) {
+	down := httptest.NewServer(http.NotFoundHandler())
+	url := down.URL + "/jwks.json"
+	down.Close()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		idp := newIdentityProvider(t) // signs a token whose keys this server cannot fetch
+		r := must(h.bearerClient(idp.token(t, idp.claims(h.org.ID, "admin", nil))).GetMeWithResponse(ctx))
+		wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+		// API keys keep working.
+		if me := must(h.client(h.admin).GetMeWithResponse(ctx)); me.JSON200 == nil {
+			t.Fatalf("API key while the identity provider is down: %d", me.StatusCode())
+		}
+	}, withLogins(verifierFor(t, url)))
 }

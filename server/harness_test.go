@@ -173,6 +173,24 @@ func envelope(t *testing.T, status int, body []byte, wantStatus int, wantCode ge
 	return e.Error
 }
 
+// fieldsAtFault returns the "field" of each entry of a validation_error's details.fields.
+func fieldsAtFault(t *testing.T, e gen.ErrorBody) []string {
+	t.Helper()
+	raw, err := json.Marshal(e.Details["fields"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields []struct{ Field, In, Message string }
+	if err := json.Unmarshal(raw, &fields); err != nil || len(fields) == 0 {
+		t.Fatalf("details.fields is not a list of {field, in, message}: %v %s", err, raw)
+	}
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.Field
+	}
+	return out
+}
+
 // wantError checks a generated client's response: its status, and the envelope's code.
 func wantError(t *testing.T, status int, body []byte, wantStatus int, wantCode gen.ErrorCode) gen.ErrorBody {
 	t.Helper()

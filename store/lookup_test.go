@@ -125,11 +125,3 @@ func TestBatchLookup(t *testing.T) {
 		}
 	})
 }
-
-func TestRecordInboundNeedsSessionAndPhone(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		org := newOrg(t, s, "a")
-		wantCode(t, s.RecordInbound(ctx, org.ID, store.InboundMessage{From: mustPhone(t, "+5492235961983"), At: s.Now()}), store.EINVALID)
-		wantCode(t, s.RecordInbound(ctx, org.ID, store.InboundMessage{SessionID: "s", At: s.Now()}), store.EINVALID)
-	})
-}
