@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,9 @@ const lockRetry = 50 * time.Millisecond
 // taken again at once (it is never removed: removing it would let two processes each lock a
 // different file of the same name). It waits up to wait for a holder to let go.
 func lockSQLite(ctx context.Context, path string, wait time.Duration, log *slog.Logger) (*os.File, error) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs // the messages name the file wherever the reader stands
+	}
 	lockPath := path + ".lock"
 	deadline := time.Now().Add(wait)
 	for waited := false; ; waited = true {

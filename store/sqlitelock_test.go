@@ -65,7 +65,11 @@ func TestSQLiteOpenWaitsForTheHolder(t *testing.T) {
 		}
 		opened <- err
 	}()
-	<-waiting // the second Open found the file taken and waits
+	select {
+	case <-waiting: // the second Open found the file taken and waits
+	case err := <-opened:
+		t.Fatalf("Open of a held file returned %v without waiting", err)
+	}
 	first.Close()
 	if err := <-opened; err != nil {
 		t.Fatalf("Open waiting for the holder: %v", err)
