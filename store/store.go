@@ -80,7 +80,7 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 		return nil, err
 	}
 	s := &Store{dialect: dialect}
-	if path, ok := sqliteFile(dsn); ok && dialect == SQLite {
+	if path, ok := sqliteFile(dsn); dialect == SQLite && ok {
 		if s.fileLock, err = lockSQLite(ctx, path, cfg.LockWait, cfg.Logger); err != nil {
 			return nil, err
 		}

@@ -230,6 +230,21 @@ func TestTwoFirstStartsOnOneSQLiteFile(t *testing.T) {
 	checkIntact(t, dir)
 }
 
+// TestTwoMigratesAtOnceOnOneSQLiteFile: admin commands started together on an empty data
+// directory take turns; both succeed and the database is whole.
+func TestTwoMigratesAtOnceOnOneSQLiteFile(t *testing.T) {
+	dir := t.TempDir()
+	a, b := startWagate(t, dir, "migrate"), startWagate(t, dir, "migrate")
+	a.release()
+	b.release()
+	for _, p := range []*process{a, b} {
+		if code := p.wait(t); code != 0 {
+			t.Errorf("migrate exited %d:\n%s", code, p.stderr.String())
+		}
+	}
+	checkIntact(t, dir)
+}
+
 // checkIntact checks that the SQLite file under dir passes SQLite's integrity check and is
 // fully migrated.
 func checkIntact(t *testing.T, dir string) {
