@@ -48,6 +48,9 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxConns bounds the connection pool (PostgreSQL; SQLite uses a small fixed pool). Zero means 16.
 	MaxConns int
+	// LockWait is how long Open waits for another process to let go of the SQLite file
+	// before it fails with ErrDatabaseInUse; zero fails at once. PostgreSQL takes no lock.
+	LockWait time.Duration
 }
 
 // Store is the contact store. It is safe for concurrent use.
@@ -62,17 +65,33 @@ type Store struct {
 	lookupSQL string
 	// listenURL is the PostgreSQL URL, for the connection that listens for revocations.
 	listenURL string
+	// fileLock keeps the SQLite file to this Store until Close (see lockSQLite).
+	fileLock *os.File
 	// now is the clock; tests replace it, while requests run, to move through reply windows.
 	now atomic.Pointer[func() time.Time]
 }
 
 // Open connects to the database of cfg. It does not migrate; call Migrate.
-func Open(ctx context.Context, cfg Config) (*Store, error) {
+//
+// An SQLite file is one process's: Open locks it before anything reads it, and fails with
+// ErrDatabaseInUse (an *InUseError) while another Store, in this process or another, has it
+// open. That also serializes the migrations of processes that start together.
+func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 	dialect, dsn, err := dsnFor(cfg)
 	if err != nil {
 		return nil, err
 	}
 	s := &Store{dialect: dialect}
+	if path, ok := sqliteFile(dsn); dialect == SQLite && ok {
+		if s.fileLock, err = lockSQLite(ctx, path, cfg.LockWait, cfg.Logger); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				s.fileLock.Close()
+			}
+		}()
+	}
 	s.SetClock(time.Now)
 	s.lookupSQL = s.rebind(lookupQuery)
 	dialector := postgres.Open(dsn)
@@ -173,8 +192,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pool.
-func (s *Store) Close() error { return s.sql.Close() }
+// Close closes the connection pool, then lets go of the SQLite file. Closing twice is harmless.
+func (s *Store) Close() error {
+	err := s.sql.Close()
+	if s.fileLock != nil {
+		s.fileLock.Close()
+		s.fileLock = nil
+	}
+	return err
+}
 
 // Now is the store's clock in UTC at the databases' common precision (microseconds).
 func (s *Store) Now() time.Time { return dbTime((*s.now.Load())()) }

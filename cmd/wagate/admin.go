@@ -6,12 +6,23 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/wagate/wagate/store"
 )
 
+// adminLockWait is how long an admin command waits for an SQLite file another process holds:
+// long enough for another admin command or a failing start to finish, short of a running
+// server, which keeps the file until it stops.
+var adminLockWait = 5 * time.Second
+
+// openAdminStore opens the store for an admin command (see adminLockWait).
+func openAdminStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store, error) {
+	return openStoreWaiting(ctx, cfg, log, adminLockWait)
+}
+
 func migrate(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	s, err := openStore(ctx, cfg, log)
+	s, err := openAdminStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -31,7 +42,7 @@ func createOrg(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	if len(names) != 1 {
 		return fmt.Errorf("%w: org create takes one NAME", errUsage)
 	}
-	s, err := openStore(ctx, cfg, log)
+	s, err := openAdminStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -61,7 +72,7 @@ func createKey(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	if err != nil {
 		return err
 	}
-	s, err := openStore(ctx, cfg, log)
+	s, err := openAdminStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

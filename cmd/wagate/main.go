@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/store"
@@ -105,9 +106,20 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(server.LogRequestIDs(h))
 }
 
-// openStore opens and migrates the configured database.
+// openStore opens and migrates the configured database, and gives up at once on an SQLite
+// file another process holds: a second server on one file is a mistake to report, not to wait out.
 func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store, error) {
-	s, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	return openStoreWaiting(ctx, cfg, log, 0)
+}
+
+// openStoreWaiting is openStore waiting up to lockWait for another process to let go of an
+// SQLite file. The process that holds the file also runs its migrations, alone.
+func openStoreWaiting(ctx context.Context, cfg config, log *slog.Logger, lockWait time.Duration) (*store.Store, error) {
+	s, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, LockWait: lockWait})
+	if errors.Is(err, store.ErrDatabaseInUse) {
+		return nil, fmt.Errorf("%w. An SQLite file serves one wagate process at a time (a server, or one of migrate, org create, key create): "+
+			"stop that process first, give this one a WAGATE_DATA_DIR of its own, or use PostgreSQL (DATABASE_URL) to run several", err)
+	}
 	if err != nil {
 		return nil, err
 	}
