@@ -68,14 +68,6 @@ func (r apiKeyRow) apiKey() APIKey {
 	}
 }
 
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 // newAPIKeyRow makes a key and its secret. Returns EINVALID for an empty name, no
 // capabilities, or an expiry that is not in the future.
 func newAPIKeyRow(orgID string, in NewAPIKey, now time.Time) (apiKeyRow, string, error) {
@@ -163,14 +155,6 @@ func (s *Store) ListAPIKeys(ctx context.Context, orgID, after string, limit int)
 		keys[i] = r.apiKey()
 	}
 	return keys, more, nil
-}
-
-// trimPage cuts a page read with limit+1 rows back to limit and says whether the extra row existed.
-func trimPage[T any](rows []T, limit int) ([]T, bool) {
-	if len(rows) > limit {
-		return rows[:limit], true
-	}
-	return rows, false
 }
 
 // RevokeAPIKey revokes a key of the organization. Returns ENOTFOUND when the organization has

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // ContactList is a named list of contacts. Names are unique within an organization.
@@ -152,29 +151,4 @@ func (s *Store) UpdateContactList(ctx context.Context, orgID string, id int64, c
 // organization has no such list.
 func (s *Store) DeleteContactList(ctx context.Context, orgID string, id int64) error {
 	return s.deleteOwned(ctx, &contactListRow{}, orgID, id, "contact list")
-}
-
-// deleteOwned deletes the row of model's table with id if the organization owns it. Returns
-// ENOTFOUND, naming it what, when it does not.
-func (s *Store) deleteOwned(ctx context.Context, model any, orgID string, id int64, what string) error {
-	res := s.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, orgID).Delete(model)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return errorf(ENOTFOUND, "%s %d not found", what, id)
-	}
-	return nil
-}
-
-// lockForUpdate locks the rows of table that a read-modify-write transaction reads, so that
-// two concurrent PATCHes of different fields both land. Only table's rows: a query joining
-// contacts to their list must not lock the list too, or two contacts moving between two lists
-// in opposite directions deadlock. SQLite has no row locks and needs none: its transactions
-// hold the database's write lock from the start (_txlock=immediate).
-func (s *Store) lockForUpdate(tx *gorm.DB, table string) *gorm.DB {
-	if s.dialect == Postgres {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: table, Raw: true}})
-	}
-	return tx
 }

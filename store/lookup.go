@@ -2,9 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -129,26 +126,4 @@ ORDER BY c.match_key, c.updated_at DESC, c.id DESC`), append([]any{orgID}, keys.
 		return nil
 	})
 	return out, err
-}
-
-// keyArgs returns the keys as query arguments and their placeholders, numbered from first.
-func keyArgs(keys []string, first int) ([]any, string) {
-	args := make([]any, len(keys))
-	marks := make([]string, len(keys))
-	for i, k := range keys {
-		args[i] = k
-		marks[i] = "$" + strconv.Itoa(first+i)
-	}
-	return args, strings.Join(marks, ", ")
-}
-
-// eachRow calls fn for every row and closes rows.
-func eachRow(rows *sql.Rows, fn func() error) error {
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }

@@ -9,7 +9,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -207,22 +206,3 @@ func (s *Store) Now() time.Time { return dbTime((*s.now.Load())()) }
 
 // SetClock replaces the store's clock; tests use it to move through reply windows.
 func (s *Store) SetClock(now func() time.Time) { s.now.Store(&now) }
-
-// dbTime is t as both databases keep it: UTC, microseconds.
-func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
-
-func dbTimePtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := dbTime(*t)
-	return &v
-}
-
-// inTx runs fn in a transaction; SQLite's transactions take the write lock at once (_txlock).
-func (s *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
-}
-
-// isUnique reports whether err is a unique-constraint violation.
-func isUnique(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }

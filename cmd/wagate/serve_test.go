@@ -9,8 +9,11 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +21,84 @@ import (
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )
+
+// TestServeRefusesBadSettingsBeforeTouchingTheDatabase: a first start that fails on its
+// settings must not have created organization default and printed (and lost) its key.
+func TestServeRefusesBadSettingsBeforeTouchingTheDatabase(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, b := range storetest.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			for name, extra := range map[string]env{
+				"port taken":  {"LISTEN_ADDR": busy.Addr().String()},
+				"bad address": {"LISTEN_ADDR": "bogus"},
+				"http JWKS":   {"JWT_JWKS_URL": "http://login.example.com/jwks.json", "JWT_ISSUER": "https://x/", "JWT_AUDIENCE": "wagate"},
+			} {
+				e := backendEnv(t, b)
+				for k, v := range extra {
+					e[k] = v
+				}
+				code, out, errs := runCLI(t, e, "serve")
+				if code != 1 || strings.Contains(out, "wgk_") {
+					t.Fatalf("%s: exit %d, stdout %q, stderr %q", name, code, out, errs)
+				}
+				// The first start that works still prints the key.
+				e["LISTEN_ADDR"] = "127.0.0.1:0"
+				delete(e, "JWT_JWKS_URL")
+				delete(e, "JWT_ISSUER")
+				delete(e, "JWT_AUDIENCE")
+				out2, _, stop := startServe(t, e)
+				if stop() != 0 || !strings.Contains(out2(), "wgk_") {
+					t.Fatalf("%s: the next good start printed no key:\n%s", name, out2())
+				}
+			}
+		})
+	}
+}
+
+// TestServeFirstStart runs `wagate serve` as a newcomer does: on an empty database it creates
+// organization "default", prints one admin key on a line of its own, serves with it, and
+// stops cleanly on cancellation (what SIGTERM does); a second start prints no key.
+func TestServeFirstStart(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			e := backendEnv(t, b)
+			e["LISTEN_ADDR"] = "127.0.0.1:0"
+			out, addr, stop := startServe(t, e)
+			key := ""
+			for _, line := range strings.Split(out(), "\n") {
+				if store.LooksLikeAPIKey(line) {
+					key = line
+				}
+			}
+			if key == "" {
+				t.Fatalf("first start printed no key on a line of its own:\n%s", out())
+			}
+			req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+key)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"name":"default"`) || !strings.Contains(string(body), `"admin"`) {
+				t.Fatalf("me with the printed key: %d %s", resp.StatusCode, body)
+			}
+			if code := stop(); code != 0 {
+				t.Fatalf("serve exited %d after cancellation", code)
+			}
+
+			out, _, stop = startServe(t, e)
+			if code := stop(); code != 0 || strings.Contains(out(), "wgk_") {
+				t.Fatalf("second start: exit %d, printed a key again:\n%s", code, out())
+			}
+		})
+	}
+}
 
 // awaitTimeout bounds how long a test waits for a condition before it fails; it is a bound on
 // failure, not a measured speed.
@@ -232,4 +313,121 @@ func TestServeWithoutDrain(t *testing.T) {
 	if _, err := net.Dial("tcp", srv.addr); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("after stopping, a new connection got %v; want connection refused", err)
 	}
+}
+
+// TestTwoFirstStartsOnOneSQLiteFile starts two servers at once on an empty data directory:
+// exactly one serves, with the first-start key; the other exits non-zero at once, saying the
+// file is in use, and prints no key; the database the first leaves is whole.
+func TestTwoFirstStartsOnOneSQLiteFile(t *testing.T) {
+	dir := t.TempDir()
+	a, b := startWagate(t, dir, "serve"), startWagate(t, dir, "serve")
+	a.release()
+	b.release()
+
+	var winner, loser *process
+	select {
+	case <-a.exited:
+		winner, loser = b, a
+	case <-b.exited:
+		winner, loser = a, b
+	case <-time.After(watchdog):
+		t.Fatalf("both serve after %s:\n%s\n%s", watchdog, a.stderr.String(), b.stderr.String())
+	}
+	if loser.code == 0 || strings.Contains(loser.stdout.String(), "wgk_") {
+		t.Errorf("the second start exited %d with stdout %q; want non-zero and no key", loser.code, loser.stdout.String())
+	}
+	checkInUseMessage(t, loser.stderr.String(), dir)
+
+	addr := winner.serving(t)
+	var key string
+	select {
+	case key = <-winner.key:
+	default: // the key is printed before serving starts, but stdout is its own pipe
+		select {
+		case key = <-winner.key:
+		case <-winner.exited:
+			t.Fatalf("the first start printed no key:\n%s", winner.stdout.String())
+		case <-time.After(watchdog):
+			t.Fatalf("the first start printed no key within %s:\n%s", watchdog, winner.stdout.String())
+		}
+	}
+	if code, body := get(t, "http://"+addr+"/readyz", ""); code != http.StatusOK {
+		t.Fatalf("readyz: %d %s", code, body)
+	}
+	if code, body := get(t, "http://"+addr+"/api/v1/me", key); code != http.StatusOK || !strings.Contains(body, `"name":"default"`) {
+		t.Fatalf("me with the printed key: %d %s", code, body)
+	}
+	if code := winner.stop(t); code != 0 {
+		t.Fatalf("serve exited %d on SIGTERM:\n%s", code, winner.stderr.String())
+	}
+
+	checkIntact(t, dir)
+}
+
+// TestServeTwiceOnOneSQLiteFile: a second server on a file a server holds exits at once with
+// the message and leaves the first serving; admin commands wait for the file and go ahead once
+// the server stops, or give up with the same message; a server killed without a chance to
+// clean up leaves its lock file behind, and the next start is not fooled by it.
+func TestServeTwiceOnOneSQLiteFile(t *testing.T) {
+	dir := t.TempDir()
+	first := startWagate(t, dir, "serve")
+	first.release()
+	addr := first.serving(t)
+
+	second := startWagate(t, dir, "serve")
+	second.release()
+	if code := second.wait(t); code == 0 {
+		t.Fatalf("a second serve on a held file exited 0")
+	}
+	checkInUseMessage(t, second.stderr.String(), dir)
+	if code, body := get(t, "http://"+addr+"/readyz", ""); code != http.StatusOK {
+		t.Fatalf("the first server after the second tried: %d %s", code, body)
+	}
+
+	e := env{"WAGATE_DATA_DIR": dir, "LOG_LEVEL": "info"}
+	setAdminLockWait(t, 0)
+	code, _, errs := runCLI(t, e, "org", "create", "acme")
+	if code != 1 {
+		t.Errorf("org create beside a server exited %d; want 1", code)
+	}
+	checkInUseMessage(t, errs, dir)
+
+	setAdminLockWait(t, watchdog)
+	waiting := make(chan struct{})
+	var once sync.Once
+	stderr := &lineWatcher{onLine: func(line string) {
+		if strings.Contains(line, "waiting for the SQLite database") {
+			once.Do(func() { close(waiting) })
+		}
+	}}
+	var stdout storetest.Buffer
+	created := make(chan int, 1)
+	go func() {
+		created <- run(context.Background(), []string{"org", "create", "acme"}, e.get, &stdout, stderr)
+	}()
+	select {
+	case <-waiting:
+	case code := <-created:
+		t.Fatalf("org create beside a server exited %d without waiting:\n%s", code, stderr.String())
+	}
+	if code := first.stop(t); code != 0 {
+		t.Fatalf("serve exited %d on SIGTERM", code)
+	}
+	if code := <-created; code != 0 || !strings.HasPrefix(stdout.String(), "org_") {
+		t.Fatalf("org create once the server stopped: exit %d, %q\n%s", code, stdout.String(), stderr.String())
+	}
+
+	killed := startWagate(t, dir, "serve")
+	killed.release()
+	killed.serving(t)
+	killed.cmd.Process.Kill()
+	killed.wait(t)
+	if _, err := os.Stat(filepath.Join(dir, "wagate.db.lock")); err != nil {
+		t.Fatalf("the killed server's lock file: %v", err)
+	}
+	setAdminLockWait(t, 0)
+	if code, out, errs := runCLI(t, e, "key", "create", "--org", "acme", "--caps", "read"); code != 0 || !store.LooksLikeAPIKey(lastLine(out)) {
+		t.Fatalf("key create after a killed server: %d %q %q", code, out, errs)
+	}
+	checkIntact(t, dir)
 }

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/store/storetest"
+)
+
+func TestAdminCommands(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			e := backendEnv(t, b)
+			if code, out, errs := runCLI(t, e, "migrate"); code != 0 || !strings.Contains(out, "up to date") {
+				t.Fatalf("migrate: %d %q %q", code, out, errs)
+			}
+			code, out, errs := runCLI(t, e, "org", "create", "acme", "--region", "mx")
+			if code != 0 || !strings.HasPrefix(strings.TrimSpace(out), "org_") {
+				t.Fatalf("org create: %d %q %q", code, out, errs)
+			}
+			code, out, errs = runCLI(t, e, "key", "create", "--org", "acme", "--caps", "read,write", "--name", "crm")
+			if code != 0 || !store.LooksLikeAPIKey(lastLine(out)) {
+				t.Fatalf("key create: %d %q %q", code, out, errs)
+			}
+			// The key works against the same database.
+			s := storetest.OpenURL(t, e["DATABASE_URL"], e["WAGATE_DATA_DIR"])
+			key, err := s.APIKeyBySecret(context.Background(), lastLine(out))
+			if err != nil || key.Name != "crm" || key.Capabilities.String() != "read,write" {
+				t.Fatalf("created key = %+v, %v", key, err)
+			}
+			org, err := s.OrganizationByName(context.Background(), "acme")
+			if err != nil || org.DefaultRegion != "MX" {
+				t.Fatalf("created organization = %+v, %v", org, err)
+			}
+
+			for _, bad := range [][]string{
+				{"org", "create"},
+				{"org", "create", "a", "b"},
+				{"org", "delete", "acme"},
+				{"key", "create", "--org", "acme"},
+				{"key", "create", "--caps", "read"},
+				{"frobnicate"},
+				{"serve", "extra"},
+				{"org", "create", "x", "--bogus"},
+			} {
+				if code, _, errs := runCLI(t, e, bad...); code != 2 || !strings.Contains(errs, "Usage") {
+					t.Errorf("%v: exit %d, stderr %q; want 2 with the usage", bad, code, errs)
+				}
+			}
+			for _, bad := range [][]string{
+				{"org", "create", "acme"},                            // taken
+				{"org", "create", "new", "--region", "XX"},           // no such region
+				{"key", "create", "--org", "nope", "--caps", "read"}, // no such organization
+				{"key", "create", "--org", "acme", "--caps", "root"}, // no such capability
+			} {
+				if code, _, errs := runCLI(t, e, bad...); code != 1 || errs == "" {
+					t.Errorf("%v: exit %d, stderr %q; want 1 with the reason", bad, code, errs)
+				}
+			}
+		})
+	}
+}
+
+// TestTwoMigratesAtOnceOnOneSQLiteFile: admin commands started together on an empty data
+// directory take turns; both succeed and the database is whole.
+func TestTwoMigratesAtOnceOnOneSQLiteFile(t *testing.T) {
+	dir := t.TempDir()
+	a, b := startWagate(t, dir, "migrate"), startWagate(t, dir, "migrate")
+	a.release()
+	b.release()
+	for _, p := range []*process{a, b} {
+		if code := p.wait(t); code != 0 {
+			t.Errorf("migrate exited %d:\n%s", code, p.stderr.String())
+		}
+	}
+	checkIntact(t, dir)
+}
