@@ -76,8 +76,7 @@ func (h *handlers) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.G
 
 func (h *handlers) GetReadiness(ctx context.Context, _ gen.GetReadinessRequestObject) (gen.GetReadinessResponseObject, error) {
 	if h.draining != nil && h.draining() {
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: gen.ErrorCodeUnavailable,
-			Message: "the server is draining before it stops: send requests to another instance"}
+		return nil, newError(kindUnavailable, "the server is draining before it stops: send requests to another instance")
 	}
 	ctx, cancel := context.WithTimeout(ctx, readinessTimeout)
 	defer cancel()
