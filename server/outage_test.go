@@ -175,13 +175,14 @@ func TestPostgresBackendTerminated(t *testing.T) {
 	if _, err := tx.Exec("LOCK TABLE contact_lists IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}
-	answer := make(chan *gen.ListContactListsResponse, 1)
+	type result struct {
+		r   *gen.ListContactListsResponse
+		err error
+	}
+	answer := make(chan result, 1)
 	go func() {
 		r, err := a.ListContactListsWithResponse(context.Background(), nil)
-		if err != nil {
-			t.Error(err)
-		}
-		answer <- r
+		answer <- result{r, err}
 	}()
 	waitUntil(t, "the request waits on the lock", func() bool {
 		var waiting int
@@ -195,8 +196,11 @@ func TestPostgresBackendTerminated(t *testing.T) {
 	if _, err := admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, app); err != nil {
 		t.Fatal(err)
 	}
-	r := <-answer
-	wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+	got := <-answer
+	if got.err != nil {
+		t.Fatalf("the request on the terminated backend got no answer: %v", got.err)
+	}
+	wantError(t, got.r.StatusCode(), got.r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
 	if !strings.Contains(h.logs.String(), "57P01") {
 		t.Errorf("the log does not name the termination (57P01):\n%s", h.logs.String())
 	}
