@@ -83,9 +83,10 @@ func TestAPIKeyCreationRules(t *testing.T) {
 			"not a time":           `{"name":"k","capabilities":["read"],"expiresAt":"tomorrow"}`,
 			"capabilities as text": `{"name":"k","capabilities":"read"}`,
 		} {
-			r := must(admin.CreateApiKeyWithBodyWithResponse(ctx, "application/json", strings.NewReader(body)))
-			wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
-			_ = name
+			t.Run(name, func(t *testing.T) {
+				r := must(admin.CreateApiKeyWithBodyWithResponse(ctx, "application/json", strings.NewReader(body)))
+				wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+			})
 		}
 	})
 }

@@ -50,8 +50,12 @@ func TestServedSpecIsTheSpec(t *testing.T) {
 			t.Fatal(err)
 		}
 		var want, got any
-		json.Unmarshal(raw, &want)
-		json.Unmarshal(j.Body, &got)
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(j.Body, &got); err != nil {
+			t.Fatalf("openapi.json: %v", err)
+		}
 		if !jsonEqual(want, got) {
 			t.Fatal("openapi.json differs from the spec the server was generated from")
 		}
