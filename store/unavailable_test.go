@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"context"
@@ -14,6 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/ncruces/go-sqlite3"
 	"gorm.io/gorm"
+
+	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/store/storetest"
 )
 
 // TestIsUnavailable pins which failures are "retry later" and which are faults, bare and as
@@ -45,22 +48,48 @@ func TestIsUnavailable(t *testing.T) {
 	}
 	for _, err := range unavailable {
 		for _, w := range wraps(err) {
-			if !IsUnavailable(w) {
-				t.Errorf("IsUnavailable(%v) = false, want true", w)
+			if !store.IsUnavailable(w) {
+				t.Errorf("store.IsUnavailable(%v) = false, want true", w)
 			}
 		}
 	}
 	for _, err := range faults {
 		for _, w := range wraps(err) {
-			if IsUnavailable(w) {
-				t.Errorf("IsUnavailable(%v) = true, want false", w)
+			if store.IsUnavailable(w) {
+				t.Errorf("store.IsUnavailable(%v) = true, want false", w)
 			}
 		}
 	}
-	if !IsUnavailable(fmt.Errorf("open: %w", &pgconn.ConnectError{})) {
+	if !store.IsUnavailable(fmt.Errorf("open: %w", &pgconn.ConnectError{})) {
 		t.Error("a ConnectError is not unavailable")
 	}
-	if IsUnavailable(nil) {
+	if store.IsUnavailable(nil) {
 		t.Error("nil is unavailable")
 	}
+}
+
+// TestStatementErrorsAreFaults: a statement either engine refuses (a column or table that is
+// not there, bad syntax) is the program's fault, a 500, never "retry later", as the real
+// drivers return it. (go-sqlite3's errors also pass for net.Errors, which once made such a
+// statement on SQLite a 503.)
+func TestStatementErrorsAreFaults(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		for _, q := range []string{
+			"SELECT no_such_column FROM contacts",
+			"SELECT 1 FROM no_such_table",
+			"SELEC 1",
+		} {
+			rows, err := s.DB().QueryContext(context.Background(), q)
+			if err == nil {
+				rows.Close()
+				t.Fatalf("%s: no error", q)
+			}
+			if store.IsUnavailable(err) {
+				t.Errorf("%s: %v (%T) is taken for unavailable", q, err, err)
+			}
+			if err := s.Exec(context.Background(), q); err == nil || store.IsUnavailable(err) {
+				t.Errorf("%s through Exec: %v is nil or taken for unavailable", q, err)
+			}
+		}
+	})
 }
