@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -143,18 +142,6 @@ func twoReplicas(t *testing.T) (a, b *replica, admin string, newKey func() (stri
 	}, dbURL
 }
 
-// revocationWatchers counts the goroutines watching revocations, in every server of the process.
-func revocationWatchers() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return strings.Count(string(buf[:n]), "store.(*Store).WatchRevocations(")
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-}
-
 // TestRevokeReachesOtherServers: a key cached by server B and revoked through server A is
 // refused by B at once, though B trusts its cache for an hour; after B's listen connection is
 // killed, B reconnects, forgets what it cached (a revoke may have gone unheard) and hears the
@@ -219,7 +206,7 @@ func TestRevokeReachesOtherServers(t *testing.T) {
 
 	a.stop()
 	b.stop()
-	pollUntil(t, "every revocation watcher goroutine to end", func() bool { return revocationWatchers() == 0 })
+	pollUntil(t, "every revocation watcher goroutine to end", func() bool { return storetest.RevocationWatchers() == 0 })
 	pollUntil(t, "B's listen connection to close", func() bool {
 		var open bool
 		if err := db.QueryRow("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)", second).Scan(&open); err != nil {

@@ -11,7 +11,6 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -240,7 +239,7 @@ func testDrainThenStop(t *testing.T, b storetest.Backend) {
 	if code := <-stopped; code != 0 {
 		t.Fatalf("serve exited %d", code)
 	}
-	if n := revocationWatchers(); n != 0 {
+	if n := storetest.RevocationWatchers(); n != 0 {
 		t.Errorf("serve returned with %d revocation listeners still running", n)
 	}
 	logs := srv.logs.String()
@@ -280,18 +279,6 @@ func revokeElsewhereWhileDraining(t *testing.T, e env, base string) {
 		code, _ := call(t, "GET", base+"/api/v1/me", secret)
 		return code == http.StatusUnauthorized
 	})
-}
-
-// revocationWatchers counts the goroutines listening for revocations.
-func revocationWatchers() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return strings.Count(string(buf[:n]), "store.(*Store).WatchRevocations(")
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 }
 
 // TestServeWithoutDrain: DRAIN_PERIOD=0 closes the listener at once on SIGTERM.
