@@ -36,18 +36,33 @@ func strictQuery(ops operations) echo.MiddlewareFunc {
 			if op == nil {
 				return next(c) // no such operation: the validator answers 404 or 405
 			}
-			if problems := queryProblems(req.URL.RawQuery, op.query); len(problems) > 0 {
-				return invalid(problems...)
+			if problems, total := queryProblems(req.URL.RawQuery, op.query); total > 0 {
+				ae := invalid(problems...)
+				if total > len(problems) {
+					ae.Message += fmt.Sprintf("; %d problems in all, of which details.fields lists the first %d", total, len(problems))
+				}
+				return ae
 			}
 			return next(c)
 		}
 	}
 }
 
+// maxQueryProblems bounds the problems a 400 lists: a query string of thousands of unknown
+// pairs ("a&a&a…") would otherwise be answered with fifty times its size, each pair's problem
+// worded in full.
+const maxQueryProblems = 20
+
 // queryProblems reads a raw query string pair by pair, as url.ParseQuery does, but reports
-// what ParseQuery drops, against the query parameters an operation declares.
-func queryProblems(raw string, declared map[string]*openapi3.Parameter) []fieldError {
-	var problems []fieldError
+// what ParseQuery drops, against the query parameters an operation declares. It returns the
+// first maxQueryProblems problems, and how many there are in all.
+func queryProblems(raw string, declared map[string]*openapi3.Parameter) (problems []fieldError, total int) {
+	report := func(f fieldError) {
+		if total++; total <= maxQueryProblems {
+			problems = append(problems, f)
+		}
+	}
+	unknown := unknownParameter(declared)
 	count := map[string]int{}
 	var order []string // names in the order they first appear, for stable answers
 	for pair := range strings.SplitSeq(raw, "&") {
@@ -57,25 +72,25 @@ func queryProblems(raw string, declared map[string]*openapi3.Parameter) []fieldE
 		rawName, rawValue, _ := strings.Cut(pair, "=")
 		name, err := url.QueryUnescape(rawName)
 		if err != nil {
-			problems = append(problems, fieldError{Field: rawName, In: "query", Message: "has a malformed %-escape in its name (write a literal % as %25)"})
+			report(fieldError{Field: rawName, In: "query", Message: "has a malformed %-escape in its name (write a literal % as %25)"})
 			continue
 		}
 		if strings.Contains(pair, ";") {
-			problems = append(problems, fieldError{Field: name, In: "query", Message: "contains ';', which does not separate parameters: separate them with '&', and write a literal ';' as %3B"})
+			report(fieldError{Field: name, In: "query", Message: "contains ';', which does not separate parameters: separate them with '&', and write a literal ';' as %3B"})
 			continue
 		}
 		value, err := url.QueryUnescape(rawValue)
 		if err != nil {
-			problems = append(problems, fieldError{Field: name, In: "query", Message: "has a malformed %-escape in its value (write a literal % as %25)"})
+			report(fieldError{Field: name, In: "query", Message: "has a malformed %-escape in its value (write a literal % as %25)"})
 			continue
 		}
 		p, ok := declared[name]
 		if !ok {
-			problems = append(problems, fieldError{Field: name, In: "query", Message: unknownParameter(declared)})
+			report(fieldError{Field: name, In: "query", Message: unknown})
 			continue
 		}
 		if value == "" && !p.AllowEmptyValue {
-			problems = append(problems, fieldError{Field: name, In: "query", Message: "must not be empty"})
+			report(fieldError{Field: name, In: "query", Message: "must not be empty"})
 			continue
 		}
 		if count[name] == 0 {
@@ -85,10 +100,10 @@ func queryProblems(raw string, declared map[string]*openapi3.Parameter) []fieldE
 	}
 	for _, name := range order {
 		if n := count[name]; n > 1 && !takesMany(declared[name]) {
-			problems = append(problems, fieldError{Field: name, In: "query", Message: fmt.Sprintf("is given %d times; give it once", n)})
+			report(fieldError{Field: name, In: "query", Message: fmt.Sprintf("is given %d times; give it once", n)})
 		}
 	}
-	return problems
+	return problems, total
 }
 
 // unknownParameter words the problem of a parameter the operation does not take.

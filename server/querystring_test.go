@@ -146,3 +146,45 @@ func fillPath(t *testing.T, path string, op *openapi3.Operation) string {
 	}
 	return path
 }
+
+// TestQueryProblemsAreBounded: a query string of thousands of bad pairs is a 400 that lists
+// the first few problems and counts the rest, not one entry per pair (which answered 100 kB of
+// "a&a&a…" with 5 MB).
+func TestQueryProblemsAreBounded(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		const pairs = 5000
+		for name, query := range map[string]string{
+			"one unknown name, repeated": strings.Repeat("a&", pairs-1) + "a",
+			"distinct unknown names":     strings.Join(numbered("x", pairs), "&"),
+			"bad escapes":                strings.Join(numbered("limit=%zz", pairs), "&"),
+		} {
+			status, body, _ := h.do("GET", "/api/v1/contact-lists?"+query, "", "X-API-Key", h.admin)
+			e := envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+			fields, _ := e.Details["fields"].([]any)
+			if len(fields) == 0 || len(fields) > 20 {
+				t.Errorf("%s: %d fields listed, want 1 to 20", name, len(fields))
+			}
+			if !strings.Contains(e.Message, fmt.Sprintf("%d problems in all", pairs)) {
+				t.Errorf("%s: the message does not count the problems: %q", name, e.Message)
+			}
+			if len(body) > len(query) {
+				t.Errorf("%s: a %d-byte query string is answered with %d bytes", name, len(query), len(body))
+			}
+		}
+		// A few problems are all listed, without a count.
+		status, body, _ := h.do("GET", "/api/v1/contact-lists?a&b&limit=", "", "X-API-Key", h.admin)
+		e := envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+		if fields, _ := e.Details["fields"].([]any); len(fields) != 3 || strings.Contains(e.Message, "in all") {
+			t.Errorf("three problems: %d fields, message %q", len(fields), e.Message)
+		}
+	})
+}
+
+// numbered is n copies of s, each with its index after it: x0, x1, …
+func numbered(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%d", s, i)
+	}
+	return out
+}
