@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/server"
+	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
 )
 
@@ -49,6 +50,21 @@ func TestBodyLimit(t *testing.T) {
 			status, body, _ := h.do("PATCH", path, big, "X-API-Key", h.admin)
 			envelope(t, status, body, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge)
 		}
+	}, withMaxBody(1024))
+}
+
+// TestCredentialsBeforeBodyLimit: without valid credentials a body over the limit is a 401,
+// like any other body: a caller learns nothing, the limit included, before it authenticates.
+func TestCredentialsBeforeBodyLimit(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		big := `{"name":"` + strings.Repeat("x", 3000) + `"}`
+		for _, header := range [][]string{nil, {"X-API-Key", "wgk_" + strings.Repeat("x", 40)}} {
+			status, body, _ := h.do("POST", "/api/v1/contact-lists", big, header...)
+			envelope(t, status, body, http.StatusUnauthorized, gen.ErrorCodeUnauthorized)
+		}
+		// A key without the capability: 403, not 413.
+		status, body, _ := h.do("POST", "/api/v1/contact-lists", big, "X-API-Key", h.newKey(h.org.ID, store.Read))
+		envelope(t, status, body, http.StatusForbidden, gen.ErrorCodeForbidden)
 	}, withMaxBody(1024))
 }
 

@@ -1,7 +1,8 @@
 // Package server is wagate's HTTP layer: thin handlers implementing the strict interface
 // generated from openapi/openapi.yaml, and the middleware every request crosses: request ids
-// and access logs, panic recovery, a body-size limit, authentication (before the body is
-// read), validation of the request against the spec, and the one error envelope.
+// and access logs, panic recovery, authentication (before the body is read or its size
+// judged), a body-size limit, validation of the request against the spec, and the one error
+// envelope.
 package server
 
 import (
@@ -88,9 +89,9 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 		accessLog(cfg.Logger),
 		recoverPanics(cfg.Logger),
 		refuseUnroutedMethods,
-		limitBody(cfg.MaxBodyBytes),
 		headAsGet,
-		auth.authenticate, // before anything reads the body
+		auth.authenticate, // before anything reads the body, or judges its size
+		limitBody(cfg.MaxBodyBytes),
 		strictQuery(auth.operations),
 		strictBody(auth.operations),
 		newValidator(validated),
