@@ -28,6 +28,9 @@ type apiError struct {
 	// Disconnected says the client went away before it got the answer: the access log says
 	// so at INFO, since nothing on the server failed.
 	Disconnected bool
+	// Planned says the answer is by design, not a failure (/readyz while the server drains):
+	// the access log keeps it at INFO, though its status is a 5xx.
+	Planned bool
 }
 
 func (e *apiError) Error() string { return e.Message }
@@ -244,10 +247,12 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			// The failure is the cancellation's doing (a query interrupted, a fetch cut off).
 			ae = cancelled(err)
 		}
-		if ae.Disconnected {
+		switch {
+		case ae.Disconnected:
 			c.Set(disconnectedKey, cmp.Or(ae.Cause, err)) // the socket's words, not the wrappers'
-
-		} else if ae.Status >= http.StatusInternalServerError {
+		case ae.Planned:
+			c.Set(plannedKey, true)
+		case ae.Status >= http.StatusInternalServerError:
 			c.Set(failureKey, err) // the access log's line for this request carries it
 			if ae.Code == gen.ErrorCodeInternal {
 				ae = ae.with("requestId", requestID(c))

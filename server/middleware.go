@@ -65,6 +65,10 @@ func (h requestIDHandler) WithGroup(name string) slog.Handler {
 // that a failure is one log line with both the status and the cause.
 const failureKey = "wagate.failure"
 
+// plannedKey marks a 5xx the server answers by design (see apiError.Planned), which the
+// access log keeps at INFO: a load balancer's probes while the server drains are no errors.
+const plannedKey = "wagate.planned"
+
 // accessLog writes one line per request.
 func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
@@ -73,7 +77,7 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			level, msg := slog.LevelInfo, "request"
-			if v.Status >= http.StatusInternalServerError {
+			if v.Status >= http.StatusInternalServerError && c.Get(plannedKey) == nil {
 				level = slog.LevelError
 			}
 			attrs := []slog.Attr{

@@ -76,7 +76,9 @@ func (h *handlers) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.G
 
 func (h *handlers) GetReadiness(ctx context.Context, _ gen.GetReadinessRequestObject) (gen.GetReadinessResponseObject, error) {
 	if h.draining != nil && h.draining() {
-		return nil, newError(kindUnavailable, "the server is draining before it stops: send requests to another instance")
+		ae := newError(kindUnavailable, "the server is draining before it stops: send requests to another instance")
+		ae.Planned = true
+		return nil, ae
 	}
 	ctx, cancel := context.WithTimeout(ctx, readinessTimeout)
 	defer cancel()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/openapi"
+	"github.com/wagate/wagate/server"
 )
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -32,6 +33,35 @@ func TestHealthAndReadiness(t *testing.T) {
 			t.Fatalf("healthz without a database: %d", live.StatusCode())
 		}
 	})
+}
+
+// TestReadinessWhileDraining: while the server drains, /readyz is a 503 envelope and
+// everything else is served; the probes are logged at INFO, since nothing failed.
+func TestReadinessWhileDraining(t *testing.T) {
+	draining := func(c *server.Config) { c.Draining = func() bool { return true } }
+	eachBackend(t, func(t *testing.T, h *harness) {
+		c := h.clientWith(nil)
+		r := must(c.GetReadinessWithResponse(ctx))
+		e := wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+		if !strings.Contains(e.Message, "draining") {
+			t.Errorf("readyz while draining: %q", e.Message)
+		}
+		if live := must(c.GetHealthWithResponse(ctx)); live.StatusCode() != http.StatusOK {
+			t.Errorf("healthz while draining: %d", live.StatusCode())
+		}
+		if me := must(h.client(h.admin).GetMeWithResponse(ctx)); me.JSON200 == nil {
+			t.Errorf("me while draining: %d %s", me.StatusCode(), me.Body)
+		}
+		logs := h.logs.String()
+		if !strings.Contains(logs, "path=/readyz status=503") {
+			t.Fatalf("no access-log line for the probe:\n%s", logs)
+		}
+		for _, line := range strings.Split(logs, "\n") {
+			if strings.Contains(line, "level=ERROR") {
+				t.Errorf("a probe while draining was logged as an error: %s", line)
+			}
+		}
+	}, draining)
 }
 
 func TestServedSpecIsTheSpec(t *testing.T) {
