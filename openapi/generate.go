@@ -12,4 +12,5 @@ var YAML []byte
 //go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-models.yaml openapi.yaml
 //go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-server.yaml openapi.yaml
 //go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-client.yaml openapi.yaml
+//go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-client-methods.yaml openapi.yaml
 //go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-spec.yaml openapi.yaml

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/store/storetest"
 )
 
@@ -79,8 +79,8 @@ func (l *load) one(worker, i int) {
 }
 
 func unavailableEnvelope(body []byte) bool {
-	var e gen.Error
-	return json.Unmarshal(body, &e) == nil && e.Error.Code == gen.ErrorCodeUnavailable
+	var e client.Error
+	return json.Unmarshal(body, &e) == nil && e.Error.Code == client.ErrorCodeUnavailable
 }
 
 func (l *load) note(s string) {
@@ -175,7 +175,7 @@ func TestPostgresBackendTerminated(t *testing.T) {
 	if _, err := tx.Exec("LOCK TABLE contact_lists IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}
-	answer := make(chan *gen.ListContactListsResponse, 1)
+	answer := make(chan *client.ListContactListsResponse, 1)
 	go func() {
 		r, err := a.ListContactListsWithResponse(context.Background(), nil)
 		if err != nil {
@@ -196,7 +196,7 @@ func TestPostgresBackendTerminated(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := <-answer
-	wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+	wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, client.ErrorCodeUnavailable)
 	if !strings.Contains(h.logs.String(), "57P01") {
 		t.Errorf("the log does not name the termination (57P01):\n%s", h.logs.String())
 	}
@@ -227,14 +227,14 @@ func TestSQLiteLockedIsUnavailable(t *testing.T) {
 	}
 	defer tx.Rollback()
 	a := h.client(h.admin)
-	r := must(a.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "while locked"}))
-	wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+	r := must(a.CreateContactListWithResponse(ctx, client.NewContactList{Name: "while locked"}))
+	wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, client.ErrorCodeUnavailable)
 	// Reads go on beside the writer (WAL), and writes once it is done.
 	if r := must(a.ListContactListsWithResponse(ctx, nil)); r.JSON200 == nil {
 		t.Fatalf("read while locked: %d %s", r.StatusCode(), r.Body)
 	}
 	tx.Rollback()
-	if r := must(a.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "after"})); r.JSON201 == nil {
+	if r := must(a.CreateContactListWithResponse(ctx, client.NewContactList{Name: "after"})); r.JSON201 == nil {
 		t.Fatalf("write after the lock: %d %s", r.StatusCode(), r.Body)
 	}
 }
