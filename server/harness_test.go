@@ -112,6 +112,16 @@ func (h *harness) client(key string) *client.ClientWithResponses {
 	})
 }
 
+// api is the typed client (value or *client.APIError) authenticating with key, through the
+// same validating transport.
+func (h *harness) api(key string) *client.Client {
+	c, err := client.New(h.url, client.WithHTTPClient(h.http), client.WithAPIKey(key))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
 func (h *harness) bearerClient(token string) *client.ClientWithResponses {
 	return h.clientWith(func(_ context.Context, r *http.Request) error {
 		r.Header.Set("Authorization", "Bearer "+token)
