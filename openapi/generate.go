@@ -1,5 +1,6 @@
 // Package openapi holds wagate's hand-written OpenAPI document, the source of truth for the
-// HTTP API. Package gen is generated from it; `go generate ./openapi` (or `task gen`) rewrites gen.
+// HTTP API. Packages gen (server, models, embedded spec) and client (the Go client) are generated
+// from it; `go generate ./openapi` (or `task gen`) rewrites both.
 package openapi
 
 import _ "embed"
