@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/store"
 )
@@ -16,9 +15,9 @@ import (
 // generated from the spec: the same JSON fields, each nullable or not alike, of the same kind.
 func TestContactJSONIsGenContact(t *testing.T) {
 	for _, pair := range []struct{ ours, generated any }{
-		{contactJSON{}, client.Contact{}},
-		{lookupJSON{}, client.ContactLookup{}},
-		{batchResultJSON{}, client.BatchLookupResult{}},
+		{contactJSON{}, gen.Contact{}},
+		{lookupJSON{}, gen.ContactLookup{}},
+		{batchResultJSON{}, gen.BatchLookupResult{}},
 	} {
 		ours, generated := jsonShape(reflect.TypeOf(pair.ours)), jsonShape(reflect.TypeOf(pair.generated))
 		if !reflect.DeepEqual(ours, generated) {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/wagate/wagate/client"
+	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/server/loginjwt"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/whatsapp/phone"
@@ -20,13 +20,13 @@ import (
 
 // answered runs err through the error handler, as a request's failure, and returns the
 // response.
-func answered(t *testing.T, err error) (*httptest.ResponseRecorder, client.ErrorBody) {
+func answered(t *testing.T, err error) (*httptest.ResponseRecorder, gen.ErrorBody) {
 	t.Helper()
 	e := echo.New()
 	rec := httptest.NewRecorder()
 	c := e.NewContext(httptest.NewRequest(http.MethodGet, "/api/v1/me", nil), rec)
 	errorHandler(slog.New(slog.DiscardHandler))(err, c)
-	var body client.Error
+	var body gen.Error
 	if jerr := json.Unmarshal(rec.Body.Bytes(), &body); jerr != nil {
 		t.Fatalf("%v: the answer is not the envelope: %v: %s", err, jerr, rec.Body)
 	}
@@ -47,7 +47,7 @@ func TestKindsMissingFromTheTable(t *testing.T) {
 		fmt.Errorf("wrapped: %w", strangeKind{}),
 	} {
 		rec, body := answered(t, err)
-		if rec.Code != http.StatusInternalServerError || body.Code != client.ErrorCodeInternal || body.Message != "internal error" {
+		if rec.Code != http.StatusInternalServerError || body.Code != gen.ErrorCodeInternal || body.Message != "internal error" {
 			t.Errorf("%v: %d %+v, want a 500 internal", err, rec.Code, body)
 		}
 	}
@@ -75,11 +75,11 @@ func TestOtherPackagesErrorsByKind(t *testing.T) {
 	cases := []struct {
 		err    error
 		status int
-		code   client.ErrorCode
+		code   gen.ErrorCode
 	}{
-		{perr, http.StatusBadRequest, client.ErrorCodeValidationError},
-		{&store.Error{Code: store.ECONFLICT, Message: "taken"}, http.StatusConflict, client.ErrorCodeConflict},
-		{&store.Error{Code: store.ENOTFOUND, Message: "no such list"}, http.StatusNotFound, client.ErrorCodeNotFound},
+		{perr, http.StatusBadRequest, gen.ErrorCodeValidationError},
+		{&store.Error{Code: store.ECONFLICT, Message: "taken"}, http.StatusConflict, gen.ErrorCodeConflict},
+		{&store.Error{Code: store.ENOTFOUND, Message: "no such list"}, http.StatusNotFound, gen.ErrorCodeNotFound},
 	}
 	for _, tc := range cases {
 		rec, body := answered(t, tc.err)
@@ -108,7 +108,7 @@ func (s slowDown) RetryAfter() time.Duration { return s.after }
 // seconds rounded up; adding a kind such as "rate limited" is then one row.
 func TestRetryAfter(t *testing.T) {
 	rec, body := answered(t, fmt.Errorf("send: %w", slowDown{1500 * time.Millisecond}))
-	if rec.Code != http.StatusTooManyRequests || body.Code != client.ErrorCodeRateLimited || rec.Header().Get("Retry-After") != "2" {
+	if rec.Code != http.StatusTooManyRequests || body.Code != gen.ErrorCodeRateLimited || rec.Header().Get("Retry-After") != "2" {
 		t.Fatalf("%d %+v, Retry-After %q", rec.Code, body, rec.Header().Get("Retry-After"))
 	}
 	if rec, _ := answered(t, errors.New("boom")); rec.Header().Get("Retry-After") != "" {
