@@ -1,5 +1,6 @@
 // Package openapi holds wagate's hand-written OpenAPI document, the source of truth for the
-// HTTP API. Package gen is generated from it; `go generate ./openapi` (or `task gen`) rewrites gen.
+// HTTP API. Packages gen (server, models, embedded spec) and client (the Go client) are generated
+// from it; `go generate ./openapi` (or `task gen`) rewrites both.
 package openapi
 
 import _ "embed"
@@ -12,4 +13,5 @@ var YAML []byte
 //go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-models.yaml openapi.yaml
 //go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-server.yaml openapi.yaml
 //go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-client.yaml openapi.yaml
+//go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-client-methods.yaml openapi.yaml
 //go:generate go tool -modfile=../tools/go.mod oapi-codegen -config codegen-spec.yaml openapi.yaml

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/store"
 )
 
@@ -14,7 +14,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		admin := h.client(h.admin)
 		expires := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
-		created := must(admin.CreateApiKeyWithResponse(ctx, gen.NewApiKey{Name: "campaign tool", Capabilities: []gen.Capability{gen.Read}, ExpiresAt: &expires}))
+		created := must(admin.CreateApiKeyWithResponse(ctx, client.NewApiKey{Name: "campaign tool", Capabilities: []client.Capability{client.Read}, ExpiresAt: &expires}))
 		if created.JSON201 == nil {
 			t.Fatalf("create: %d %s", created.StatusCode(), created.Body)
 		}
@@ -24,21 +24,21 @@ func TestAPIKeyLifecycle(t *testing.T) {
 		}
 
 		// Both header styles work; the key reads, and may not write or administer.
-		for _, c := range []*gen.ClientWithResponses{h.client(key.Key), h.bearerClient(key.Key)} {
+		for _, c := range []*client.ClientWithResponses{h.client(key.Key), h.bearerClient(key.Key)} {
 			me := must(c.GetMeWithResponse(ctx))
-			if me.JSON200 == nil || me.JSON200.Principal.Id != key.Id || me.JSON200.Principal.Type != gen.PrincipalTypeApiKey ||
+			if me.JSON200 == nil || me.JSON200.Principal.Id != key.Id || me.JSON200.Principal.Type != client.PrincipalTypeApiKey ||
 				me.JSON200.Organization.Id != h.org.ID || len(me.JSON200.Capabilities) != 1 {
 				t.Fatalf("me: %d %s", me.StatusCode(), me.Body)
 			}
 		}
 		reader := h.client(key.Key)
-		w := must(reader.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "x"}))
-		e := wantError(t, w.StatusCode(), w.Body, http.StatusForbidden, gen.ErrorCodeForbidden)
+		w := must(reader.CreateContactListWithResponse(ctx, client.NewContactList{Name: "x"}))
+		e := wantError(t, w.StatusCode(), w.Body, http.StatusForbidden, client.ErrorCodeForbidden)
 		if e.Details["required"] != "write" {
 			t.Fatalf("forbidden details = %v", e.Details)
 		}
 		a := must(reader.ListApiKeysWithResponse(ctx, nil))
-		wantError(t, a.StatusCode(), a.Body, http.StatusForbidden, gen.ErrorCodeForbidden)
+		wantError(t, a.StatusCode(), a.Body, http.StatusForbidden, client.ErrorCodeForbidden)
 
 		// The secret is shown once: listings carry the prefix only, and last use once used.
 		list := must(admin.ListApiKeysWithResponse(ctx, nil))
@@ -56,13 +56,13 @@ func TestAPIKeyLifecycle(t *testing.T) {
 			t.Fatalf("revoke: %d %s", r.StatusCode(), r.Body)
 		}
 		me := must(reader.GetMeWithResponse(ctx))
-		if e := wantError(t, me.StatusCode(), me.Body, http.StatusUnauthorized, gen.ErrorCodeUnauthorized); !strings.Contains(e.Message, "revoked") {
+		if e := wantError(t, me.StatusCode(), me.Body, http.StatusUnauthorized, client.ErrorCodeUnauthorized); !strings.Contains(e.Message, "revoked") {
 			t.Fatalf("revoked key message = %q", e.Message)
 		}
 		again := must(admin.RevokeApiKeyWithResponse(ctx, key.Id))
-		wantError(t, again.StatusCode(), again.Body, http.StatusNotFound, gen.ErrorCodeNotFound)
+		wantError(t, again.StatusCode(), again.Body, http.StatusNotFound, client.ErrorCodeNotFound)
 		bad := must(admin.RevokeApiKeyWithResponse(ctx, "key_nope"))
-		wantError(t, bad.StatusCode(), bad.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+		wantError(t, bad.StatusCode(), bad.Body, http.StatusBadRequest, client.ErrorCodeValidationError)
 	})
 }
 
@@ -70,8 +70,8 @@ func TestAPIKeyCreationRules(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		// An admin without write cannot mint a key that writes.
 		adminOnly := h.client(h.newKey(h.org.ID, store.Admin))
-		r := must(adminOnly.CreateApiKeyWithResponse(ctx, gen.NewApiKey{Name: "escalate", Capabilities: []gen.Capability{gen.Write}}))
-		wantError(t, r.StatusCode(), r.Body, http.StatusForbidden, gen.ErrorCodeForbidden)
+		r := must(adminOnly.CreateApiKeyWithResponse(ctx, client.NewApiKey{Name: "escalate", Capabilities: []client.Capability{client.Write}}))
+		wantError(t, r.StatusCode(), r.Body, http.StatusForbidden, client.ErrorCodeForbidden)
 		admin := h.client(h.admin)
 		for name, body := range map[string]string{
 			"no capabilities":      `{"name":"k","capabilities":[]}`,
@@ -85,7 +85,7 @@ func TestAPIKeyCreationRules(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				r := must(admin.CreateApiKeyWithBodyWithResponse(ctx, "application/json", strings.NewReader(body)))
-				wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+				wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, client.ErrorCodeValidationError)
 			})
 		}
 	})

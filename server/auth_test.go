@@ -16,7 +16,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/server/loginjwt"
 	"github.com/wagate/wagate/store"
 )
@@ -44,18 +44,18 @@ func TestCredentialsAreChecked(t *testing.T) {
 		}
 		for _, tc := range cases {
 			status, body, _ := h.do("GET", "/api/v1/me", "", tc.header...)
-			if e := envelope(t, status, body, http.StatusUnauthorized, gen.ErrorCodeUnauthorized); !strings.Contains(e.Message, tc.message) {
+			if e := envelope(t, status, body, http.StatusUnauthorized, client.ErrorCodeUnauthorized); !strings.Contains(e.Message, tc.message) {
 				t.Errorf("%s: message %q lacks %q", tc.name, e.Message, tc.message)
 			}
 		}
 		// No credentials answer 401 even when the request is also malformed in every other way.
 		status, body, _ := h.do("POST", "/api/v1/contacts", `{"phone": 5, "nope": true}`)
-		envelope(t, status, body, http.StatusUnauthorized, gen.ErrorCodeUnauthorized)
+		envelope(t, status, body, http.StatusUnauthorized, client.ErrorCodeUnauthorized)
 		status, body, _ = h.do("GET", "/api/v1/contact-lists?limit=9999&cursor=zzz", "", "X-API-Key", unknown)
-		envelope(t, status, body, http.StatusUnauthorized, gen.ErrorCodeUnauthorized)
+		envelope(t, status, body, http.StatusUnauthorized, client.ErrorCodeUnauthorized)
 		// A good key without the capability is a 403 before its body is looked at.
 		status, body, _ = h.do("POST", "/api/v1/contacts", `{"phone": 5}`, "X-API-Key", h.newKey(h.org.ID, store.Read))
-		envelope(t, status, body, http.StatusForbidden, gen.ErrorCodeForbidden)
+		envelope(t, status, body, http.StatusForbidden, client.ErrorCodeForbidden)
 
 		// An expired key: refused from the moment it expires.
 		status, _, _ = h.do("GET", "/api/v1/me", "", "X-API-Key", secret)
@@ -64,7 +64,7 @@ func TestCredentialsAreChecked(t *testing.T) {
 		}
 		h.store.SetClock(func() time.Time { return expiring.ExpiresAt.Add(time.Second) })
 		status, body, _ = h.do("GET", "/api/v1/me", "", "X-API-Key", secret)
-		if e := envelope(t, status, body, http.StatusUnauthorized, gen.ErrorCodeUnauthorized); !strings.Contains(e.Message, "expired") {
+		if e := envelope(t, status, body, http.StatusUnauthorized, client.ErrorCodeUnauthorized); !strings.Contains(e.Message, "expired") {
 			t.Fatalf("expired key message = %q", e.Message)
 		}
 	})
@@ -93,9 +93,9 @@ func TestEveryOperationChecksCredentials(t *testing.T) {
 					body = `{}`
 				}
 				status, resp, _ := h.do(method, url, body)
-				envelope(t, status, resp, http.StatusUnauthorized, gen.ErrorCodeUnauthorized)
+				envelope(t, status, resp, http.StatusUnauthorized, client.ErrorCodeUnauthorized)
 				status, resp, _ = h.do(method, url, body, "X-API-Key", lacking[need])
-				if e := envelope(t, status, resp, http.StatusForbidden, gen.ErrorCodeForbidden); e.Details["required"] != need {
+				if e := envelope(t, status, resp, http.StatusForbidden, client.ErrorCodeForbidden); e.Details["required"] != need {
 					t.Fatalf("%s %s: 403 names %v, want %s", method, path, e.Details["required"], need)
 				}
 			}
@@ -163,19 +163,19 @@ func TestLoginTokens(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		viewer := h.bearerClient(idp.token(t, idp.claims(h.org.ID, "viewer", nil)))
 		me := must(viewer.GetMeWithResponse(ctx))
-		if me.JSON200 == nil || me.JSON200.Principal.Type != gen.PrincipalTypeUser || me.JSON200.Principal.Id != "user-42" ||
+		if me.JSON200 == nil || me.JSON200.Principal.Type != client.PrincipalTypeUser || me.JSON200.Principal.Id != "user-42" ||
 			me.JSON200.Principal.Name != "Ana" || me.JSON200.Organization.Id != h.org.ID || len(me.JSON200.Capabilities) != 1 {
 			t.Fatalf("me as viewer: %d %s", me.StatusCode(), me.Body)
 		}
-		denied := must(viewer.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "x"}))
-		wantError(t, denied.StatusCode(), denied.Body, http.StatusForbidden, gen.ErrorCodeForbidden)
+		denied := must(viewer.CreateContactListWithResponse(ctx, client.NewContactList{Name: "x"}))
+		wantError(t, denied.StatusCode(), denied.Body, http.StatusForbidden, client.ErrorCodeForbidden)
 		admin := h.bearerClient(idp.token(t, idp.claims(h.org.ID, "admin", nil)))
-		if r := must(admin.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "x"})); r.JSON201 == nil {
+		if r := must(admin.CreateContactListWithResponse(ctx, client.NewContactList{Name: "x"})); r.JSON201 == nil {
 			t.Fatalf("create as admin: %d %s", r.StatusCode(), r.Body)
 		}
 		// A JWT is accepted as a bearer token only, never as X-API-Key.
 		status, body, _ := h.do("GET", "/api/v1/me", "", "X-API-Key", idp.token(t, idp.claims(h.org.ID, "admin", nil)))
-		envelope(t, status, body, http.StatusUnauthorized, gen.ErrorCodeUnauthorized)
+		envelope(t, status, body, http.StatusUnauthorized, client.ErrorCodeUnauthorized)
 
 		// Tampered and misdirected tokens.
 		header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
@@ -197,7 +197,7 @@ func TestLoginTokens(t *testing.T) {
 		}
 		for name, token := range forged {
 			r := must(h.bearerClient(token).GetMeWithResponse(ctx))
-			if e := wantError(t, r.StatusCode(), r.Body, http.StatusUnauthorized, gen.ErrorCodeUnauthorized); e.Message == "" {
+			if e := wantError(t, r.StatusCode(), r.Body, http.StatusUnauthorized, client.ErrorCodeUnauthorized); e.Message == "" {
 				t.Fatalf("%s: no reason", name)
 			}
 		}
@@ -211,7 +211,7 @@ func TestLoginKeysUnavailable(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		idp := newIdentityProvider(t) // signs a token whose keys this server cannot fetch
 		r := must(h.bearerClient(idp.token(t, idp.claims(h.org.ID, "admin", nil))).GetMeWithResponse(ctx))
-		wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+		wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, client.ErrorCodeUnavailable)
 		// API keys keep working.
 		if me := must(h.client(h.admin).GetMeWithResponse(ctx)); me.JSON200 == nil {
 			t.Fatalf("API key while the identity provider is down: %d", me.StatusCode())

@@ -5,19 +5,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oapi-codegen/nullable"
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 )
 
 func TestContactLists(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		c := h.client(h.admin)
 		first := newList(t, c, "Lista Principal")
-		dup := must(c.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "Lista Principal"}))
-		wantError(t, dup.StatusCode(), dup.Body, http.StatusConflict, gen.ErrorCodeConflict)
+		dup := must(c.CreateContactListWithResponse(ctx, client.NewContactList{Name: "Lista Principal"}))
+		wantError(t, dup.StatusCode(), dup.Body, http.StatusConflict, client.ErrorCodeConflict)
 
 		desc := "webinar"
-		upd := must(c.UpdateContactListWithResponse(ctx, first.Id, gen.ContactListPatch{Description: nullable.NewNullableWithValue(desc)}))
+		upd := must(c.UpdateContactListWithResponse(ctx, first.Id, client.ContactListPatch{Description: client.Value(desc)}))
 		if upd.JSON200 == nil || upd.JSON200.Name != "Lista Principal" || upd.JSON200.Description.MustGet() != desc {
 			t.Fatalf("patch description: %d %s", upd.StatusCode(), upd.Body)
 		}
@@ -26,15 +25,15 @@ func TestContactLists(t *testing.T) {
 			t.Fatalf("clear description: %d %s", cleared.StatusCode(), cleared.Body)
 		}
 		second := newList(t, c, "Second")
-		taken := must(c.UpdateContactListWithResponse(ctx, second.Id, gen.ContactListPatch{Name: ptr("Lista Principal")}))
-		wantError(t, taken.StatusCode(), taken.Body, http.StatusConflict, gen.ErrorCodeConflict)
+		taken := must(c.UpdateContactListWithResponse(ctx, second.Id, client.ContactListPatch{Name: ptr("Lista Principal")}))
+		wantError(t, taken.StatusCode(), taken.Body, http.StatusConflict, client.ErrorCodeConflict)
 		for _, body := range []string{`{"name":""}`, `{"name":null}`, `{"name":"` + strings.Repeat("x", 201) + `"}`, `{"color":"red"}`} {
 			r := must(c.UpdateContactListWithBodyWithResponse(ctx, second.Id, "application/json", strings.NewReader(body)))
-			wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+			wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, client.ErrorCodeValidationError)
 		}
 		for _, body := range []string{`{}`, `{"name":""}`, `{"name":"x","extra":1}`} {
 			r := must(c.CreateContactListWithBodyWithResponse(ctx, "application/json", strings.NewReader(body)))
-			wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+			wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, client.ErrorCodeValidationError)
 		}
 		got := must(c.GetContactListWithResponse(ctx, second.Id))
 		if got.JSON200 == nil || got.JSON200.Name != "Second" {
@@ -42,14 +41,14 @@ func TestContactLists(t *testing.T) {
 		}
 
 		// Deleting a list deletes its contacts.
-		contact := must(c.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: second.Id, Phone: "5492235961983"}))
+		contact := must(c.CreateContactWithResponse(ctx, client.NewContact{ContactListId: second.Id, Phone: "5492235961983"}))
 		if r := must(c.DeleteContactListWithResponse(ctx, second.Id)); r.StatusCode() != http.StatusNoContent {
 			t.Fatalf("delete: %d %s", r.StatusCode(), r.Body)
 		}
 		for _, r := range []interface {
 			StatusCode() int
 		}{must(c.GetContactListWithResponse(ctx, second.Id)), must(c.GetContactWithResponse(ctx, contact.JSON201.Id)),
-			must(c.DeleteContactListWithResponse(ctx, second.Id)), must(c.UpdateContactListWithResponse(ctx, second.Id, gen.ContactListPatch{}))} {
+			must(c.DeleteContactListWithResponse(ctx, second.Id)), must(c.UpdateContactListWithResponse(ctx, second.Id, client.ContactListPatch{}))} {
 			if r.StatusCode() != http.StatusNotFound {
 				t.Fatalf("after delete: %d", r.StatusCode())
 			}

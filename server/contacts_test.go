@@ -12,13 +12,13 @@ import (
 
 	"github.com/oapi-codegen/nullable"
 
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/store"
 )
 
-func newList(t *testing.T, c *gen.ClientWithResponses, name string) gen.ContactList {
+func newList(t *testing.T, c *client.ClientWithResponses, name string) client.ContactList {
 	t.Helper()
-	r := must(c.CreateContactListWithResponse(ctx, gen.NewContactList{Name: name}))
+	r := must(c.CreateContactListWithResponse(ctx, client.NewContactList{Name: name}))
 	if r.JSON201 == nil {
 		t.Fatalf("create list %q: %d %s", name, r.StatusCode(), r.Body)
 	}
@@ -31,14 +31,14 @@ func TestContactLifecycle(t *testing.T) {
 		list, other := newList(t, c, "Lista Principal"), newList(t, c, "Otra")
 		lastCall := time.Date(2025, 3, 28, 14, 0, 0, 0, time.UTC)
 		tags := []string{"lead", "webinar", "lead"}
-		meta := gen.Metadata(`{"crmId": "A-1029", "score": 12345678901234567, "nested": {"ok": true}}`)
-		created := must(c.CreateContactWithResponse(ctx, gen.NewContact{
+		meta := client.Metadata(`{"crmId": "A-1029", "score": 12345678901234567, "nested": {"ok": true}}`)
+		created := must(c.CreateContactWithResponse(ctx, client.NewContact{
 			ContactListId: list.Id, Phone: "+54 223 15-596-1983",
-			FullName: nullable.NewNullableWithValue("Juan Perez"), FirstName: nullable.NewNullableWithValue("Juan"),
-			Email: nullable.NewNullableWithValue(gen.Email("juan@ejemplo.com")), Tags: &tags,
-			LastCallStatus: nullable.NewNullableWithValue("no_answer"), LastCallAt: nullable.NewNullableWithValue(lastCall),
-			LastCallDuration: nullable.NewNullableWithValue(int32(95)), Metadata: &meta,
-			Notes: nullable.NewNullNullable[string](), // null on create: no value
+			FullName: client.Value("Juan Perez"), FirstName: client.Value("Juan"),
+			Email: client.Value(client.Email("juan@ejemplo.com")), Tags: &tags,
+			LastCallStatus: client.Value("no_answer"), LastCallAt: client.Value(lastCall),
+			LastCallDuration: client.Value(int32(95)), Metadata: &meta,
+			Notes: client.Null[string](), // null on create: no value
 		}))
 		if created.JSON201 == nil {
 			t.Fatalf("create: %d %s", created.StatusCode(), created.Body)
@@ -58,13 +58,13 @@ func TestContactLifecycle(t *testing.T) {
 		}
 
 		// The same number in another spelling, in the same list: 409 naming the contact.
-		dup := must(c.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: list.Id, Phone: "54223155961983"}))
-		e := wantError(t, dup.StatusCode(), dup.Body, http.StatusConflict, gen.ErrorCodeConflict)
+		dup := must(c.CreateContactWithResponse(ctx, client.NewContact{ContactListId: list.Id, Phone: "54223155961983"}))
+		e := wantError(t, dup.StatusCode(), dup.Body, http.StatusConflict, client.ErrorCodeConflict)
 		if e.Details["contactId"] != float64(juan.Id) {
 			t.Fatalf("conflict details = %v", e.Details)
 		}
 		// In another list it is fine: a person may be in several lists.
-		if r := must(c.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: other.Id, Phone: "54223155961983"})); r.JSON201 == nil {
+		if r := must(c.CreateContactWithResponse(ctx, client.NewContact{ContactListId: other.Id, Phone: "54223155961983"})); r.JSON201 == nil {
 			t.Fatalf("same phone in another list: %d %s", r.StatusCode(), r.Body)
 		}
 
@@ -86,11 +86,11 @@ func TestContactLifecycle(t *testing.T) {
 		}
 		// Moving into a list that holds the phone already is a conflict naming that contact.
 		twin := must(c.GetContactListWithResponse(ctx, other.Id))
-		into := must(c.UpdateContactWithResponse(ctx, juan.Id, gen.ContactPatch{ContactListId: &twin.JSON200.Id}))
-		wantError(t, into.StatusCode(), into.Body, http.StatusConflict, gen.ErrorCodeConflict)
+		into := must(c.UpdateContactWithResponse(ctx, juan.Id, client.ContactPatch{ContactListId: &twin.JSON200.Id}))
+		wantError(t, into.StatusCode(), into.Body, http.StatusConflict, client.ErrorCodeConflict)
 		// A national spelling under another region.
 		mx := "MX"
-		moved := must(c.UpdateContactWithResponse(ctx, juan.Id, gen.ContactPatch{Phone: ptr("55 1234 5678"), CountryCode: &mx}))
+		moved := must(c.UpdateContactWithResponse(ctx, juan.Id, client.ContactPatch{Phone: ptr("55 1234 5678"), CountryCode: &mx}))
 		if moved.JSON200 == nil || moved.JSON200.Phone != "+525512345678" || moved.JSON200.CountryCode != "MX" {
 			t.Fatalf("patch phone under MX: %d %s", moved.StatusCode(), moved.Body)
 		}
@@ -99,11 +99,11 @@ func TestContactLifecycle(t *testing.T) {
 			t.Fatalf("delete: %d %s", r.StatusCode(), r.Body)
 		}
 		gone := must(c.GetContactWithResponse(ctx, juan.Id))
-		wantError(t, gone.StatusCode(), gone.Body, http.StatusNotFound, gen.ErrorCodeNotFound)
+		wantError(t, gone.StatusCode(), gone.Body, http.StatusNotFound, client.ErrorCodeNotFound)
 		again := must(c.DeleteContactWithResponse(ctx, juan.Id))
-		wantError(t, again.StatusCode(), again.Body, http.StatusNotFound, gen.ErrorCodeNotFound)
-		patchGone := must(c.UpdateContactWithResponse(ctx, juan.Id, gen.ContactPatch{}))
-		wantError(t, patchGone.StatusCode(), patchGone.Body, http.StatusNotFound, gen.ErrorCodeNotFound)
+		wantError(t, again.StatusCode(), again.Body, http.StatusNotFound, client.ErrorCodeNotFound)
+		patchGone := must(c.UpdateContactWithResponse(ctx, juan.Id, client.ContactPatch{}))
+		wantError(t, patchGone.StatusCode(), patchGone.Body, http.StatusNotFound, client.ErrorCodeNotFound)
 	})
 }
 
@@ -143,24 +143,24 @@ func TestContactBadInput(t *testing.T) {
 		}
 		for name, body := range cases {
 			r := must(c.CreateContactWithBodyWithResponse(ctx, "application/json", strings.NewReader(id(body))))
-			e := wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+			e := wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, client.ErrorCodeValidationError)
 			if fields, _ := e.Details["fields"].([]any); len(fields) == 0 {
 				t.Fatalf("%s: no field details: %s", name, r.Body)
 			}
 		}
 		r415 := must(c.CreateContactWithBodyWithResponse(ctx, "text/plain", strings.NewReader("5492235961983")))
-		wantError(t, r415.StatusCode(), r415.Body, http.StatusUnsupportedMediaType, gen.ErrorCodeUnsupportedMediaType)
+		wantError(t, r415.StatusCode(), r415.Body, http.StatusUnsupportedMediaType, client.ErrorCodeUnsupportedMediaType)
 		// A list of another organization, or none at all, is not found.
-		missing := must(c.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: list.Id + 1000, Phone: "5492235961983"}))
-		wantError(t, missing.StatusCode(), missing.Body, http.StatusNotFound, gen.ErrorCodeNotFound)
+		missing := must(c.CreateContactWithResponse(ctx, client.NewContact{ContactListId: list.Id + 1000, Phone: "5492235961983"}))
+		wantError(t, missing.StatusCode(), missing.Body, http.StatusNotFound, client.ErrorCodeNotFound)
 
 		// Nothing above was written.
-		r := must(c.LookupContactWithResponse(ctx, &gen.LookupContactParams{Phone: "5492235961983"}))
+		r := must(c.LookupContactWithResponse(ctx, &client.LookupContactParams{Phone: "5492235961983"}))
 		if r.JSON200 == nil || r.JSON200.Found {
 			t.Fatalf("a refused contact was written: %s", r.Body)
 		}
 
-		created := must(c.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: list.Id, Phone: "5492235961983"}))
+		created := must(c.CreateContactWithResponse(ctx, client.NewContact{ContactListId: list.Id, Phone: "5492235961983"}))
 		cid := created.JSON201.Id
 		for name, body := range map[string]string{
 			"country without phone": `{"countryCode": "MX"}`,
@@ -172,14 +172,14 @@ func TestContactBadInput(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				r := must(c.UpdateContactWithBodyWithResponse(ctx, cid, "application/json", strings.NewReader(body)))
-				wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+				wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, client.ErrorCodeValidationError)
 			})
 		}
 		refusesBadIDs(t, h, "/api/v1/contacts/")
 	})
 }
 
-func nullableString(s string) nullable.Nullable[string] { return nullable.NewNullableWithValue(s) }
+func nullableString(s string) nullable.Nullable[string] { return client.Value(s) }
 
 // flip changes the character at i of s to another base64url character.
 func flip(s string, i int) string {
@@ -201,7 +201,7 @@ func refusesBadIDs(t *testing.T, h *harness, base string) {
 				body = `{}`
 			}
 			status, resp, _ := h.do(method, base+id, body, "X-API-Key", h.admin)
-			envelope(t, status, resp, http.StatusBadRequest, gen.ErrorCodeValidationError)
+			envelope(t, status, resp, http.StatusBadRequest, client.ErrorCodeValidationError)
 		}
 	}
 }
@@ -213,7 +213,7 @@ func TestConcurrentRequests(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		c := h.client(h.admin)
 		list := newList(t, c, "l")
-		shared := must(c.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: list.Id, Phone: "+5492235961983"})).JSON201
+		shared := must(c.CreateContactWithResponse(ctx, client.NewContact{ContactListId: list.Id, Phone: "+5492235961983"})).JSON201
 		const workers = 16
 		var wg sync.WaitGroup
 		failures := make(chan string, workers*4)
@@ -222,26 +222,26 @@ func TestConcurrentRequests(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				phone := fmt.Sprintf("+549115%07d", i)
-				if r, err := c.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: list.Id, Phone: phone}); err != nil {
+				if r, err := c.CreateContactWithResponse(ctx, client.NewContact{ContactListId: list.Id, Phone: phone}); err != nil {
 					failures <- fmt.Sprintf("create %s: %v", phone, err)
 				} else if r.StatusCode() != http.StatusCreated {
 					failures <- fmt.Sprintf("create %s: %d %s", phone, r.StatusCode(), r.Body)
 				}
-				var patch gen.ContactPatch
+				var patch client.ContactPatch
 				switch i % 3 {
 				case 0:
-					patch.Notes = nullable.NewNullableWithValue(fmt.Sprint(i))
+					patch.Notes = client.Value(fmt.Sprint(i))
 				case 1:
-					patch.Status = nullable.NewNullableWithValue(fmt.Sprint(i))
+					patch.Status = client.Value(fmt.Sprint(i))
 				case 2:
-					patch.Category = nullable.NewNullableWithValue(fmt.Sprint(i))
+					patch.Category = client.Value(fmt.Sprint(i))
 				}
 				if r, err := c.UpdateContactWithResponse(ctx, shared.Id, patch); err != nil {
 					failures <- fmt.Sprintf("patch %d: %v", i, err)
 				} else if r.StatusCode() != http.StatusOK {
 					failures <- fmt.Sprintf("patch %d: %d %s", i, r.StatusCode(), r.Body)
 				}
-				if r, err := c.LookupContactWithResponse(ctx, &gen.LookupContactParams{Phone: phone}); err != nil {
+				if r, err := c.LookupContactWithResponse(ctx, &client.LookupContactParams{Phone: phone}); err != nil {
 					failures <- fmt.Sprintf("lookup %s: %v", phone, err)
 				} else if r.JSON200 == nil || !r.JSON200.Found {
 					failures <- fmt.Sprintf("lookup %s: %d %s", phone, r.StatusCode(), r.Body)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 )
 
 func TestPagingIsStableAndTamperChecked(t *testing.T) {
@@ -20,7 +20,7 @@ func TestPagingIsStableAndTamperChecked(t *testing.T) {
 		var cursor *string
 		limit := int32(3)
 		for pages := 0; ; pages++ {
-			r := must(c.ListContactListsWithResponse(ctx, &gen.ListContactListsParams{Limit: &limit, Cursor: cursor}))
+			r := must(c.ListContactListsWithResponse(ctx, &client.ListContactListsParams{Limit: &limit, Cursor: cursor}))
 			if r.JSON200 == nil {
 				t.Fatalf("page: %d %s", r.StatusCode(), r.Body)
 			}
@@ -40,12 +40,12 @@ func TestPagingIsStableAndTamperChecked(t *testing.T) {
 			t.Fatalf("paged %v, want %v", got, want)
 		}
 
-		first := must(c.ListContactListsWithResponse(ctx, &gen.ListContactListsParams{Limit: &limit}))
+		first := must(c.ListContactListsWithResponse(ctx, &client.ListContactListsParams{Limit: &limit}))
 		next := first.JSON200.NextCursor
 		otherOrg := must(h.store.CreateOrganization(ctx, "other", "AR"))
 		otherClient := h.client(h.newKey(otherOrg.ID, "read", "admin"))
 		h.newKey(h.org.ID, "read") // a second key, so that the keys listing has a next page
-		keysPage := must(c.ListApiKeysWithResponse(ctx, &gen.ListApiKeysParams{Limit: ptr(int32(1))}))
+		keysPage := must(c.ListApiKeysWithResponse(ctx, &client.ListApiKeysParams{Limit: ptr(int32(1))}))
 		for name, bad := range map[string]string{
 			"garbage":         "nope",
 			"flipped payload": flip(next, 0),
@@ -55,20 +55,20 @@ func TestPagingIsStableAndTamperChecked(t *testing.T) {
 			"other listing":   keysPage.JSON200.NextCursor,
 			"too long":        strings.Repeat("a", 600),
 		} {
-			r := must(c.ListContactListsWithResponse(ctx, &gen.ListContactListsParams{Cursor: &bad}))
+			r := must(c.ListContactListsWithResponse(ctx, &client.ListContactListsParams{Cursor: &bad}))
 			if r.StatusCode() != http.StatusBadRequest {
 				t.Fatalf("%s cursor %q: %d %s", name, bad, r.StatusCode(), r.Body)
 			}
-			wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+			wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, client.ErrorCodeValidationError)
 		}
 		// A cursor of one organization is refused by another.
-		r := must(otherClient.ListContactListsWithResponse(ctx, &gen.ListContactListsParams{Cursor: &next}))
-		wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+		r := must(otherClient.ListContactListsWithResponse(ctx, &client.ListContactListsParams{Cursor: &next}))
+		wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, client.ErrorCodeValidationError)
 		for _, q := range []string{"limit=0", "limit=201", "limit=x", "limit=-1"} {
 			status, body, _ := h.do("GET", "/api/v1/contact-lists?"+q, "", "X-API-Key", h.admin)
-			envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+			envelope(t, status, body, http.StatusBadRequest, client.ErrorCodeValidationError)
 			status, body, _ = h.do("GET", "/api/v1/api-keys?"+q, "", "X-API-Key", h.admin)
-			envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+			envelope(t, status, body, http.StatusBadRequest, client.ErrorCodeValidationError)
 		}
 	})
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/store/storetest"
 )
 
@@ -31,7 +31,7 @@ func rawRequest(t *testing.T, h *harness, head, body string) net.Conn {
 
 // readEnvelope reads one response from conn and checks it is the envelope with this status and
 // code; it returns the envelope's message.
-func readEnvelope(t *testing.T, conn net.Conn, wantStatus int, wantCode gen.ErrorCode) string {
+func readEnvelope(t *testing.T, conn net.Conn, wantStatus int, wantCode client.ErrorCode) string {
 	t.Helper()
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
@@ -75,13 +75,13 @@ func TestUnreadableBody(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		// No credentials: 401, whatever the body.
 		conn := rawRequest(t, h, chunkedList, "zz\r\n")
-		readEnvelope(t, conn, http.StatusUnauthorized, gen.ErrorCodeUnauthorized)
+		readEnvelope(t, conn, http.StatusUnauthorized, client.ErrorCodeUnauthorized)
 		// A key without write: 403, still without reading the body.
 		conn = rawRequest(t, h, chunkedList+"\r\nX-API-Key: "+h.newKey(h.org.ID, "read"), "zz\r\n")
-		readEnvelope(t, conn, http.StatusForbidden, gen.ErrorCodeForbidden)
+		readEnvelope(t, conn, http.StatusForbidden, client.ErrorCodeForbidden)
 		// Credentials: a malformed chunk size is a 400 that says the body could not be read.
 		conn = rawRequest(t, h, chunkedList+"\r\nX-API-Key: "+h.admin, "zz\r\n")
-		if msg := readEnvelope(t, conn, http.StatusBadRequest, gen.ErrorCodeValidationError); !strings.Contains(msg, "could not be read") {
+		if msg := readEnvelope(t, conn, http.StatusBadRequest, client.ErrorCodeValidationError); !strings.Contains(msg, "could not be read") {
 			t.Fatalf("message %q does not say the body could not be read", msg)
 		}
 		noErrors(t, h.logs)
@@ -104,7 +104,7 @@ func TestClientHangsUpMidBody(t *testing.T) {
 			}
 			conn := rawRequest(t, h, head, body)
 			conn.(*net.TCPConn).CloseWrite()
-			if msg := readEnvelope(t, conn, http.StatusBadRequest, gen.ErrorCodeValidationError); !strings.Contains(msg, "ended before it was complete") {
+			if msg := readEnvelope(t, conn, http.StatusBadRequest, client.ErrorCodeValidationError); !strings.Contains(msg, "ended before it was complete") {
 				t.Fatalf("%s: message %q", name, msg)
 			}
 			waitForLog(t, h.logs, `msg="client disconnected" method=POST path=/api/v1/contact-lists status=400`)

@@ -20,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/labstack/echo/v4"
 
+	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/server/loginjwt"
@@ -104,27 +105,37 @@ func (h *harness) newKey(orgID string, caps ...store.Capability) string {
 }
 
 // client is the generated client authenticating with key in the given header style.
-func (h *harness) client(key string) *gen.ClientWithResponses {
+func (h *harness) client(key string) *client.ClientWithResponses {
 	return h.clientWith(func(_ context.Context, r *http.Request) error {
 		r.Header.Set("X-API-Key", key)
 		return nil
 	})
 }
 
-func (h *harness) bearerClient(token string) *gen.ClientWithResponses {
+// api is the typed client (value or *client.APIError) authenticating with key, through the
+// same validating transport.
+func (h *harness) api(key string) *client.Client {
+	c, err := client.New(h.url, client.WithHTTPClient(h.http), client.WithAPIKey(key))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+func (h *harness) bearerClient(token string) *client.ClientWithResponses {
 	return h.clientWith(func(_ context.Context, r *http.Request) error {
 		r.Header.Set("Authorization", "Bearer "+token)
 		return nil
 	})
 }
 
-func (h *harness) clientWith(edit gen.RequestEditorFn) *gen.ClientWithResponses {
-	var opts []gen.ClientOption
-	opts = append(opts, gen.WithHTTPClient(h.http))
+func (h *harness) clientWith(edit client.RequestEditorFn) *client.ClientWithResponses {
+	var opts []client.ClientOption
+	opts = append(opts, client.WithHTTPClient(h.http))
 	if edit != nil {
-		opts = append(opts, gen.WithRequestEditorFn(edit))
+		opts = append(opts, client.WithRequestEditorFn(edit))
 	}
-	c, err := gen.NewClientWithResponses(h.url, opts...)
+	c, err := client.NewClientWithResponses(h.url, opts...)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -161,9 +172,9 @@ func (h *harness) do(method, path, body string, header ...string) (int, []byte, 
 }
 
 // envelope decodes an error response and checks its status and code.
-func envelope(t *testing.T, status int, body []byte, wantStatus int, wantCode gen.ErrorCode) gen.ErrorBody {
+func envelope(t *testing.T, status int, body []byte, wantStatus int, wantCode client.ErrorCode) client.ErrorBody {
 	t.Helper()
-	var e gen.Error
+	var e client.Error
 	if err := json.Unmarshal(body, &e); err != nil {
 		t.Fatalf("status %d, body is not the error envelope: %v: %s", status, err, body)
 	}
@@ -174,7 +185,7 @@ func envelope(t *testing.T, status int, body []byte, wantStatus int, wantCode ge
 }
 
 // fieldsAtFault returns the "field" of each entry of a validation_error's details.fields.
-func fieldsAtFault(t *testing.T, e gen.ErrorBody) []string {
+func fieldsAtFault(t *testing.T, e client.ErrorBody) []string {
 	t.Helper()
 	raw, err := json.Marshal(e.Details["fields"])
 	if err != nil {
@@ -192,7 +203,7 @@ func fieldsAtFault(t *testing.T, e gen.ErrorBody) []string {
 }
 
 // wantError checks a generated client's response: its status, and the envelope's code.
-func wantError(t *testing.T, status int, body []byte, wantStatus int, wantCode gen.ErrorCode) gen.ErrorBody {
+func wantError(t *testing.T, status int, body []byte, wantStatus int, wantCode client.ErrorCode) client.ErrorBody {
 	t.Helper()
 	return envelope(t, status, body, wantStatus, wantCode)
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 )
 
 // TestMethodNotAllowedSaysAllow walks every path of the spec (and the docs page's files): a
@@ -40,16 +40,16 @@ func TestMethodNotAllowedSaysAllow(t *testing.T) {
 				if slices.Contains(takes, method) {
 					continue
 				}
-				client := h.http
+				hc := h.http
 				if method == http.MethodHead {
-					client = http.DefaultClient // no body to hold the envelope
+					hc = http.DefaultClient // no body to hold the envelope
 				}
 				req := must(http.NewRequest(method, h.url+path, nil))
 				req.Header.Set("X-API-Key", h.admin)
-				resp := must(client.Do(req))
+				resp := must(hc.Do(req))
 				body := readAll(resp)
 				if method != http.MethodHead {
-					envelope(t, resp.StatusCode, body, http.StatusMethodNotAllowed, gen.ErrorCodeMethodNotAllowed)
+					envelope(t, resp.StatusCode, body, http.StatusMethodNotAllowed, client.ErrorCodeMethodNotAllowed)
 				} else if resp.StatusCode != http.StatusMethodNotAllowed {
 					t.Errorf("HEAD %s: %d, want 405", path, resp.StatusCode)
 				}
@@ -80,7 +80,7 @@ func firstOperation[T any](ops map[string]T) T {
 func TestAnswerHeaders(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		c := h.client(h.admin)
-		key := must(c.CreateApiKeyWithResponse(ctx, gen.NewApiKey{Name: "new", Capabilities: []gen.Capability{gen.Read}}))
+		key := must(c.CreateApiKeyWithResponse(ctx, client.NewApiKey{Name: "new", Capabilities: []client.Capability{client.Read}}))
 		if key.JSON201 == nil {
 			t.Fatalf("create key: %d %s", key.StatusCode(), key.Body)
 		}

@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oapi-codegen/nullable"
-
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/whatsapp/phone"
 )
@@ -27,19 +25,19 @@ var seedSpellings = []string{
 }
 
 // seedContact creates seed 000's Juan Perez in "Lista Principal" through the API.
-func seedContact(t *testing.T, h *harness) gen.Contact {
+func seedContact(t *testing.T, h *harness) client.Contact {
 	t.Helper()
 	c := h.client(h.admin)
-	list := must(c.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "Lista Principal"}))
+	list := must(c.CreateContactListWithResponse(ctx, client.NewContactList{Name: "Lista Principal"}))
 	if list.JSON201 == nil {
 		t.Fatalf("create list: %d %s", list.StatusCode(), list.Body)
 	}
-	created := must(c.CreateContactWithResponse(ctx, gen.NewContact{
+	created := must(c.CreateContactWithResponse(ctx, client.NewContact{
 		ContactListId: list.JSON201.Id,
 		Phone:         "5492235961983",
-		FullName:      nullable.NewNullableWithValue("Juan Perez"),
-		Email:         nullable.NewNullableWithValue(gen.Email("juan@ejemplo.com")),
-		Source:        nullable.NewNullableWithValue("organic"),
+		FullName:      client.Value("Juan Perez"),
+		Email:         client.Value(client.Email("juan@ejemplo.com")),
+		Source:        client.Value("organic"),
 	}))
 	if created.JSON201 == nil {
 		t.Fatalf("create contact: %d %s", created.StatusCode(), created.Body)
@@ -62,12 +60,12 @@ func TestLookupSeedSpellings(t *testing.T) {
 			for _, slash := range []bool{true, false} {
 				var status int
 				var body []byte
-				var got *gen.ContactLookup
+				var got *client.ContactLookup
 				if slash {
-					r := must(c.LookupContactWithResponse(ctx, &gen.LookupContactParams{Phone: spelling}))
+					r := must(c.LookupContactWithResponse(ctx, &client.LookupContactParams{Phone: spelling}))
 					status, body, got = r.StatusCode(), r.Body, r.JSON200
 				} else {
-					r := must(c.LookupContactWithoutSlashWithResponse(ctx, &gen.LookupContactWithoutSlashParams{Phone: spelling}))
+					r := must(c.LookupContactWithoutSlashWithResponse(ctx, &client.LookupContactWithoutSlashParams{Phone: spelling}))
 					status, body, got = r.StatusCode(), r.Body, r.JSON200
 				}
 				if got == nil {
@@ -133,12 +131,12 @@ func TestLookupWindowAndSessionFilter(t *testing.T) {
 			}
 		}
 		c := h.client(h.admin)
-		lookup := func(session *string) gen.ContactLookup {
-			r := must(c.LookupContactWithResponse(ctx, &gen.LookupContactParams{Phone: "+5492235961983", SessionId: session}))
+		lookup := func(session *string) client.ContactLookup {
+			r := must(c.LookupContactWithResponse(ctx, &client.LookupContactParams{Phone: "+5492235961983", SessionId: session}))
 			if r.JSON200 == nil {
 				t.Fatalf("%d %s", r.StatusCode(), r.Body)
 			}
-			return gen.ContactLookup(*r.JSON200)
+			return client.ContactLookup(*r.JSON200)
 		}
 		if l := lookup(nil); l.HasReplied || l.SessionWindowActive || !l.LastReplyAt.IsNull() {
 			t.Fatalf("before any message: %+v", l)
@@ -171,7 +169,7 @@ func TestLookupBadPhones(t *testing.T) {
 			"phone=" + strings.Repeat("1", 65), "phone=5492235961983&sessionId=nope"} {
 			for _, path := range []string{"/api/v1/contact-lookup/", "/api/v1/contact-lookup"} {
 				status, body, _ := h.do("GET", path+"?"+q, "", "X-API-Key", h.admin)
-				e := envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+				e := envelope(t, status, body, http.StatusBadRequest, client.ErrorCodeValidationError)
 				fields, _ := e.Details["fields"].([]any)
 				if len(fields) == 0 || e.Message == "" {
 					t.Fatalf("%s?%s: no field details: %s", path, q, body)
@@ -187,7 +185,7 @@ func TestBatchLookup(t *testing.T) {
 		c := h.client(h.admin)
 		phones := append([]string{"not a phone"}, seedSpellings...)
 		phones = append(phones, "+5491155554444", "12")
-		r := must(c.LookupContactsBatchWithResponse(ctx, gen.BatchLookupRequest{Phones: phones}))
+		r := must(c.LookupContactsBatchWithResponse(ctx, client.BatchLookupRequest{Phones: phones}))
 		if r.JSON200 == nil {
 			t.Fatalf("%d %s", r.StatusCode(), r.Body)
 		}
@@ -201,7 +199,7 @@ func TestBatchLookup(t *testing.T) {
 			}
 		}
 		for _, i := range []int{0, len(phones) - 1} {
-			if res[i].Found || res[i].Error.IsNull() || res[i].Error.MustGet().Code != gen.ErrorCodeValidationError || !res[i].Contact.IsNull() {
+			if res[i].Found || res[i].Error.IsNull() || res[i].Error.MustGet().Code != client.ErrorCodeValidationError || !res[i].Contact.IsNull() {
 				t.Fatalf("bad phone %q: %+v", phones[i], res[i])
 			}
 		}
@@ -227,11 +225,11 @@ func TestBatchLookup(t *testing.T) {
 			"unknown":   `{"phones":["1"],"extra":true}`,
 		} {
 			r := must(c.LookupContactsBatchWithBodyWithResponse(ctx, "application/json", strings.NewReader(body)))
-			if r.StatusCode() != http.StatusBadRequest || r.JSON400.Error.Code != gen.ErrorCodeValidationError {
+			if r.StatusCode() != http.StatusBadRequest || r.JSON400.Error.Code != client.ErrorCodeValidationError {
 				t.Fatalf("%s: %d %s", name, r.StatusCode(), r.Body)
 			}
 		}
-		ok := must(c.LookupContactsBatchWithResponse(ctx, gen.BatchLookupRequest{Phones: many[:1000]}))
+		ok := must(c.LookupContactsBatchWithResponse(ctx, client.BatchLookupRequest{Phones: many[:1000]}))
 		if ok.JSON200 == nil || len(ok.JSON200.Results) != 1000 {
 			t.Fatalf("1000 phones: %d", ok.StatusCode())
 		}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
@@ -20,7 +20,7 @@ func TestBodyLimit(t *testing.T) {
 		big := `{"name":"` + strings.Repeat("x", 3000) + `"}`
 		// Declared too large: refused before reading.
 		status, body, _ := h.do("POST", "/api/v1/contact-lists", big, "X-API-Key", h.admin)
-		e := envelope(t, status, body, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge)
+		e := envelope(t, status, body, http.StatusRequestEntityTooLarge, client.ErrorCodePayloadTooLarge)
 		if e.Details["limitBytes"] != float64(1024) {
 			t.Fatalf("413 details = %v", e.Details)
 		}
@@ -32,23 +32,23 @@ func TestBodyLimit(t *testing.T) {
 		resp := must(h.http.Do(req))
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		envelope(t, resp.StatusCode, b, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge)
+		envelope(t, resp.StatusCode, b, http.StatusRequestEntityTooLarge, client.ErrorCodePayloadTooLarge)
 		// Nothing was written, and small bodies still pass.
 		lists := must(h.client(h.admin).ListContactListsWithResponse(ctx, nil))
 		if len(lists.JSON200.Items) != 0 {
 			t.Fatalf("an oversized body was written: %s", lists.Body)
 		}
-		if r := must(h.client(h.admin).CreateContactListWithResponse(ctx, gen.NewContactList{Name: "small"})); r.JSON201 == nil {
+		if r := must(h.client(h.admin).CreateContactListWithResponse(ctx, client.NewContactList{Name: "small"})); r.JSON201 == nil {
 			t.Fatalf("small body: %d %s", r.StatusCode(), r.Body)
 		}
 		// Every operation that takes a body answers 413 the same way.
 		for _, path := range []string{"/api/v1/api-keys", "/api/v1/contacts", "/api/v1/contact-lookup/batch"} {
 			status, body, _ := h.do("POST", path, big, "X-API-Key", h.admin)
-			envelope(t, status, body, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge)
+			envelope(t, status, body, http.StatusRequestEntityTooLarge, client.ErrorCodePayloadTooLarge)
 		}
 		for _, path := range []string{"/api/v1/contacts/1", "/api/v1/contact-lists/1"} {
 			status, body, _ := h.do("PATCH", path, big, "X-API-Key", h.admin)
-			envelope(t, status, body, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge)
+			envelope(t, status, body, http.StatusRequestEntityTooLarge, client.ErrorCodePayloadTooLarge)
 		}
 	}, withMaxBody(1024))
 }
@@ -60,11 +60,11 @@ func TestCredentialsBeforeBodyLimit(t *testing.T) {
 		big := `{"name":"` + strings.Repeat("x", 3000) + `"}`
 		for _, header := range [][]string{nil, {"X-API-Key", "wgk_" + strings.Repeat("x", 40)}} {
 			status, body, _ := h.do("POST", "/api/v1/contact-lists", big, header...)
-			envelope(t, status, body, http.StatusUnauthorized, gen.ErrorCodeUnauthorized)
+			envelope(t, status, body, http.StatusUnauthorized, client.ErrorCodeUnauthorized)
 		}
 		// A key without the capability: 403, not 413.
 		status, body, _ := h.do("POST", "/api/v1/contact-lists", big, "X-API-Key", h.newKey(h.org.ID, store.Read))
-		envelope(t, status, body, http.StatusForbidden, gen.ErrorCodeForbidden)
+		envelope(t, status, body, http.StatusForbidden, client.ErrorCodeForbidden)
 	}, withMaxBody(1024))
 }
 

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/store/storetest"
 )
 
@@ -79,8 +79,8 @@ func (l *load) one(worker, i int) {
 }
 
 func unavailableEnvelope(body []byte) bool {
-	var e gen.Error
-	return json.Unmarshal(body, &e) == nil && e.Error.Code == gen.ErrorCodeUnavailable
+	var e client.Error
+	return json.Unmarshal(body, &e) == nil && e.Error.Code == client.ErrorCodeUnavailable
 }
 
 func (l *load) note(s string) {
@@ -176,7 +176,7 @@ func TestPostgresBackendTerminated(t *testing.T) {
 		t.Fatal(err)
 	}
 	type result struct {
-		r   *gen.ListContactListsResponse
+		r   *client.ListContactListsResponse
 		err error
 	}
 	answer := make(chan result, 1)
@@ -200,7 +200,7 @@ func TestPostgresBackendTerminated(t *testing.T) {
 	if got.err != nil {
 		t.Fatalf("the request on the terminated backend got no answer: %v", got.err)
 	}
-	wantError(t, got.r.StatusCode(), got.r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+	wantError(t, got.r.StatusCode(), got.r.Body, http.StatusServiceUnavailable, client.ErrorCodeUnavailable)
 	if !strings.Contains(h.logs.String(), "57P01") {
 		t.Errorf("the log does not name the termination (57P01):\n%s", h.logs.String())
 	}
@@ -231,14 +231,14 @@ func TestSQLiteLockedIsUnavailable(t *testing.T) {
 	}
 	defer tx.Rollback()
 	a := h.client(h.admin)
-	r := must(a.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "while locked"}))
-	wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+	r := must(a.CreateContactListWithResponse(ctx, client.NewContactList{Name: "while locked"}))
+	wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, client.ErrorCodeUnavailable)
 	// Reads go on beside the writer (WAL), and writes once it is done.
 	if r := must(a.ListContactListsWithResponse(ctx, nil)); r.JSON200 == nil {
 		t.Fatalf("read while locked: %d %s", r.StatusCode(), r.Body)
 	}
 	tx.Rollback()
-	if r := must(a.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "after"})); r.JSON201 == nil {
+	if r := must(a.CreateContactListWithResponse(ctx, client.NewContactList{Name: "after"})); r.JSON201 == nil {
 		t.Fatalf("write after the lock: %d %s", r.StatusCode(), r.Body)
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 )
 
 // TestQueryStringIsStrict walks every query parameter of every operation under /api/: a
@@ -78,32 +78,32 @@ func TestQueryValuesOutOfRange(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		c := h.client(h.admin)
 		for _, limit := range []int32{0, 201, -1} {
-			r := must(c.ListContactListsWithResponse(ctx, &gen.ListContactListsParams{Limit: &limit}))
+			r := must(c.ListContactListsWithResponse(ctx, &client.ListContactListsParams{Limit: &limit}))
 			wantField(t, fmt.Sprint("limit=", limit), r.StatusCode(), r.Body, "limit", "query")
-			k := must(c.ListApiKeysWithResponse(ctx, &gen.ListApiKeysParams{Limit: &limit}))
+			k := must(c.ListApiKeysWithResponse(ctx, &client.ListApiKeysParams{Limit: &limit}))
 			wantField(t, fmt.Sprint("keys limit=", limit), k.StatusCode(), k.Body, "limit", "query")
 		}
 		empty := ""
-		r := must(c.ListContactListsWithResponse(ctx, &gen.ListContactListsParams{Cursor: &empty}))
+		r := must(c.ListContactListsWithResponse(ctx, &client.ListContactListsParams{Cursor: &empty}))
 		wantField(t, "cursor=", r.StatusCode(), r.Body, "cursor", "query")
-		l := must(c.LookupContactWithResponse(ctx, &gen.LookupContactParams{Phone: ""}))
+		l := must(c.LookupContactWithResponse(ctx, &client.LookupContactParams{Phone: ""}))
 		wantField(t, "phone=", l.StatusCode(), l.Body, "phone", "query")
 		for _, q := range []string{"limit=abc", "limit=1.5", "limit=99999999999"} {
 			status, body, _ := h.do("GET", "/api/v1/contact-lists?"+q, "", "X-API-Key", h.admin)
 			wantField(t, q, status, body, "limit", "query")
 		}
 		// A refused query changes nothing, whatever the operation would have done.
-		list := must(c.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "kept"})).JSON201
+		list := must(c.CreateContactListWithResponse(ctx, client.NewContactList{Name: "kept"})).JSON201
 		for _, q := range []string{"force=1", "%zz=1", "listId=%"} {
 			status, body, _ := h.do("DELETE", fmt.Sprintf("/api/v1/contact-lists/%d?%s", list.Id, q), "", "X-API-Key", h.admin)
-			envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+			envelope(t, status, body, http.StatusBadRequest, client.ErrorCodeValidationError)
 		}
 		if r := must(c.GetContactListWithResponse(ctx, list.Id)); r.JSON200 == nil {
 			t.Fatalf("a refused delete deleted the list: %d %s", r.StatusCode(), r.Body)
 		}
 
 		// Well-formed ones pass, escapes included.
-		if r := must(c.ListContactListsWithResponse(ctx, &gen.ListContactListsParams{Limit: ptr(int32(200))})); r.JSON200 == nil {
+		if r := must(c.ListContactListsWithResponse(ctx, &client.ListContactListsParams{Limit: ptr(int32(200))})); r.JSON200 == nil {
 			t.Fatalf("limit=200: %d %s", r.StatusCode(), r.Body)
 		}
 		if status, body, _ := h.do("GET", "/api/v1/contact-lookup/?phone=%2B54+223+15-596-1983&&", "", "X-API-Key", h.admin); status != http.StatusOK {
@@ -159,7 +159,7 @@ func TestQueryProblemsAreBounded(t *testing.T) {
 			"bad escapes":                strings.Join(numbered("limit=%zz", pairs), "&"),
 		} {
 			status, body, _ := h.do("GET", "/api/v1/contact-lists?"+query, "", "X-API-Key", h.admin)
-			e := envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+			e := envelope(t, status, body, http.StatusBadRequest, client.ErrorCodeValidationError)
 			fields, _ := e.Details["fields"].([]any)
 			if len(fields) == 0 || len(fields) > 20 {
 				t.Errorf("%s: %d fields listed, want 1 to 20", name, len(fields))
@@ -173,7 +173,7 @@ func TestQueryProblemsAreBounded(t *testing.T) {
 		}
 		// A few problems are all listed, without a count.
 		status, body, _ := h.do("GET", "/api/v1/contact-lists?a&b&limit=", "", "X-API-Key", h.admin)
-		e := envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+		e := envelope(t, status, body, http.StatusBadRequest, client.ErrorCodeValidationError)
 		if fields, _ := e.Details["fields"].([]any); len(fields) != 3 || strings.Contains(e.Message, "in all") {
 			t.Errorf("three problems: %d fields, message %q", len(fields), e.Message)
 		}

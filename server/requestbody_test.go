@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 )
 
 // bodyTemplates is, for each operation of the spec that takes a body (by its operationId in
@@ -31,8 +31,8 @@ func bodyTemplates(listID, contactID int64) map[string][2]string { // operationI
 func TestBodyIsOneUTF8JSONValue(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		c := h.client(h.admin)
-		list := must(c.CreateContactListWithResponse(ctx, gen.NewContactList{Name: "base"})).JSON201
-		contact := must(c.CreateContactWithResponse(ctx, gen.NewContact{ContactListId: list.Id, Phone: "5492235961983"})).JSON201
+		list := must(c.CreateContactListWithResponse(ctx, client.NewContactList{Name: "base"})).JSON201
+		contact := must(c.CreateContactWithResponse(ctx, client.NewContact{ContactListId: list.Id, Phone: "5492235961983"})).JSON201
 		templates := bodyTemplates(list.Id, contact.Id)
 
 		badText := map[string]string{
@@ -90,7 +90,7 @@ func TestBodyIsOneUTF8JSONValue(t *testing.T) {
 					if status != http.StatusUnsupportedMediaType {
 						t.Fatalf("%s as %s: %d %s, want 415", op.OperationID, mt, status, resp)
 					}
-					e := envelope(t, status, resp, http.StatusUnsupportedMediaType, gen.ErrorCodeUnsupportedMediaType)
+					e := envelope(t, status, resp, http.StatusUnsupportedMediaType, client.ErrorCodeUnsupportedMediaType)
 					if fmt.Sprint(e.Details["supported"]) != "[application/json]" {
 						t.Errorf("%s: %s: 415 details %v", op.OperationID, mt, e.Details)
 					}
@@ -102,7 +102,7 @@ func TestBodyIsOneUTF8JSONValue(t *testing.T) {
 				resp := must(h.http.Do(req))
 				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				envelope(t, resp.StatusCode, b, http.StatusUnsupportedMediaType, gen.ErrorCodeUnsupportedMediaType)
+				envelope(t, resp.StatusCode, b, http.StatusUnsupportedMediaType, client.ErrorCodeUnsupportedMediaType)
 			}
 		}
 
@@ -114,7 +114,7 @@ func TestBodyIsOneUTF8JSONValue(t *testing.T) {
 		if got := must(c.GetContactWithResponse(ctx, contact.Id)).JSON200; !got.Notes.IsNull() {
 			t.Fatalf("a refused body changed the contact: %+v", got)
 		}
-		if r := must(c.LookupContactWithResponse(ctx, &gen.LookupContactParams{Phone: "5491155554444"})).JSON200; r.Found {
+		if r := must(c.LookupContactWithResponse(ctx, &client.LookupContactParams{Phone: "5491155554444"})).JSON200; r.Found {
 			t.Fatal("a refused body created a contact")
 		}
 		if keys := must(c.ListApiKeysWithResponse(ctx, nil)).JSON200; len(keys.Items) != 1 {
@@ -148,17 +148,17 @@ func TestBodyLimitComesFirst(t *testing.T) {
 		resp := must(h.http.Do(req))
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		envelope(t, resp.StatusCode, b, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge)
+		envelope(t, resp.StatusCode, b, http.StatusRequestEntityTooLarge, client.ErrorCodePayloadTooLarge)
 	}, withMaxBody(1024))
 }
 
 // wantBodyRefused checks a 400 about the request body as a whole.
-func wantBodyRefused(t *testing.T, what string, status int, body []byte, header http.Header) gen.ErrorBody {
+func wantBodyRefused(t *testing.T, what string, status int, body []byte, header http.Header) client.ErrorBody {
 	t.Helper()
 	if status != http.StatusBadRequest {
 		t.Fatalf("%s: %d %s, want 400", what, status, body)
 	}
-	e := envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+	e := envelope(t, status, body, http.StatusBadRequest, client.ErrorCodeValidationError)
 	fields, _ := e.Details["fields"].([]any)
 	if len(fields) != 1 || fields[0].(map[string]any)["field"] != "" || fields[0].(map[string]any)["in"] != "body" {
 		t.Errorf("%s: fields %v, want one about the body", what, fields)
@@ -170,7 +170,7 @@ func wantBodyRefused(t *testing.T, what string, status int, body []byte, header 
 // wantField checks a 400 that names this parameter among its fields.
 func wantField(t *testing.T, what string, status int, body []byte, field, in string) {
 	t.Helper()
-	e := envelope(t, status, body, http.StatusBadRequest, gen.ErrorCodeValidationError)
+	e := envelope(t, status, body, http.StatusBadRequest, client.ErrorCodeValidationError)
 	fields, _ := e.Details["fields"].([]any)
 	var named []string
 	for _, f := range fields {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/openapi"
 	"github.com/wagate/wagate/server"
@@ -17,7 +18,7 @@ import (
 func TestHealthAndReadiness(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		c := h.clientWith(nil)
-		if r := must(c.GetHealthWithResponse(ctx)); r.JSON200 == nil || r.JSON200.Status != gen.Ok {
+		if r := must(c.GetHealthWithResponse(ctx)); r.JSON200 == nil || r.JSON200.Status != client.Ok {
 			t.Fatalf("healthz: %d %s", r.StatusCode(), r.Body)
 		}
 		if r := must(c.GetReadinessWithResponse(ctx)); r.JSON200 == nil {
@@ -25,10 +26,10 @@ func TestHealthAndReadiness(t *testing.T) {
 		}
 		h.store.Close() // the database goes away
 		r := must(c.GetReadinessWithResponse(ctx))
-		wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+		wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, client.ErrorCodeUnavailable)
 		// Every operation that needs it says so the same way: retry later, not a fault.
 		status, body, _ := h.do("GET", "/api/v1/contact-lists", "", "X-API-Key", h.admin)
-		envelope(t, status, body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+		envelope(t, status, body, http.StatusServiceUnavailable, client.ErrorCodeUnavailable)
 		if live := must(c.GetHealthWithResponse(ctx)); live.StatusCode() != http.StatusOK {
 			t.Fatalf("healthz without a database: %d", live.StatusCode())
 		}
@@ -42,7 +43,7 @@ func TestReadinessWhileDraining(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		c := h.clientWith(nil)
 		r := must(c.GetReadinessWithResponse(ctx))
-		e := wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable)
+		e := wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, client.ErrorCodeUnavailable)
 		if !strings.Contains(e.Message, "draining") {
 			t.Errorf("readyz while draining: %q", e.Message)
 		}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/client"
 )
 
 // TestInputBothDatabasesCannotKeep: values one database would store and the other refuse,
@@ -27,7 +27,7 @@ func TestInputBothDatabasesCannotKeep(t *testing.T) {
 		} {
 			path, _, _ = strings.Cut(path, "#")
 			status, resp, _ := h.do("POST", path, body, "X-API-Key", h.admin)
-			envelope(t, status, resp, http.StatusBadRequest, gen.ErrorCodeValidationError)
+			envelope(t, status, resp, http.StatusBadRequest, client.ErrorCodeValidationError)
 		}
 		for _, path := range []string{"/api/v1/contact-lookup/?phone=5492235961983", "/api/v1/api-keys", "/api/v1/contact-lists"} {
 			if status, resp, _ := h.do("GET", path, "", "X-API-Key", h.admin); status != http.StatusOK || strings.Contains(string(resp), `"found":true`) {
