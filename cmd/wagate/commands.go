@@ -105,6 +105,8 @@ func newCommands(getenv func(string) string) *cobra.Command {
 	keyCreate.Flags().StringVar(&key.name, "name", "cli", "a name to tell the key apart")
 	keyCreate.MarkFlagRequired("org")
 	keyCreate.MarkFlagRequired("caps")
+	keyCreate.RegisterFlagCompletionFunc("caps", cobra.FixedCompletions(
+		[]string{"read", "read,write", "read,write,admin"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(group("key", "Administer API keys", keyCreate))
 
 	root.AddCommand(&cobra.Command{
@@ -116,7 +118,21 @@ func newCommands(getenv func(string) string) *cobra.Command {
 			return nil
 		},
 	})
+	// No command takes a file: completion offers none.
+	walk(root, func(c *cobra.Command) {
+		if c.ValidArgsFunction == nil {
+			c.ValidArgsFunction = cobra.NoFileCompletions
+		}
+	})
 	return root
+}
+
+// walk calls fn on c and every command under it.
+func walk(c *cobra.Command, fn func(*cobra.Command)) {
+	fn(c)
+	for _, sub := range c.Commands() {
+		walk(sub, fn)
+	}
 }
 
 // group is a command that only holds subcommands ("org create"). It runs to refuse what is not

@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+
+	"github.com/wagate/wagate/store/storetest"
 )
 
 // TestHelpNeverActs: --help on every command prints that command's usage and flags and exits
@@ -64,6 +66,24 @@ func TestHelpNeverActs(t *testing.T) {
 	}
 }
 
+// TestHelpMigratesNothing: after migrate --help (and serve's, and the bare --help), migrate
+// still has every migration to apply, on both databases.
+func TestHelpMigratesNothing(t *testing.T) {
+	for _, b := range storetest.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			e := backendEnv(t, b)
+			for _, args := range [][]string{{"migrate", "--help"}, {"migrate", "-h"}, {"serve", "--help"}, {"--help"}} {
+				if code, _, errs := runCLI(t, e, args...); code != 0 {
+					t.Fatalf("%v: exit %d: %s", args, code, errs)
+				}
+			}
+			if code, out, errs := runCLI(t, e, "migrate"); code != 0 || !strings.Contains(out, "applied 00001 contacts") {
+				t.Fatalf("migrate after the helps: %d %q %q; want every migration applied now", code, out, errs)
+			}
+		})
+	}
+}
+
 func TestVersion(t *testing.T) {
 	for _, args := range [][]string{{"version"}, {"--version"}, {"-v"}} {
 		code, out, errs := runCLI(t, env{"LOG_LEVEL": "loud"}, args...)
@@ -105,5 +125,18 @@ func TestCompletion(t *testing.T) {
 		if code != 0 || errs != "" || !strings.Contains(out, want) {
 			t.Errorf("completion %s: exit %d, stderr %q, %d bytes without %q", shell, code, errs, len(out), want)
 		}
+	}
+}
+
+// TestCompletionOfCapabilities: the shell completes --caps with capabilities, and offers no
+// files where no command takes one.
+func TestCompletionOfCapabilities(t *testing.T) {
+	code, out, errs := runCLI(t, env{}, "__complete", "key", "create", "--caps", "")
+	if code != 0 || !strings.Contains(out, "read,write\n") || !strings.Contains(out, ":4\n") { // 4: ShellCompDirectiveNoFileComp
+		t.Errorf("completing --caps: exit %d, stderr %q:\n%s", code, errs, out)
+	}
+	code, out, errs = runCLI(t, env{}, "__complete", "migrate", "")
+	if code != 0 || !strings.HasSuffix(out, ":4\n") {
+		t.Errorf("completing migrate's arguments: exit %d, stderr %q:\n%s", code, errs, out)
 	}
 }
