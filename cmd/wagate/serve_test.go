@@ -35,7 +35,7 @@ func TestServeRefusesBadSettingsBeforeTouchingTheDatabase(t *testing.T) {
 			for name, extra := range map[string]env{
 				"port taken":  {"LISTEN_ADDR": busy.Addr().String()},
 				"bad address": {"LISTEN_ADDR": "bogus"},
-				"bad metrics address": {"METRICS_ADDR": "bogus"},
+				"bad metrics": {"METRICS_ADDR": "bogus"},
 				"http JWKS":   {"JWT_JWKS_URL": "http://login.example.com/jwks.json", "JWT_ISSUER": "https://x/", "JWT_AUDIENCE": "wagate"},
 			} {
 				e := backendEnv(t, b)
