@@ -39,6 +39,7 @@ func TestAdminCommands(t *testing.T) {
 			if err != nil || org.DefaultRegion != "MX" {
 				t.Fatalf("created organization = %+v, %v", org, err)
 			}
+			s.Close() // on SQLite, the commands below would otherwise fail on the lock, not their mistake
 
 			for _, bad := range [][]string{
 				{"org", "create"},
@@ -59,14 +60,17 @@ func TestAdminCommands(t *testing.T) {
 					t.Errorf("%v: exit %d, stderr %q; want 2 with the usage", bad, code, errs)
 				}
 			}
-			for _, bad := range [][]string{
-				{"org", "create", "acme"},                            // taken
-				{"org", "create", "new", "--region", "XX"},           // no such region
-				{"key", "create", "--org", "nope", "--caps", "read"}, // no such organization
-				{"key", "create", "--org", "acme", "--caps", "root"}, // no such capability
+			for _, bad := range []struct {
+				args   []string
+				reason string
+			}{
+				{[]string{"org", "create", "acme"}, "acme"},
+				{[]string{"org", "create", "new", "--region", "XX"}, "XX"},
+				{[]string{"key", "create", "--org", "nope", "--caps", "read"}, "organization"},
+				{[]string{"key", "create", "--org", "acme", "--caps", "root"}, `"root"`},
 			} {
-				if code, _, errs := runCLI(t, e, bad...); code != 1 || errs == "" {
-					t.Errorf("%v: exit %d, stderr %q; want 1 with the reason", bad, code, errs)
+				if code, _, errs := runCLI(t, e, bad.args...); code != 1 || !strings.Contains(errs, bad.reason) || strings.Contains(errs, "in use") {
+					t.Errorf("%v: exit %d, stderr %q; want 1 with the reason (%s)", bad.args, code, errs, bad.reason)
 				}
 			}
 		})
