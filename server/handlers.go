@@ -16,6 +16,8 @@ type handlers struct {
 	system  systemDocs
 	// draining says the server is being taken out of service (Config.Draining); may be nil.
 	draining func() bool
+	// metrics are served at /metrics when set (Config.ServeMetrics).
+	metrics *Metrics
 }
 
 var _ gen.StrictServerInterface = (*handlers)(nil)

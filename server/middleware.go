@@ -82,7 +82,7 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 			}
 			attrs := []slog.Attr{
 				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency), slog.String("remote_ip", v.RemoteIP),
+				slog.Float64("latency_ms", millis(v.Latency)), slog.String("remote_ip", v.RemoteIP),
 			}
 			if p, ok := c.Get(echoPrincipalKey).(*Principal); ok {
 				attrs = append(attrs, slog.String("org_id", p.Org.ID), slog.String("principal_id", p.ID))

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -77,6 +78,23 @@ func newOperations(spec *openapi3.T) (operations, error) {
 // have. A HEAD request is found as the GET it stands for (headAsGet runs first).
 func (ops operations) of(c echo.Context) *operation {
 	return ops[routeKey(c.Request().Method, c.Path())]
+}
+
+// addMetricLabels maps every route (method and path pattern) to the operation label of
+// metrics: its operationId, a HEAD route its GET's, a route outside the spec (/docs/*) its
+// path pattern. The values are bounded by the routes; a request's own path never is one.
+func (ops operations) addMetricLabels(labels map[string]string, routes []*echo.Route) {
+	for _, r := range routes {
+		method := r.Method
+		if method == http.MethodHead {
+			method = http.MethodGet
+		}
+		label := r.Path
+		if op := ops[routeKey(method, r.Path)]; op != nil {
+			label = op.id
+		}
+		labels[routeKey(r.Method, r.Path)] = label
+	}
 }
 
 // checkRoutes makes sure every operation of the spec is reachable under the key of uses:

@@ -41,6 +41,10 @@ type Config struct {
 	// Background, when set, counts the goroutines New starts (the revocation listener on
 	// PostgreSQL), which run until New's ctx ends: wait on it after ending ctx.
 	Background *sync.WaitGroup
+	// Metrics, when set, count every request; with ServeMetrics they are also served at
+	// /metrics, which otherwise answers 404 (they are served elsewhere, or not at all).
+	Metrics      *Metrics
+	ServeMetrics bool
 }
 
 // New builds the HTTP handler: an Echo instance with every route of the spec. ctx is the
@@ -79,10 +83,17 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 		auth.keys.ttl, auth.orgs.ttl = cfg.CredentialTTL, cfg.CredentialTTL
 	}
 	h := &handlers{store: cfg.Store, keys: auth.keys, cursors: cursors{key: secret}, system: docs, draining: cfg.Draining}
+	if cfg.ServeMetrics {
+		h.metrics = cfg.Metrics
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(cfg.Logger)
+	metricLabels := map[string]string{} // filled once the routes are
+	if cfg.Metrics != nil {
+		e.Use(cfg.Metrics.instrument(metricLabels))
+	}
 	e.Use(
 		requestIDs(),
 		answerHeaders,
@@ -103,6 +114,7 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	if err := auth.operations.checkRoutes(e.Routes()); err != nil {
 		return nil, err
 	}
+	auth.operations.addMetricLabels(metricLabels, e.Routes())
 	if cfg.Store.AnnouncesRevocations() {
 		background := cfg.Background
 		if background == nil {

@@ -6,6 +6,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"path"
+	"strings"
 
 	_ "github.com/ncruces/go-sqlite3/driver" // the "sqlite3" driver Migrate opens (gormlite uses it too)
 	"github.com/pressly/goose/v3"
@@ -20,19 +22,36 @@ var migrations embed.FS
 // migrationTable records which versions have been applied.
 const migrationTable = "wagate_schema_migrations"
 
-// Migrate applies the migrations this binary has and the database lacks, and returns how many
-// it applied. On PostgreSQL an advisory lock keeps replicas that start together from racing.
-func (s *Store) Migrate(ctx context.Context) (int, error) {
+// Migration is one migration Migrate applied.
+type Migration struct {
+	Version int64
+	Name    string // the file's name without its version and extension: "org_scoped_ids"
+}
+
+func (m Migration) String() string { return fmt.Sprintf("%05d %s", m.Version, m.Name) }
+
+// Migrate applies the migrations this binary has and the database lacks, and returns them in
+// the order it applied them (none when the database was up to date). On PostgreSQL an advisory
+// lock keeps replicas that start together from racing.
+func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	p, done, err := s.migrations()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer done()
 	results, err := p.Up(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("migrate %s database: %w", s.dialect, err)
+		return nil, fmt.Errorf("migrate %s database: %w", s.dialect, err)
 	}
-	return len(results), nil
+	applied := make([]Migration, 0, len(results))
+	for _, r := range results {
+		name := strings.TrimSuffix(path.Base(r.Source.Path), path.Ext(r.Source.Path))
+		if _, rest, ok := strings.Cut(name, "_"); ok {
+			name = rest
+		}
+		applied = append(applied, Migration{Version: r.Source.Version, Name: name})
+	}
+	return applied, nil
 }
 
 // migrations returns the goose provider of the store's dialect, and what to call when done.

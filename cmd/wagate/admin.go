@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,36 +17,35 @@ var adminLockWait = 5 * time.Second
 
 // openAdminStore opens the store for an admin command (see adminLockWait).
 func openAdminStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store, error) {
-	return openStoreWaiting(ctx, cfg, log, adminLockWait)
+	s, _, err := openStoreWaiting(ctx, cfg, log, adminLockWait)
+	return s, err
 }
 
+// migrate prints each migration it applied, and "up to date" only when there was none.
 func migrate(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	s, err := openAdminStore(ctx, cfg, log)
+	s, applied, err := openStoreWaiting(ctx, cfg, log, adminLockWait)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	fmt.Fprintf(stdout, "%s database is up to date\n", s.Dialect())
+	if len(applied) == 0 {
+		fmt.Fprintf(stdout, "%s database is up to date\n", s.Dialect())
+		return nil
+	}
+	for _, m := range applied {
+		fmt.Fprintf(stdout, "applied %s\n", m)
+	}
+	fmt.Fprintf(stdout, "%s database migrated to version %d\n", s.Dialect(), applied[len(applied)-1].Version)
 	return nil
 }
 
-func createOrg(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("org create", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	region := fs.String("region", cfg.DefaultRegion, "default region for national phone spellings (ISO 3166-1 alpha-2)")
-	names, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(names) != 1 {
-		return fmt.Errorf("%w: org create takes one NAME", errUsage)
-	}
+func createOrg(ctx context.Context, cfg config, log *slog.Logger, name, region string, stdout io.Writer) error {
 	s, err := openAdminStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	org, err := s.CreateOrganization(ctx, names[0], *region)
+	org, err := s.CreateOrganization(ctx, name, region)
 	if err != nil {
 		return err
 	}
@@ -55,20 +53,11 @@ func createOrg(ctx context.Context, cfg config, log *slog.Logger, args []string,
 	return nil
 }
 
-func createKey(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("key create", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	orgName := fs.String("org", "", "organization name")
-	capsFlag := fs.String("caps", "", "capabilities, comma-separated: read,write,admin")
-	name := fs.String("name", "cli", "a name to tell the key apart")
-	rest, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 || *orgName == "" || *capsFlag == "" {
-		return fmt.Errorf("%w: key create needs --org NAME and --caps", errUsage)
-	}
-	caps, err := store.ParseCapabilities(*capsFlag)
+// newKey is what key create's flags say.
+type newKey struct{ org, caps, name string }
+
+func createKey(ctx context.Context, cfg config, log *slog.Logger, k newKey, stdout io.Writer) error {
+	caps, err := store.ParseCapabilities(k.caps)
 	if err != nil {
 		return err
 	}
@@ -77,11 +66,11 @@ func createKey(ctx context.Context, cfg config, log *slog.Logger, args []string,
 		return err
 	}
 	defer s.Close()
-	org, err := s.OrganizationByName(ctx, *orgName)
+	org, err := s.OrganizationByName(ctx, k.org)
 	if err != nil {
 		return err
 	}
-	key, secret, err := s.CreateAPIKey(ctx, org.ID, store.NewAPIKey{Name: *name, Capabilities: caps})
+	key, secret, err := s.CreateAPIKey(ctx, org.ID, store.NewAPIKey{Name: k.name, Capabilities: caps})
 	if err != nil {
 		return err
 	}

@@ -13,10 +13,15 @@ func TestAdminCommands(t *testing.T) {
 	for _, b := range storetest.Backends {
 		t.Run(string(b), func(t *testing.T) {
 			e := backendEnv(t, b)
-			if code, out, errs := runCLI(t, e, "migrate"); code != 0 || !strings.Contains(out, "up to date") {
-				t.Fatalf("migrate: %d %q %q", code, out, errs)
+			// migrate names what it applied, and says "up to date" only when it applied nothing.
+			code, out, errs := runCLI(t, e, "migrate")
+			if code != 0 || !strings.Contains(out, "applied 00001 contacts\napplied 00002 org_scoped_ids\n") || strings.Contains(out, "up to date") {
+				t.Fatalf("migrate on an empty database: %d %q %q", code, out, errs)
 			}
-			code, out, errs := runCLI(t, e, "org", "create", "acme", "--region", "mx")
+			if code, out, errs := runCLI(t, e, "migrate"); code != 0 || !strings.Contains(out, "up to date") || strings.Contains(out, "applied") {
+				t.Fatalf("migrate again: %d %q %q", code, out, errs)
+			}
+			code, out, errs = runCLI(t, e, "org", "create", "acme", "--region", "mx")
 			if code != 0 || !strings.HasPrefix(strings.TrimSpace(out), "org_") {
 				t.Fatalf("org create: %d %q %q", code, out, errs)
 			}
@@ -34,6 +39,7 @@ func TestAdminCommands(t *testing.T) {
 			if err != nil || org.DefaultRegion != "MX" {
 				t.Fatalf("created organization = %+v, %v", org, err)
 			}
+			s.Close() // on SQLite, the commands below would otherwise fail on the lock, not their mistake
 
 			for _, bad := range [][]string{
 				{"org", "create"},
@@ -44,19 +50,27 @@ func TestAdminCommands(t *testing.T) {
 				{"frobnicate"},
 				{"serve", "extra"},
 				{"org", "create", "x", "--bogus"},
+				{"org"},
+				{"--bogus"},
+				{"migrate", "--bogus"},
+				{"migrate", "now"},
+				{"version", "extra"},
 			} {
 				if code, _, errs := runCLI(t, e, bad...); code != 2 || !strings.Contains(errs, "Usage") {
 					t.Errorf("%v: exit %d, stderr %q; want 2 with the usage", bad, code, errs)
 				}
 			}
-			for _, bad := range [][]string{
-				{"org", "create", "acme"},                            // taken
-				{"org", "create", "new", "--region", "XX"},           // no such region
-				{"key", "create", "--org", "nope", "--caps", "read"}, // no such organization
-				{"key", "create", "--org", "acme", "--caps", "root"}, // no such capability
+			for _, bad := range []struct {
+				args   []string
+				reason string
+			}{
+				{[]string{"org", "create", "acme"}, "acme"},
+				{[]string{"org", "create", "new", "--region", "XX"}, "XX"},
+				{[]string{"key", "create", "--org", "nope", "--caps", "read"}, "organization"},
+				{[]string{"key", "create", "--org", "acme", "--caps", "root"}, `"root"`},
 			} {
-				if code, _, errs := runCLI(t, e, bad...); code != 1 || errs == "" {
-					t.Errorf("%v: exit %d, stderr %q; want 1 with the reason", bad, code, errs)
+				if code, _, errs := runCLI(t, e, bad.args...); code != 1 || !strings.Contains(errs, bad.reason) || strings.Contains(errs, "in use") {
+					t.Errorf("%v: exit %d, stderr %q; want 1 with the reason (%s)", bad.args, code, errs, bad.reason)
 				}
 			}
 		})

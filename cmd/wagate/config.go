@@ -18,6 +18,7 @@ type config struct {
 	DatabaseURL   string
 	DataDir       string
 	ListenAddr    string
+	MetricsAddr   string // empty: /metrics on ListenAddr
 	DefaultRegion string
 	MaxBodyBytes  int64
 	LogLevel      slog.Level
@@ -49,6 +50,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DatabaseURL:   env("DATABASE_URL", ""),
 		DataDir:       env("WAGATE_DATA_DIR", "."),
 		ListenAddr:    env("LISTEN_ADDR", ":8080"),
+		MetricsAddr:   env("METRICS_ADDR", ""),
 		DefaultRegion: strings.ToUpper(env("DEFAULT_REGION", "AR")),
 		LogFormat:     env("LOG_FORMAT", "text"),
 	}

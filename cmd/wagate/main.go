@@ -1,12 +1,12 @@
 // Command wagate is the WhatsApp contacts gateway: `wagate serve` (the default) runs the HTTP
-// API; `migrate`, `org create` and `key create` administer the database. Configuration comes
-// from environment variables (see README.md).
+// API; `migrate`, `org create` and `key create` administer the database; `version` says what
+// was built. Configuration comes from environment variables (see README.md); commands.go has
+// the command line.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,22 +19,6 @@ import (
 	"github.com/wagate/wagate/store"
 )
 
-const usage = `wagate: a WhatsApp contacts gateway
-
-Usage:
-  wagate [serve]                                 run the HTTP API (migrates, and on an empty
-                                                 database creates organization "default" and
-                                                 prints its first admin key)
-  wagate migrate                                 apply database migrations and exit
-  wagate org create NAME [--region XX]           create an organization; prints its id
-  wagate key create --org NAME --caps read,write,admin [--name N]
-                                                 create an API key; prints it on the last line
-
-Configuration is read from the environment: DATABASE_URL, WAGATE_DATA_DIR, LISTEN_ADDR,
-DEFAULT_REGION, MAX_BODY_BYTES, LOG_LEVEL, LOG_FORMAT, DRAIN_PERIOD, SHUTDOWN_GRACE,
-JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_ORG_CLAIM, JWT_ROLE_CLAIM, JWT_ROLES. See README.md.
-`
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	go func() {
@@ -44,61 +28,50 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
-// errUsage marks a mistake in the command line; run prints the usage after it.
-var errUsage = errors.New("usage")
+// usageError is a mistake in the command line that a command finds itself (cobra finds the
+// others): exit 2, and run prints the command's usage after it.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// configError is a mistake in the environment: exit 2, like a usage error, but without the usage.
+type configError struct{ err error }
+
+func (e configError) Error() string { return e.err.Error() }
+
+// failure is an error of a command that started its work: exit 1.
+type failure struct{ err error }
+
+func (e failure) Error() string { return e.err.Error() }
 
 // run is main without the process: tests call it with their own arguments, environment and
-// outputs. It returns the exit code.
+// outputs. It returns the exit code: 0, 1 when a command failed, 2 for a mistake in the
+// command line or the configuration.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		fmt.Fprintln(stderr, "wagate: configuration:", err)
-		return 2
-	}
-	log := newLogger(cfg, stderr)
-	switch err := dispatch(ctx, cfg, log, args, stdout); {
+	root := newCommands(getenv)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	var cfgErr configError
+	var failed failure
+	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, errUsage):
-		fmt.Fprintf(stderr, "wagate: %v\n\n%s", err, usage)
+	case errors.As(err, &cfgErr):
+		fmt.Fprintln(stderr, "wagate: configuration:", cfgErr.err)
 		return 2
-	default:
-		fmt.Fprintln(stderr, "wagate:", err)
+	case errors.As(err, &failed):
+		fmt.Fprintln(stderr, "wagate:", failed.err)
 		return 1
+	default: // cobra's (unknown command or flag, wrong arguments) or a usageError
+		fmt.Fprintf(stderr, "wagate: %v\n\n%s", err, cmd.UsageString())
+		return 2
 	}
-}
-
-func dispatch(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout io.Writer) error {
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd, args = args[0], args[1:]
-	}
-	switch cmd {
-	case "serve":
-		if len(args) > 0 {
-			return fmt.Errorf("%w: serve takes no arguments", errUsage)
-		}
-		tuneGC(os.Getenv)
-		return serve(ctx, cfg, log, stdout, serveHooks{})
-	case "migrate":
-		return migrate(ctx, cfg, log, stdout)
-	case "org", "key":
-		if len(args) == 0 || args[0] != "create" {
-			return fmt.Errorf("%w: %s create is the only %s command", errUsage, cmd, cmd)
-		}
-		if cmd == "org" {
-			return createOrg(ctx, cfg, log, args[1:], stdout)
-		}
-		return createKey(ctx, cfg, log, args[1:], stdout)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	}
-	return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 }
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel, ReplaceAttr: server.ReadableDurations}
 	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
 		h = slog.NewJSONHandler(w, opts)
@@ -109,43 +82,29 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 // openStore opens and migrates the configured database, and gives up at once on an SQLite
 // file another process holds: a second server on one file is a mistake to report, not to wait out.
 func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store, error) {
-	return openStoreWaiting(ctx, cfg, log, 0)
+	s, _, err := openStoreWaiting(ctx, cfg, log, 0)
+	return s, err
 }
 
 // openStoreWaiting is openStore waiting up to lockWait for another process to let go of an
-// SQLite file. The process that holds the file also runs its migrations, alone.
-func openStoreWaiting(ctx context.Context, cfg config, log *slog.Logger, lockWait time.Duration) (*store.Store, error) {
+// SQLite file; it also returns the migrations it applied. The process that holds the file also
+// runs its migrations, alone.
+func openStoreWaiting(ctx context.Context, cfg config, log *slog.Logger, lockWait time.Duration) (*store.Store, []store.Migration, error) {
 	s, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, LockWait: lockWait})
 	if errors.Is(err, store.ErrDatabaseInUse) {
-		return nil, fmt.Errorf("%w. An SQLite file serves one wagate process at a time (a server, or one of migrate, org create, key create): "+
+		return nil, nil, fmt.Errorf("%w. An SQLite file serves one wagate process at a time (a server, or one of migrate, org create, key create): "+
 			"stop that process first, give this one a WAGATE_DATA_DIR of its own, or use PostgreSQL (DATABASE_URL) to run several", err)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	n, err := s.Migrate(ctx)
+	applied, err := s.Migrate(ctx)
 	if err != nil {
 		s.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	if n > 0 {
-		log.Info("database migrated", "dialect", s.Dialect(), "applied", n)
+	if len(applied) > 0 {
+		log.Info("database migrated", "dialect", s.Dialect(), "applied", len(applied), "version", applied[len(applied)-1].Version)
 	}
-	return s, nil
-}
-
-// parseInterleaved parses flags that may come before or after positional arguments
-// ("org create NAME --region XX"), which the flag package alone stops at.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
-		}
-		if fs.NArg() == 0 {
-			return positional, nil
-		}
-		positional = append(positional, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
+	return s, applied, nil
 }

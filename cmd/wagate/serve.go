@@ -24,6 +24,8 @@ type serveHooks struct {
 	// credentialTTL, when set, is how long cached credentials are trusted: a test sets it
 	// long, so that only an announced revoke explains a refusal.
 	credentialTTL time.Duration
+	// metricsListening, when set, learns METRICS_ADDR's bound address.
+	metricsListening func(net.Addr)
 }
 
 // serve runs the API until ctx ends (SIGTERM or interrupt), then takes the server out of
@@ -49,6 +51,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		return fmt.Errorf("LISTEN_ADDR: %w", err)
 	}
 	defer ln.Close()
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		defer metricsLn.Close()
+	}
 
 	s, err := openStore(ctx, cfg, log)
 	if err != nil {
@@ -64,9 +73,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		background.Wait()
 	}()
 	var draining atomic.Bool
+	metrics := server.NewMetrics(s.Pool())
 	handler, err := server.New(life, server.Config{
 		Store: s, Logger: log, Logins: logins, Roles: cfg.Roles, MaxBodyBytes: cfg.MaxBodyBytes,
 		Draining: draining.Load, Background: &background, CredentialTTL: hooks.credentialTTL,
+		Metrics: metrics, ServeMetrics: metricsLn == nil,
 	})
 	if err != nil {
 		return err
@@ -92,8 +103,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	if hooks.listening != nil {
 		hooks.listening(ln.Addr())
 	}
-	failed := make(chan error, 1)
+	failed := make(chan error, 2) // the main listener's and the metrics'
 	go func() { failed <- srv.Serve(ln) }()
+	if metricsLn != nil {
+		defer serveMetrics(metricsLn, metrics, log, failed)()
+		if hooks.metricsListening != nil {
+			hooks.metricsListening(metricsLn.Addr())
+		}
+	}
 	select {
 	case err := <-failed:
 		return err

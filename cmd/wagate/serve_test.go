@@ -34,6 +34,7 @@ func TestServeRefusesBadSettingsBeforeTouchingTheDatabase(t *testing.T) {
 			for name, extra := range map[string]env{
 				"port taken":  {"LISTEN_ADDR": busy.Addr().String()},
 				"bad address": {"LISTEN_ADDR": "bogus"},
+				"bad metrics": {"METRICS_ADDR": "bogus"},
 				"http JWKS":   {"JWT_JWKS_URL": "http://login.example.com/jwks.json", "JWT_ISSUER": "https://x/", "JWT_AUDIENCE": "wagate"},
 			} {
 				e := backendEnv(t, b)
@@ -49,6 +50,7 @@ func TestServeRefusesBadSettingsBeforeTouchingTheDatabase(t *testing.T) {
 				delete(e, "JWT_JWKS_URL")
 				delete(e, "JWT_ISSUER")
 				delete(e, "JWT_AUDIENCE")
+				delete(e, "METRICS_ADDR")
 				out2, _, stop := startServe(t, e)
 				if stop() != 0 || !strings.Contains(out2(), "wgk_") {
 					t.Fatalf("%s: the next good start printed no key:\n%s", name, out2())
