@@ -1572,7 +1572,7 @@ func (c *RawClient) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn
 // When `METRICS_ADDR` is set they are served there instead, and this answers 404.
 //
 // Corresponds with GET /metrics (the `GetMetrics` operationId).
-func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMetricsRequest(c.Server)
 	if err != nil {
 		return nil, err

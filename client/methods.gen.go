@@ -263,6 +263,20 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 	return *r.JSON200, nil
 }
 
+// GetMetrics Prometheus metrics
+//
+// GET /metrics. Any answer but 2xx is an *Error.
+func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) ([]byte, error) {
+	r, err := c.raw.GetMetricsWithResponse(ctx, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.Body, nil
+}
+
 // GetOpenAPIJSON This document as JSON
 //
 // GET /openapi.json. Any answer but 2xx is an *Error.

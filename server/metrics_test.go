@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/server"
 )
@@ -94,9 +95,9 @@ func TestMetricsCountRequestsByOperation(t *testing.T) {
 			t.Fatalf("me: %d %s", status, body)
 		}
 		status, body, _ := h.do("GET", "/api/v1/contact-lists/987654", "", "X-API-Key", h.admin)
-		envelope(t, status, body, http.StatusNotFound, gen.ErrorCodeNotFound)
+		envelope(t, status, body, http.StatusNotFound, client.ErrorCodeNotFound)
 		status, body, _ = h.do("GET", "/api/v1/no-such-thing-123", "", "X-API-Key", h.admin)
-		envelope(t, status, body, http.StatusNotFound, gen.ErrorCodeNotFound)
+		envelope(t, status, body, http.StatusNotFound, client.ErrorCodeNotFound)
 		// HEAD has no body to validate against the spec: a plain client.
 		head, err := http.Head(h.url + "/healthz")
 		if err != nil || head.StatusCode != http.StatusOK {
@@ -152,7 +153,7 @@ func TestMetricsServedElsewhere(t *testing.T) {
 	var metrics *server.Metrics
 	eachBackend(t, func(t *testing.T, h *harness) {
 		status, body, _ := h.do("GET", "/metrics", "")
-		envelope(t, status, body, http.StatusNotFound, gen.ErrorCodeNotFound)
+		envelope(t, status, body, http.StatusNotFound, client.ErrorCodeNotFound)
 
 		rec := httptest.NewRecorder()
 		metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
