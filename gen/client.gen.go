@@ -370,7 +370,8 @@ type ClientInterface interface {
 
 	// GetOpenAPIJSON This document as JSON
 	//
-	// The OpenAPI document the server was generated from and validates against, as JSON.
+	// This document as JSON: converted at start from the same bytes `/openapi.yaml` serves, so
+	// the two are one document.
 	//
 	// Corresponds with GET /openapi.json (the `GetOpenAPIJSON` operationId).
 	GetOpenAPIJSON(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -381,6 +382,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /openapi.yaml (the `GetOpenAPIYAML` operationId).
 	GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPostmanCollection A Postman collection of this API
+	//
+	// A Postman collection (v2.1) generated from this document: every operation with its
+	// examples, and a walk-through folder that runs in order (create a list, add a contact, look
+	// it up by every spelling, look many up at once) with tests on each answer. Import it, set
+	// the `apiKey` variable (and `baseUrl` when the server is not at `http://localhost:8080`),
+	// and run. The same requests for Insomnia are in the repository, `openapi/insomnia.json`.
+	//
+	// Corresponds with GET /postman.json (the `GetPostmanCollection` operationId).
+	GetPostmanCollection(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetReadiness Readiness
 	//
@@ -910,7 +922,8 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // GetOpenAPIJSON This document as JSON
 //
-// The OpenAPI document the server was generated from and validates against, as JSON.
+// This document as JSON: converted at start from the same bytes `/openapi.yaml` serves, so
+// the two are one document.
 //
 // Corresponds with GET /openapi.json (the `GetOpenAPIJSON` operationId).
 func (c *Client) GetOpenAPIJSON(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -932,6 +945,27 @@ func (c *Client) GetOpenAPIJSON(ctx context.Context, reqEditors ...RequestEditor
 // Corresponds with GET /openapi.yaml (the `GetOpenAPIYAML` operationId).
 func (c *Client) GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOpenAPIYAMLRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPostmanCollection A Postman collection of this API
+//
+// A Postman collection (v2.1) generated from this document: every operation with its
+// examples, and a walk-through folder that runs in order (create a list, add a contact, look
+// it up by every spelling, look many up at once) with tests on each answer. Import it, set
+// the `apiKey` variable (and `baseUrl` when the server is not at `http://localhost:8080`),
+// and run. The same requests for Insomnia are in the repository, `openapi/insomnia.json`.
+//
+// Corresponds with GET /postman.json (the `GetPostmanCollection` operationId).
+func (c *Client) GetPostmanCollection(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPostmanCollectionRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -1776,6 +1810,33 @@ func NewGetOpenAPIYAMLRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetPostmanCollectionRequest constructs an http.Request for the GetPostmanCollection method
+func NewGetPostmanCollectionRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/postman.json")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetReadinessRequest constructs an http.Request for the GetReadiness method
 func NewGetReadinessRequest(server string) (*http.Request, error) {
 	var err error
@@ -2149,7 +2210,8 @@ type ClientWithResponsesInterface interface {
 
 	// GetOpenAPIJSONWithResponse This document as JSON
 	//
-	// The OpenAPI document the server was generated from and validates against, as JSON.
+	// This document as JSON: converted at start from the same bytes `/openapi.yaml` serves, so
+	// the two are one document.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2164,6 +2226,19 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /openapi.yaml (the `GetOpenAPIYAML` operationId).
 	GetOpenAPIYAMLWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenAPIYAMLResponse, error)
+
+	// GetPostmanCollectionWithResponse A Postman collection of this API
+	//
+	// A Postman collection (v2.1) generated from this document: every operation with its
+	// examples, and a walk-through folder that runs in order (create a list, add a contact, look
+	// it up by every spelling, look many up at once) with tests on each answer. Import it, set
+	// the `apiKey` variable (and `baseUrl` when the server is not at `http://localhost:8080`),
+	// and run. The same requests for Insomnia are in the repository, `openapi/insomnia.json`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /postman.json (the `GetPostmanCollection` operationId).
+	GetPostmanCollectionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPostmanCollectionResponse, error)
 
 	// GetReadinessWithResponse Readiness
 	//
@@ -2183,7 +2258,7 @@ type ListApiKeysResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiKeyPage
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadPage
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -2200,7 +2275,7 @@ func (r ListApiKeysResponse) GetJSON200() *ApiKeyPage {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListApiKeysResponse) GetJSON400() *BadRequest {
+func (r ListApiKeysResponse) GetJSON400() *BadPage {
 	return r.JSON400
 }
 
@@ -2259,7 +2334,7 @@ type CreateApiKeyResponse struct {
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *CreatedApiKey
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadApiKeyBody
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -2280,7 +2355,7 @@ func (r CreateApiKeyResponse) GetJSON201() *CreatedApiKey {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateApiKeyResponse) GetJSON400() *BadRequest {
+func (r CreateApiKeyResponse) GetJSON400() *BadApiKeyBody {
 	return r.JSON400
 }
 
@@ -2347,13 +2422,13 @@ type RevokeApiKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadKeyId
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ApiKeyNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2361,7 +2436,7 @@ type RevokeApiKeyResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RevokeApiKeyResponse) GetJSON400() *BadRequest {
+func (r RevokeApiKeyResponse) GetJSON400() *BadKeyId {
 	return r.JSON400
 }
 
@@ -2376,7 +2451,7 @@ func (r RevokeApiKeyResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r RevokeApiKeyResponse) GetJSON404() *NotFound {
+func (r RevokeApiKeyResponse) GetJSON404() *ApiKeyNotFound {
 	return r.JSON404
 }
 
@@ -2425,7 +2500,7 @@ type ListContactListsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ContactListPage
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadPage
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -2442,7 +2517,7 @@ func (r ListContactListsResponse) GetJSON200() *ContactListPage {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListContactListsResponse) GetJSON400() *BadRequest {
+func (r ListContactListsResponse) GetJSON400() *BadPage {
 	return r.JSON400
 }
 
@@ -2501,7 +2576,7 @@ type CreateContactListResponse struct {
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *ContactList
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadListBody
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -2524,7 +2599,7 @@ func (r CreateContactListResponse) GetJSON201() *ContactList {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateContactListResponse) GetJSON400() *BadRequest {
+func (r CreateContactListResponse) GetJSON400() *BadListBody {
 	return r.JSON400
 }
 
@@ -2596,13 +2671,13 @@ type DeleteContactListResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadListId
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ListNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2610,7 +2685,7 @@ type DeleteContactListResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteContactListResponse) GetJSON400() *BadRequest {
+func (r DeleteContactListResponse) GetJSON400() *BadListId {
 	return r.JSON400
 }
 
@@ -2625,7 +2700,7 @@ func (r DeleteContactListResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r DeleteContactListResponse) GetJSON404() *NotFound {
+func (r DeleteContactListResponse) GetJSON404() *ListNotFound {
 	return r.JSON404
 }
 
@@ -2674,13 +2749,13 @@ type GetContactListResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ContactList
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadListId
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ListNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2693,7 +2768,7 @@ func (r GetContactListResponse) GetJSON200() *ContactList {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetContactListResponse) GetJSON400() *BadRequest {
+func (r GetContactListResponse) GetJSON400() *BadListId {
 	return r.JSON400
 }
 
@@ -2708,7 +2783,7 @@ func (r GetContactListResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetContactListResponse) GetJSON404() *NotFound {
+func (r GetContactListResponse) GetJSON404() *ListNotFound {
 	return r.JSON404
 }
 
@@ -2757,13 +2832,13 @@ type UpdateContactListResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ContactList
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadListBody
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ListNotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -2782,7 +2857,7 @@ func (r UpdateContactListResponse) GetJSON200() *ContactList {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateContactListResponse) GetJSON400() *BadRequest {
+func (r UpdateContactListResponse) GetJSON400() *BadListBody {
 	return r.JSON400
 }
 
@@ -2797,7 +2872,7 @@ func (r UpdateContactListResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateContactListResponse) GetJSON404() *NotFound {
+func (r UpdateContactListResponse) GetJSON404() *ListNotFound {
 	return r.JSON404
 }
 
@@ -2861,7 +2936,7 @@ type LookupContactWithoutSlashResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Lookup
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadPhone
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -2878,7 +2953,7 @@ func (r LookupContactWithoutSlashResponse) GetJSON200() *Lookup {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r LookupContactWithoutSlashResponse) GetJSON400() *BadRequest {
+func (r LookupContactWithoutSlashResponse) GetJSON400() *BadPhone {
 	return r.JSON400
 }
 
@@ -2937,7 +3012,7 @@ type LookupContactResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Lookup
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadPhone
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -2954,7 +3029,7 @@ func (r LookupContactResponse) GetJSON200() *Lookup {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r LookupContactResponse) GetJSON400() *BadRequest {
+func (r LookupContactResponse) GetJSON400() *BadPhone {
 	return r.JSON400
 }
 
@@ -3013,7 +3088,7 @@ type LookupContactsBatchResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BatchLookupResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadBatch
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -3034,7 +3109,7 @@ func (r LookupContactsBatchResponse) GetJSON200() *BatchLookupResponse {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r LookupContactsBatchResponse) GetJSON400() *BadRequest {
+func (r LookupContactsBatchResponse) GetJSON400() *BadBatch {
 	return r.JSON400
 }
 
@@ -3103,13 +3178,13 @@ type CreateContactResponse struct {
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *Contact
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadContactBody
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ListNotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -3128,7 +3203,7 @@ func (r CreateContactResponse) GetJSON201() *Contact {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateContactResponse) GetJSON400() *BadRequest {
+func (r CreateContactResponse) GetJSON400() *BadContactBody {
 	return r.JSON400
 }
 
@@ -3143,7 +3218,7 @@ func (r CreateContactResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CreateContactResponse) GetJSON404() *NotFound {
+func (r CreateContactResponse) GetJSON404() *ListNotFound {
 	return r.JSON404
 }
 
@@ -3205,13 +3280,13 @@ type DeleteContactResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadContactId
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ContactNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -3219,7 +3294,7 @@ type DeleteContactResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteContactResponse) GetJSON400() *BadRequest {
+func (r DeleteContactResponse) GetJSON400() *BadContactId {
 	return r.JSON400
 }
 
@@ -3234,7 +3309,7 @@ func (r DeleteContactResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r DeleteContactResponse) GetJSON404() *NotFound {
+func (r DeleteContactResponse) GetJSON404() *ContactNotFound {
 	return r.JSON404
 }
 
@@ -3283,13 +3358,13 @@ type GetContactResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Contact
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadContactId
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ContactNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -3302,7 +3377,7 @@ func (r GetContactResponse) GetJSON200() *Contact {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetContactResponse) GetJSON400() *BadRequest {
+func (r GetContactResponse) GetJSON400() *BadContactId {
 	return r.JSON400
 }
 
@@ -3317,7 +3392,7 @@ func (r GetContactResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetContactResponse) GetJSON404() *NotFound {
+func (r GetContactResponse) GetJSON404() *ContactNotFound {
 	return r.JSON404
 }
 
@@ -3366,13 +3441,13 @@ type UpdateContactResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Contact
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadContactPatch
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ContactNotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -3391,7 +3466,7 @@ func (r UpdateContactResponse) GetJSON200() *Contact {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateContactResponse) GetJSON400() *BadRequest {
+func (r UpdateContactResponse) GetJSON400() *BadContactPatch {
 	return r.JSON400
 }
 
@@ -3406,7 +3481,7 @@ func (r UpdateContactResponse) GetJSON403() *Forbidden {
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateContactResponse) GetJSON404() *NotFound {
+func (r UpdateContactResponse) GetJSON404() *ContactNotFound {
 	return r.JSON404
 }
 
@@ -3470,7 +3545,7 @@ type GetMeResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Me
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadQuery
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -3487,7 +3562,7 @@ func (r GetMeResponse) GetJSON200() *Me {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetMeResponse) GetJSON400() *BadRequest {
+func (r GetMeResponse) GetJSON400() *BadQuery {
 	return r.JSON400
 }
 
@@ -3691,6 +3766,47 @@ func (r GetOpenAPIYAMLResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetOpenAPIYAMLResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPostmanCollectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *map[string]interface{}
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPostmanCollectionResponse) GetJSON200() *map[string]interface{} {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPostmanCollectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPostmanCollectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPostmanCollectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPostmanCollectionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4191,7 +4307,8 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 
 // GetOpenAPIJSONWithResponse This document as JSON
 //
-// The OpenAPI document the server was generated from and validates against, as JSON.
+// This document as JSON: converted at start from the same bytes `/openapi.yaml` serves, so
+// the two are one document.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4217,6 +4334,25 @@ func (c *ClientWithResponses) GetOpenAPIYAMLWithResponse(ctx context.Context, re
 		return nil, err
 	}
 	return ParseGetOpenAPIYAMLResponse(rsp)
+}
+
+// GetPostmanCollectionWithResponse A Postman collection of this API
+//
+// A Postman collection (v2.1) generated from this document: every operation with its
+// examples, and a walk-through folder that runs in order (create a list, add a contact, look
+// it up by every spelling, look many up at once) with tests on each answer. Import it, set
+// the `apiKey` variable (and `baseUrl` when the server is not at `http://localhost:8080`),
+// and run. The same requests for Insomnia are in the repository, `openapi/insomnia.json`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /postman.json (the `GetPostmanCollection` operationId).
+func (c *ClientWithResponses) GetPostmanCollectionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPostmanCollectionResponse, error) {
+	rsp, err := c.GetPostmanCollection(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPostmanCollectionResponse(rsp)
 }
 
 // GetReadinessWithResponse Readiness
@@ -4258,7 +4394,7 @@ func ParseListApiKeysResponse(rsp *http.Response) (*ListApiKeysResponse, error) 
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadPage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4319,7 +4455,7 @@ func ParseCreateApiKeyResponse(rsp *http.Response) (*CreateApiKeyResponse, error
 		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadApiKeyBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4390,7 +4526,7 @@ func ParseRevokeApiKeyResponse(rsp *http.Response) (*RevokeApiKeyResponse, error
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadKeyId
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4411,7 +4547,7 @@ func ParseRevokeApiKeyResponse(rsp *http.Response) (*RevokeApiKeyResponse, error
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ApiKeyNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4458,7 +4594,7 @@ func ParseListContactListsResponse(rsp *http.Response) (*ListContactListsRespons
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadPage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4519,7 +4655,7 @@ func ParseCreateContactListResponse(rsp *http.Response) (*CreateContactListRespo
 		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadListBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4597,7 +4733,7 @@ func ParseDeleteContactListResponse(rsp *http.Response) (*DeleteContactListRespo
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadListId
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4618,7 +4754,7 @@ func ParseDeleteContactListResponse(rsp *http.Response) (*DeleteContactListRespo
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ListNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4665,7 +4801,7 @@ func ParseGetContactListResponse(rsp *http.Response) (*GetContactListResponse, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadListId
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4686,7 +4822,7 @@ func ParseGetContactListResponse(rsp *http.Response) (*GetContactListResponse, e
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ListNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4733,7 +4869,7 @@ func ParseUpdateContactListResponse(rsp *http.Response) (*UpdateContactListRespo
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadListBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4754,7 +4890,7 @@ func ParseUpdateContactListResponse(rsp *http.Response) (*UpdateContactListRespo
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ListNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4822,7 +4958,7 @@ func ParseLookupContactWithoutSlashResponse(rsp *http.Response) (*LookupContactW
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadPhone
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4883,7 +5019,7 @@ func ParseLookupContactResponse(rsp *http.Response) (*LookupContactResponse, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadPhone
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4944,7 +5080,7 @@ func ParseLookupContactsBatchResponse(rsp *http.Response) (*LookupContactsBatchR
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadBatch
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5019,7 +5155,7 @@ func ParseCreateContactResponse(rsp *http.Response) (*CreateContactResponse, err
 		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadContactBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5040,7 +5176,7 @@ func ParseCreateContactResponse(rsp *http.Response) (*CreateContactResponse, err
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ListNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5104,7 +5240,7 @@ func ParseDeleteContactResponse(rsp *http.Response) (*DeleteContactResponse, err
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadContactId
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5125,7 +5261,7 @@ func ParseDeleteContactResponse(rsp *http.Response) (*DeleteContactResponse, err
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ContactNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5172,7 +5308,7 @@ func ParseGetContactResponse(rsp *http.Response) (*GetContactResponse, error) {
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadContactId
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5193,7 +5329,7 @@ func ParseGetContactResponse(rsp *http.Response) (*GetContactResponse, error) {
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ContactNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5240,7 +5376,7 @@ func ParseUpdateContactResponse(rsp *http.Response) (*UpdateContactResponse, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadContactPatch
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5261,7 +5397,7 @@ func ParseUpdateContactResponse(rsp *http.Response) (*UpdateContactResponse, err
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ContactNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5329,7 +5465,7 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadQuery
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5456,6 +5592,32 @@ func ParseGetOpenAPIYAMLResponse(rsp *http.Response) (*GetOpenAPIYAMLResponse, e
 			return nil, err
 		}
 		response.YAML200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPostmanCollectionResponse parses an HTTP response from a GetPostmanCollectionWithResponse call
+func ParseGetPostmanCollectionResponse(rsp *http.Response) (*GetPostmanCollectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPostmanCollectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	}
 

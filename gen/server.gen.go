@@ -77,6 +77,9 @@ type ServerInterface interface {
 	// GetOpenAPIYAML This document as YAML
 	// (GET /openapi.yaml)
 	GetOpenAPIYAML(ctx echo.Context) error
+	// GetPostmanCollection A Postman collection of this API
+	// (GET /postman.json)
+	GetPostmanCollection(ctx echo.Context) error
 	// GetReadiness Readiness
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
@@ -380,6 +383,15 @@ func (w *ServerInterfaceWrapper) GetOpenAPIYAML(ctx echo.Context) error {
 	return err
 }
 
+// GetPostmanCollection converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPostmanCollection(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPostmanCollection(ctx)
+	return err
+}
+
 // GetReadiness converts echo context to params.
 func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 	var err error
@@ -440,6 +452,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
 	router.GET(options.BaseURL+"/openapi.json", wrapper.GetOpenAPIJSON, options.OperationMiddlewares["getOpenAPIJSON"]...)
 	router.GET(options.BaseURL+"/openapi.yaml", wrapper.GetOpenAPIYAML, options.OperationMiddlewares["getOpenAPIYAML"]...)
+	router.GET(options.BaseURL+"/postman.json", wrapper.GetPostmanCollection, options.OperationMiddlewares["getPostmanCollection"]...)
 	router.GET(options.BaseURL+"/docs", wrapper.GetDocs, options.OperationMiddlewares["getDocs"]...)
 	router.GET(options.BaseURL+"/api/v1/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
 	router.GET(options.BaseURL+"/api/v1/api-keys", wrapper.ListApiKeys, options.OperationMiddlewares["listApiKeys"]...)
@@ -460,9 +473,33 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 
 }
 
-type BadRequestJSONResponse Error
+type ApiKeyNotFoundJSONResponse Error
+
+type BadApiKeyBodyJSONResponse Error
+
+type BadBatchJSONResponse Error
+
+type BadContactBodyJSONResponse Error
+
+type BadContactIdJSONResponse Error
+
+type BadContactPatchJSONResponse Error
+
+type BadKeyIdJSONResponse Error
+
+type BadListBodyJSONResponse Error
+
+type BadListIdJSONResponse Error
+
+type BadPageJSONResponse Error
+
+type BadPhoneJSONResponse Error
+
+type BadQueryJSONResponse Error
 
 type ConflictJSONResponse Error
+
+type ContactNotFoundJSONResponse Error
 
 type ForbiddenJSONResponse Error
 
@@ -470,9 +507,9 @@ type HealthyJSONResponse Health
 
 type InternalJSONResponse Error
 
-type LookupJSONResponse ContactLookup
+type ListNotFoundJSONResponse Error
 
-type NotFoundJSONResponse Error
+type LookupJSONResponse ContactLookup
 
 type PayloadTooLargeJSONResponse Error
 
@@ -504,7 +541,7 @@ func (response ListApiKeys200JSONResponse) VisitListApiKeysResponse(w http.Respo
 	return err
 }
 
-type ListApiKeys400JSONResponse struct{ BadRequestJSONResponse }
+type ListApiKeys400JSONResponse struct{ BadPageJSONResponse }
 
 func (response ListApiKeys400JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
 
@@ -596,7 +633,7 @@ func (response CreateApiKey201JSONResponse) VisitCreateApiKeyResponse(w http.Res
 	return err
 }
 
-type CreateApiKey400JSONResponse struct{ BadRequestJSONResponse }
+type CreateApiKey400JSONResponse struct{ BadApiKeyBodyJSONResponse }
 
 func (response CreateApiKey400JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
 
@@ -712,7 +749,7 @@ func (response RevokeApiKey204Response) VisitRevokeApiKeyResponse(w http.Respons
 	return nil
 }
 
-type RevokeApiKey400JSONResponse struct{ BadRequestJSONResponse }
+type RevokeApiKey400JSONResponse struct{ BadKeyIdJSONResponse }
 
 func (response RevokeApiKey400JSONResponse) VisitRevokeApiKeyResponse(w http.ResponseWriter) error {
 
@@ -754,7 +791,7 @@ func (response RevokeApiKey403JSONResponse) VisitRevokeApiKeyResponse(w http.Res
 	return err
 }
 
-type RevokeApiKey404JSONResponse struct{ NotFoundJSONResponse }
+type RevokeApiKey404JSONResponse struct{ ApiKeyNotFoundJSONResponse }
 
 func (response RevokeApiKey404JSONResponse) VisitRevokeApiKeyResponse(w http.ResponseWriter) error {
 
@@ -818,7 +855,7 @@ func (response ListContactLists200JSONResponse) VisitListContactListsResponse(w 
 	return err
 }
 
-type ListContactLists400JSONResponse struct{ BadRequestJSONResponse }
+type ListContactLists400JSONResponse struct{ BadPageJSONResponse }
 
 func (response ListContactLists400JSONResponse) VisitListContactListsResponse(w http.ResponseWriter) error {
 
@@ -910,7 +947,7 @@ func (response CreateContactList201JSONResponse) VisitCreateContactListResponse(
 	return err
 }
 
-type CreateContactList400JSONResponse struct{ BadRequestJSONResponse }
+type CreateContactList400JSONResponse struct{ BadListBodyJSONResponse }
 
 func (response CreateContactList400JSONResponse) VisitCreateContactListResponse(w http.ResponseWriter) error {
 
@@ -1040,7 +1077,7 @@ func (response DeleteContactList204Response) VisitDeleteContactListResponse(w ht
 	return nil
 }
 
-type DeleteContactList400JSONResponse struct{ BadRequestJSONResponse }
+type DeleteContactList400JSONResponse struct{ BadListIdJSONResponse }
 
 func (response DeleteContactList400JSONResponse) VisitDeleteContactListResponse(w http.ResponseWriter) error {
 
@@ -1082,7 +1119,7 @@ func (response DeleteContactList403JSONResponse) VisitDeleteContactListResponse(
 	return err
 }
 
-type DeleteContactList404JSONResponse struct{ NotFoundJSONResponse }
+type DeleteContactList404JSONResponse struct{ ListNotFoundJSONResponse }
 
 func (response DeleteContactList404JSONResponse) VisitDeleteContactListResponse(w http.ResponseWriter) error {
 
@@ -1146,7 +1183,7 @@ func (response GetContactList200JSONResponse) VisitGetContactListResponse(w http
 	return err
 }
 
-type GetContactList400JSONResponse struct{ BadRequestJSONResponse }
+type GetContactList400JSONResponse struct{ BadListIdJSONResponse }
 
 func (response GetContactList400JSONResponse) VisitGetContactListResponse(w http.ResponseWriter) error {
 
@@ -1188,7 +1225,7 @@ func (response GetContactList403JSONResponse) VisitGetContactListResponse(w http
 	return err
 }
 
-type GetContactList404JSONResponse struct{ NotFoundJSONResponse }
+type GetContactList404JSONResponse struct{ ListNotFoundJSONResponse }
 
 func (response GetContactList404JSONResponse) VisitGetContactListResponse(w http.ResponseWriter) error {
 
@@ -1253,7 +1290,7 @@ func (response UpdateContactList200JSONResponse) VisitUpdateContactListResponse(
 	return err
 }
 
-type UpdateContactList400JSONResponse struct{ BadRequestJSONResponse }
+type UpdateContactList400JSONResponse struct{ BadListBodyJSONResponse }
 
 func (response UpdateContactList400JSONResponse) VisitUpdateContactListResponse(w http.ResponseWriter) error {
 
@@ -1295,7 +1332,7 @@ func (response UpdateContactList403JSONResponse) VisitUpdateContactListResponse(
 	return err
 }
 
-type UpdateContactList404JSONResponse struct{ NotFoundJSONResponse }
+type UpdateContactList404JSONResponse struct{ ListNotFoundJSONResponse }
 
 func (response UpdateContactList404JSONResponse) VisitUpdateContactListResponse(w http.ResponseWriter) error {
 
@@ -1403,7 +1440,7 @@ func (response LookupContactWithoutSlash200JSONResponse) VisitLookupContactWitho
 	return err
 }
 
-type LookupContactWithoutSlash400JSONResponse struct{ BadRequestJSONResponse }
+type LookupContactWithoutSlash400JSONResponse struct{ BadPhoneJSONResponse }
 
 func (response LookupContactWithoutSlash400JSONResponse) VisitLookupContactWithoutSlashResponse(w http.ResponseWriter) error {
 
@@ -1495,7 +1532,7 @@ func (response LookupContact200JSONResponse) VisitLookupContactResponse(w http.R
 	return err
 }
 
-type LookupContact400JSONResponse struct{ BadRequestJSONResponse }
+type LookupContact400JSONResponse struct{ BadPhoneJSONResponse }
 
 func (response LookupContact400JSONResponse) VisitLookupContactResponse(w http.ResponseWriter) error {
 
@@ -1587,7 +1624,7 @@ func (response LookupContactsBatch200JSONResponse) VisitLookupContactsBatchRespo
 	return err
 }
 
-type LookupContactsBatch400JSONResponse struct{ BadRequestJSONResponse }
+type LookupContactsBatch400JSONResponse struct{ BadBatchJSONResponse }
 
 func (response LookupContactsBatch400JSONResponse) VisitLookupContactsBatchResponse(w http.ResponseWriter) error {
 
@@ -1709,7 +1746,7 @@ func (response CreateContact201JSONResponse) VisitCreateContactResponse(w http.R
 	return err
 }
 
-type CreateContact400JSONResponse struct{ BadRequestJSONResponse }
+type CreateContact400JSONResponse struct{ BadContactBodyJSONResponse }
 
 func (response CreateContact400JSONResponse) VisitCreateContactResponse(w http.ResponseWriter) error {
 
@@ -1751,7 +1788,7 @@ func (response CreateContact403JSONResponse) VisitCreateContactResponse(w http.R
 	return err
 }
 
-type CreateContact404JSONResponse struct{ NotFoundJSONResponse }
+type CreateContact404JSONResponse struct{ ListNotFoundJSONResponse }
 
 func (response CreateContact404JSONResponse) VisitCreateContactResponse(w http.ResponseWriter) error {
 
@@ -1853,7 +1890,7 @@ func (response DeleteContact204Response) VisitDeleteContactResponse(w http.Respo
 	return nil
 }
 
-type DeleteContact400JSONResponse struct{ BadRequestJSONResponse }
+type DeleteContact400JSONResponse struct{ BadContactIdJSONResponse }
 
 func (response DeleteContact400JSONResponse) VisitDeleteContactResponse(w http.ResponseWriter) error {
 
@@ -1895,7 +1932,7 @@ func (response DeleteContact403JSONResponse) VisitDeleteContactResponse(w http.R
 	return err
 }
 
-type DeleteContact404JSONResponse struct{ NotFoundJSONResponse }
+type DeleteContact404JSONResponse struct{ ContactNotFoundJSONResponse }
 
 func (response DeleteContact404JSONResponse) VisitDeleteContactResponse(w http.ResponseWriter) error {
 
@@ -1959,7 +1996,7 @@ func (response GetContact200JSONResponse) VisitGetContactResponse(w http.Respons
 	return err
 }
 
-type GetContact400JSONResponse struct{ BadRequestJSONResponse }
+type GetContact400JSONResponse struct{ BadContactIdJSONResponse }
 
 func (response GetContact400JSONResponse) VisitGetContactResponse(w http.ResponseWriter) error {
 
@@ -2001,7 +2038,7 @@ func (response GetContact403JSONResponse) VisitGetContactResponse(w http.Respons
 	return err
 }
 
-type GetContact404JSONResponse struct{ NotFoundJSONResponse }
+type GetContact404JSONResponse struct{ ContactNotFoundJSONResponse }
 
 func (response GetContact404JSONResponse) VisitGetContactResponse(w http.ResponseWriter) error {
 
@@ -2066,7 +2103,7 @@ func (response UpdateContact200JSONResponse) VisitUpdateContactResponse(w http.R
 	return err
 }
 
-type UpdateContact400JSONResponse struct{ BadRequestJSONResponse }
+type UpdateContact400JSONResponse struct{ BadContactPatchJSONResponse }
 
 func (response UpdateContact400JSONResponse) VisitUpdateContactResponse(w http.ResponseWriter) error {
 
@@ -2108,7 +2145,7 @@ func (response UpdateContact403JSONResponse) VisitUpdateContactResponse(w http.R
 	return err
 }
 
-type UpdateContact404JSONResponse struct{ NotFoundJSONResponse }
+type UpdateContact404JSONResponse struct{ ContactNotFoundJSONResponse }
 
 func (response UpdateContact404JSONResponse) VisitUpdateContactResponse(w http.ResponseWriter) error {
 
@@ -2215,7 +2252,7 @@ func (response GetMe200JSONResponse) VisitGetMeResponse(w http.ResponseWriter) e
 	return err
 }
 
-type GetMe400JSONResponse struct{ BadRequestJSONResponse }
+type GetMe400JSONResponse struct{ BadQueryJSONResponse }
 
 func (response GetMe400JSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
@@ -2381,6 +2418,27 @@ func (response GetOpenAPIYAML200ApplicationyamlResponse) VisitGetOpenAPIYAMLResp
 	return err
 }
 
+type GetPostmanCollectionRequestObject struct {
+}
+
+type GetPostmanCollectionResponseObject interface {
+	VisitGetPostmanCollectionResponse(w http.ResponseWriter) error
+}
+
+type GetPostmanCollection200JSONResponse map[string]interface{}
+
+func (response GetPostmanCollection200JSONResponse) VisitGetPostmanCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetReadinessRequestObject struct {
 }
 
@@ -2478,6 +2536,9 @@ type StrictServerInterface interface {
 	// GetOpenAPIYAML This document as YAML
 	// (GET /openapi.yaml)
 	GetOpenAPIYAML(ctx context.Context, request GetOpenAPIYAMLRequestObject) (GetOpenAPIYAMLResponseObject, error)
+	// GetPostmanCollection A Postman collection of this API
+	// (GET /postman.json)
+	GetPostmanCollection(ctx context.Context, request GetPostmanCollectionRequestObject) (GetPostmanCollectionResponseObject, error)
 	// GetReadiness Readiness
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
@@ -3109,6 +3170,29 @@ func (sh *strictHandler) GetOpenAPIYAML(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetOpenAPIYAMLResponseObject); ok {
 		return validResponse.VisitGetOpenAPIYAMLResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPostmanCollection operation middleware
+func (sh *strictHandler) GetPostmanCollection(ctx echo.Context) error {
+	var request GetPostmanCollectionRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPostmanCollection(ctx.Request().Context(), request.(GetPostmanCollectionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPostmanCollection")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPostmanCollectionResponseObject); ok {
+		return validResponse.VisitGetPostmanCollectionResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -37,6 +37,10 @@ type Config struct {
 	// Draining, when set and true, makes /readyz answer 503 so that load balancers stop
 	// sending requests, while every other request is still served.
 	Draining func() bool
+	// CORSAllowedOrigins are the origins whose pages may call the API from a browser (exact
+	// origins such as https://crm.example.com, or the single entry "*" for any); empty is
+	// CORS off. See CheckCORSOrigins.
+	CORSAllowedOrigins []string
 	// Background, when set, counts the goroutines New starts (the revocation listener on
 	// PostgreSQL), which run until New's ctx ends: wait on it after ending ctx.
 	Background *sync.WaitGroup
@@ -70,6 +74,10 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the cursor signing key: %w", err)
 	}
+	cors, err := newCORSPolicy(cfg.CORSAllowedOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("CORS allowed origins: %w", err)
+	}
 	docs, err := newSystemDocs()
 	if err != nil {
 		return nil, err
@@ -87,6 +95,7 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 		answerHeaders,
 		accessLog(cfg.Logger),
 		recoverPanics(cfg.Logger),
+		cors.cors, // before authentication: a preflight carries no credentials
 		refuseUnroutedMethods,
 		limitBody(cfg.MaxBodyBytes),
 		headAsGet,

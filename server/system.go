@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"time"
@@ -30,21 +31,27 @@ var docsScript []byte
 // readinessTimeout bounds the database ping of /readyz.
 const readinessTimeout = 2 * time.Second
 
-// systemDocs is the spec in the forms the system operations serve.
+// systemDocs is the spec in the forms the system operations serve. The JSON is converted from
+// openapi.YAML, the bytes /openapi.yaml serves: gen's embedded spec is oapi-codegen's reading
+// of it (operationIds capitalised), not the document itself.
 type systemDocs struct {
 	specJSON map[string]any
+	postman  map[string]any
 }
 
 func newSystemDocs() (systemDocs, error) {
-	raw, err := gen.GetSpecJSON()
+	raw, err := openapi.JSON()
 	if err != nil {
 		return systemDocs{}, err
 	}
-	var spec map[string]any
-	if err := json.Unmarshal(raw, &spec); err != nil {
+	var docs systemDocs
+	if err := json.Unmarshal(raw, &docs.specJSON); err != nil {
 		return systemDocs{}, err
 	}
-	return systemDocs{specJSON: spec}, nil
+	if err := json.Unmarshal(openapi.Postman, &docs.postman); err != nil {
+		return systemDocs{}, fmt.Errorf("openapi/postman.json: %w", err)
+	}
+	return docs, nil
 }
 
 // swaggerFiles serves Swagger UI's files (precompressed) from the binary.
@@ -95,6 +102,10 @@ func (h *handlers) GetOpenAPIJSON(context.Context, gen.GetOpenAPIJSONRequestObje
 
 func (h *handlers) GetOpenAPIYAML(context.Context, gen.GetOpenAPIYAMLRequestObject) (gen.GetOpenAPIYAMLResponseObject, error) {
 	return gen.GetOpenAPIYAML200ApplicationyamlResponse{Body: bytes.NewReader(openapi.YAML), ContentLength: int64(len(openapi.YAML))}, nil
+}
+
+func (h *handlers) GetPostmanCollection(context.Context, gen.GetPostmanCollectionRequestObject) (gen.GetPostmanCollectionResponseObject, error) {
+	return gen.GetPostmanCollection200JSONResponse(h.system.postman), nil
 }
 
 func (h *handlers) GetDocs(context.Context, gen.GetDocsRequestObject) (gen.GetDocsResponseObject, error) {

@@ -67,6 +67,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	handler, err := server.New(life, server.Config{
 		Store: s, Logger: log, Logins: logins, Roles: cfg.Roles, MaxBodyBytes: cfg.MaxBodyBytes,
 		Draining: draining.Load, Background: &background, CredentialTTL: hooks.credentialTTL,
+		CORSAllowedOrigins: cfg.CORSOrigins,
 	})
 	if err != nil {
 		return err
