@@ -387,9 +387,10 @@ type ClientInterface interface {
 	//
 	// A Postman collection (v2.1) generated from this document: every operation with its
 	// examples, and a walk-through folder that runs in order (create a list, add a contact, look
-	// it up by every spelling, look many up at once) with tests on each answer. Import it, set
-	// the `apiKey` variable (and `baseUrl` when the server is not at `http://localhost:8080`),
-	// and run. The same requests for Insomnia are in the repository, `openapi/insomnia.json`.
+	// it up by every spelling, look many up at once) with tests on each answer. Its `baseUrl`
+	// variable is where it was fetched from (the scheme, and the Host the request named): import
+	// it, set the `apiKey` variable, and run. The same requests for Insomnia are in the
+	// repository, `openapi/insomnia.json`.
 	//
 	// Corresponds with GET /postman.json (the `GetPostmanCollection` operationId).
 	GetPostmanCollection(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -959,9 +960,10 @@ func (c *Client) GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditor
 //
 // A Postman collection (v2.1) generated from this document: every operation with its
 // examples, and a walk-through folder that runs in order (create a list, add a contact, look
-// it up by every spelling, look many up at once) with tests on each answer. Import it, set
-// the `apiKey` variable (and `baseUrl` when the server is not at `http://localhost:8080`),
-// and run. The same requests for Insomnia are in the repository, `openapi/insomnia.json`.
+// it up by every spelling, look many up at once) with tests on each answer. Its `baseUrl`
+// variable is where it was fetched from (the scheme, and the Host the request named): import
+// it, set the `apiKey` variable, and run. The same requests for Insomnia are in the
+// repository, `openapi/insomnia.json`.
 //
 // Corresponds with GET /postman.json (the `GetPostmanCollection` operationId).
 func (c *Client) GetPostmanCollection(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2231,9 +2233,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// A Postman collection (v2.1) generated from this document: every operation with its
 	// examples, and a walk-through folder that runs in order (create a list, add a contact, look
-	// it up by every spelling, look many up at once) with tests on each answer. Import it, set
-	// the `apiKey` variable (and `baseUrl` when the server is not at `http://localhost:8080`),
-	// and run. The same requests for Insomnia are in the repository, `openapi/insomnia.json`.
+	// it up by every spelling, look many up at once) with tests on each answer. Its `baseUrl`
+	// variable is where it was fetched from (the scheme, and the Host the request named): import
+	// it, set the `apiKey` variable, and run. The same requests for Insomnia are in the
+	// repository, `openapi/insomnia.json`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4340,9 +4343,10 @@ func (c *ClientWithResponses) GetOpenAPIYAMLWithResponse(ctx context.Context, re
 //
 // A Postman collection (v2.1) generated from this document: every operation with its
 // examples, and a walk-through folder that runs in order (create a list, add a contact, look
-// it up by every spelling, look many up at once) with tests on each answer. Import it, set
-// the `apiKey` variable (and `baseUrl` when the server is not at `http://localhost:8080`),
-// and run. The same requests for Insomnia are in the repository, `openapi/insomnia.json`.
+// it up by every spelling, look many up at once) with tests on each answer. Its `baseUrl`
+// variable is where it was fetched from (the scheme, and the Host the request named): import
+// it, set the `apiKey` variable, and run. The same requests for Insomnia are in the
+// repository, `openapi/insomnia.json`.
 //
 // Returns a wrapper object for the known response body format(s).
 //

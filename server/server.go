@@ -106,7 +106,7 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 		refuseNUL,
 	)
 	routes := headRoutes{e}
-	gen.RegisterHandlers(routes, gen.NewStrictHandler(h, nil))
+	gen.RegisterHandlers(routes, gen.NewStrictHandler(h, []gen.StrictMiddlewareFunc{servedFrom}))
 	routes.GET("/docs/*", docsAssets)
 	if err := auth.operations.checkRoutes(e.Routes()); err != nil {
 		return nil, err

@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -104,8 +106,39 @@ func (h *handlers) GetOpenAPIYAML(context.Context, gen.GetOpenAPIYAMLRequestObje
 	return gen.GetOpenAPIYAML200ApplicationyamlResponse{Body: bytes.NewReader(openapi.YAML), ContentLength: int64(len(openapi.YAML))}, nil
 }
 
-func (h *handlers) GetPostmanCollection(context.Context, gen.GetPostmanCollectionRequestObject) (gen.GetPostmanCollectionResponseObject, error) {
-	return gen.GetPostmanCollection200JSONResponse(h.system.postman), nil
+// GetPostmanCollection serves the committed collection with its baseUrl set to where it was
+// fetched from (see servedFrom), so that an import from any host and port runs there with
+// only the key filled in, as the spec's relative servers entry does for /docs.
+func (h *handlers) GetPostmanCollection(ctx context.Context, _ gen.GetPostmanCollectionRequestObject) (gen.GetPostmanCollectionResponseObject, error) {
+	origin, _ := ctx.Value(originKey{}).(string)
+	collection := maps.Clone(h.system.postman) // shared by every request: copied where it changes
+	variables, _ := collection["variable"].([]any)
+	variables = slices.Clone(variables)
+	for i, v := range variables {
+		if v, ok := v.(map[string]any); ok && v["key"] == "baseUrl" && origin != "" {
+			v = maps.Clone(v)
+			v["value"] = origin
+			variables[i] = v
+		}
+	}
+	collection["variable"] = variables
+	return gen.GetPostmanCollection200JSONResponse(collection), nil
+}
+
+type originKey struct{}
+
+// servedFrom gives the handler of /postman.json, which the strict interface hands only a
+// context, the origin its request was made to: the scheme (X-Forwarded-Proto behind a proxy)
+// and the Host the caller used.
+func servedFrom(next gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
+	if operationID != "GetPostmanCollection" {
+		return next
+	}
+	return func(c echo.Context, request any) (any, error) {
+		r := c.Request()
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), originKey{}, c.Scheme()+"://"+r.Host)))
+		return next(c, request)
+	}
 }
 
 func (h *handlers) GetDocs(context.Context, gen.GetDocsRequestObject) (gen.GetDocsResponseObject, error) {

@@ -124,18 +124,44 @@ func TestServedSpecServerIsWhereItWasRead(t *testing.T) {
 	}
 }
 
-// /postman.json is the committed collection: every variable a person fills in, the API key
-// sent from one of them.
+// /postman.json is the committed collection, its baseUrl where it was fetched from (a server
+// on an ephemeral port here): every variable a person fills in, the API key sent from one.
 func TestPostmanCollectionIsServed(t *testing.T) {
 	h := newHarness(t, storetest.Open(t, storetest.SQLite))
 	status, body, _ := h.do("GET", "/postman.json", "")
-	var served, committed any
+	var served, committed map[string]any
 	if status != http.StatusOK || json.Unmarshal(body, &served) != nil {
 		t.Fatalf("postman.json: %d %.200s", status, body)
 	}
 	if err := json.Unmarshal(openapi.Postman, &committed); err != nil {
 		t.Fatal(err)
 	}
+	baseURL := func(collection map[string]any) string {
+		for _, v := range collection["variable"].([]any) {
+			if v := v.(map[string]any); v["key"] == "baseUrl" {
+				return v["value"].(string)
+			}
+		}
+		return ""
+	}
+	if got := baseURL(served); got != h.url {
+		t.Errorf("served baseUrl %q, want the server's own %q", got, h.url)
+	}
+	// Per request: the same server reached by another name answers with that name.
+	other := strings.Replace(h.url, "127.0.0.1", "localhost", 1)
+	resp := must(http.Get(other + "/postman.json"))
+	var again map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&again); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := baseURL(again); got != other {
+		t.Errorf("baseUrl through %s: %q", other, got)
+	}
+	if _, body, _ := h.do("GET", "/postman.json", ""); !bytes.Contains(body, []byte(`"value":"`+h.url+`"`)) {
+		t.Errorf("baseUrl of one request stayed for the next")
+	}
+	served["variable"], committed["variable"] = nil, nil
 	if !jsonEqual(served, committed) {
 		t.Fatal("/postman.json is not openapi/postman.json")
 	}
