@@ -2265,7 +2265,7 @@ type ListApiKeysResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenAdmin
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2288,7 +2288,7 @@ func (r ListApiKeysResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListApiKeysResponse) GetJSON403() *Forbidden {
+func (r ListApiKeysResponse) GetJSON403() *ForbiddenAdmin {
 	return r.JSON403
 }
 
@@ -2341,7 +2341,7 @@ type CreateApiKeyResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenAdmin
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -2368,7 +2368,7 @@ func (r CreateApiKeyResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateApiKeyResponse) GetJSON403() *Forbidden {
+func (r CreateApiKeyResponse) GetJSON403() *ForbiddenAdmin {
 	return r.JSON403
 }
 
@@ -2429,7 +2429,7 @@ type RevokeApiKeyResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenAdmin
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ApiKeyNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -2449,7 +2449,7 @@ func (r RevokeApiKeyResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r RevokeApiKeyResponse) GetJSON403() *Forbidden {
+func (r RevokeApiKeyResponse) GetJSON403() *ForbiddenAdmin {
 	return r.JSON403
 }
 
@@ -2507,7 +2507,7 @@ type ListContactListsResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2530,7 +2530,7 @@ func (r ListContactListsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListContactListsResponse) GetJSON403() *Forbidden {
+func (r ListContactListsResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
@@ -2583,9 +2583,9 @@ type CreateContactListResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenWrite
 	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
+	JSON409 *ListNameTaken
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -2612,12 +2612,12 @@ func (r CreateContactListResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateContactListResponse) GetJSON403() *Forbidden {
+func (r CreateContactListResponse) GetJSON403() *ForbiddenWrite {
 	return r.JSON403
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r CreateContactListResponse) GetJSON409() *Conflict {
+func (r CreateContactListResponse) GetJSON409() *ListNameTaken {
 	return r.JSON409
 }
 
@@ -2678,7 +2678,7 @@ type DeleteContactListResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenWrite
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ListNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -2698,7 +2698,7 @@ func (r DeleteContactListResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteContactListResponse) GetJSON403() *Forbidden {
+func (r DeleteContactListResponse) GetJSON403() *ForbiddenWrite {
 	return r.JSON403
 }
 
@@ -2756,7 +2756,7 @@ type GetContactListResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ListNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -2781,7 +2781,7 @@ func (r GetContactListResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetContactListResponse) GetJSON403() *Forbidden {
+func (r GetContactListResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
@@ -2839,11 +2839,11 @@ type UpdateContactListResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenWrite
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ListNotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
+	JSON409 *ListNameTaken
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -2870,7 +2870,7 @@ func (r UpdateContactListResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateContactListResponse) GetJSON403() *Forbidden {
+func (r UpdateContactListResponse) GetJSON403() *ForbiddenWrite {
 	return r.JSON403
 }
 
@@ -2880,7 +2880,7 @@ func (r UpdateContactListResponse) GetJSON404() *ListNotFound {
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r UpdateContactListResponse) GetJSON409() *Conflict {
+func (r UpdateContactListResponse) GetJSON409() *ListNameTaken {
 	return r.JSON409
 }
 
@@ -2943,7 +2943,7 @@ type LookupContactWithoutSlashResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2966,7 +2966,7 @@ func (r LookupContactWithoutSlashResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r LookupContactWithoutSlashResponse) GetJSON403() *Forbidden {
+func (r LookupContactWithoutSlashResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
@@ -3019,7 +3019,7 @@ type LookupContactResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -3042,7 +3042,7 @@ func (r LookupContactResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r LookupContactResponse) GetJSON403() *Forbidden {
+func (r LookupContactResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
@@ -3095,7 +3095,7 @@ type LookupContactsBatchResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -3122,7 +3122,7 @@ func (r LookupContactsBatchResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r LookupContactsBatchResponse) GetJSON403() *Forbidden {
+func (r LookupContactsBatchResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
@@ -3185,7 +3185,7 @@ type CreateContactResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenWrite
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ListNotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
@@ -3216,7 +3216,7 @@ func (r CreateContactResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateContactResponse) GetJSON403() *Forbidden {
+func (r CreateContactResponse) GetJSON403() *ForbiddenWrite {
 	return r.JSON403
 }
 
@@ -3287,7 +3287,7 @@ type DeleteContactResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenWrite
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ContactNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3307,7 +3307,7 @@ func (r DeleteContactResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteContactResponse) GetJSON403() *Forbidden {
+func (r DeleteContactResponse) GetJSON403() *ForbiddenWrite {
 	return r.JSON403
 }
 
@@ -3365,7 +3365,7 @@ type GetContactResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ContactNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3390,7 +3390,7 @@ func (r GetContactResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetContactResponse) GetJSON403() *Forbidden {
+func (r GetContactResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
@@ -3448,7 +3448,7 @@ type UpdateContactResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenWrite
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ContactNotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
@@ -3479,7 +3479,7 @@ func (r UpdateContactResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateContactResponse) GetJSON403() *Forbidden {
+func (r UpdateContactResponse) GetJSON403() *ForbiddenWrite {
 	return r.JSON403
 }
 
@@ -3552,7 +3552,7 @@ type GetMeResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -3575,7 +3575,7 @@ func (r GetMeResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetMeResponse) GetJSON403() *Forbidden {
+func (r GetMeResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
@@ -4412,7 +4412,7 @@ func ParseListApiKeysResponse(rsp *http.Response) (*ListApiKeysResponse, error) 
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenAdmin
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4473,7 +4473,7 @@ func ParseCreateApiKeyResponse(rsp *http.Response) (*CreateApiKeyResponse, error
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenAdmin
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4544,7 +4544,7 @@ func ParseRevokeApiKeyResponse(rsp *http.Response) (*RevokeApiKeyResponse, error
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenAdmin
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4612,7 +4612,7 @@ func ParseListContactListsResponse(rsp *http.Response) (*ListContactListsRespons
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4673,14 +4673,14 @@ func ParseCreateContactListResponse(rsp *http.Response) (*CreateContactListRespo
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenWrite
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest ListNameTaken
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4751,7 +4751,7 @@ func ParseDeleteContactListResponse(rsp *http.Response) (*DeleteContactListRespo
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenWrite
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4819,7 +4819,7 @@ func ParseGetContactListResponse(rsp *http.Response) (*GetContactListResponse, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4887,7 +4887,7 @@ func ParseUpdateContactListResponse(rsp *http.Response) (*UpdateContactListRespo
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenWrite
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4901,7 +4901,7 @@ func ParseUpdateContactListResponse(rsp *http.Response) (*UpdateContactListRespo
 		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest ListNameTaken
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4976,7 +4976,7 @@ func ParseLookupContactWithoutSlashResponse(rsp *http.Response) (*LookupContactW
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5037,7 +5037,7 @@ func ParseLookupContactResponse(rsp *http.Response) (*LookupContactResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5098,7 +5098,7 @@ func ParseLookupContactsBatchResponse(rsp *http.Response) (*LookupContactsBatchR
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5173,7 +5173,7 @@ func ParseCreateContactResponse(rsp *http.Response) (*CreateContactResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenWrite
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5258,7 +5258,7 @@ func ParseDeleteContactResponse(rsp *http.Response) (*DeleteContactResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenWrite
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5326,7 +5326,7 @@ func ParseGetContactResponse(rsp *http.Response) (*GetContactResponse, error) {
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5394,7 +5394,7 @@ func ParseUpdateContactResponse(rsp *http.Response) (*UpdateContactResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenWrite
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5483,7 +5483,7 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

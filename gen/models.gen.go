@@ -597,14 +597,23 @@ type Conflict = Error
 // ContactNotFound The one error envelope.
 type ContactNotFound = Error
 
-// Forbidden The one error envelope.
-type Forbidden = Error
+// ForbiddenAdmin The one error envelope.
+type ForbiddenAdmin = Error
+
+// ForbiddenRead The one error envelope.
+type ForbiddenRead = Error
+
+// ForbiddenWrite The one error envelope.
+type ForbiddenWrite = Error
 
 // Healthy defines model for Healthy.
 type Healthy = Health
 
 // Internal The one error envelope.
 type Internal = Error
+
+// ListNameTaken The one error envelope.
+type ListNameTaken = Error
 
 // ListNotFound The one error envelope.
 type ListNotFound = Error

@@ -501,11 +501,17 @@ type ConflictJSONResponse Error
 
 type ContactNotFoundJSONResponse Error
 
-type ForbiddenJSONResponse Error
+type ForbiddenAdminJSONResponse Error
+
+type ForbiddenReadJSONResponse Error
+
+type ForbiddenWriteJSONResponse Error
 
 type HealthyJSONResponse Health
 
 type InternalJSONResponse Error
+
+type ListNameTakenJSONResponse Error
 
 type ListNotFoundJSONResponse Error
 
@@ -569,7 +575,7 @@ func (response ListApiKeys401JSONResponse) VisitListApiKeysResponse(w http.Respo
 	return err
 }
 
-type ListApiKeys403JSONResponse struct{ ForbiddenJSONResponse }
+type ListApiKeys403JSONResponse struct{ ForbiddenAdminJSONResponse }
 
 func (response ListApiKeys403JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
 
@@ -661,7 +667,7 @@ func (response CreateApiKey401JSONResponse) VisitCreateApiKeyResponse(w http.Res
 	return err
 }
 
-type CreateApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+type CreateApiKey403JSONResponse struct{ ForbiddenAdminJSONResponse }
 
 func (response CreateApiKey403JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
 
@@ -777,7 +783,7 @@ func (response RevokeApiKey401JSONResponse) VisitRevokeApiKeyResponse(w http.Res
 	return err
 }
 
-type RevokeApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+type RevokeApiKey403JSONResponse struct{ ForbiddenAdminJSONResponse }
 
 func (response RevokeApiKey403JSONResponse) VisitRevokeApiKeyResponse(w http.ResponseWriter) error {
 
@@ -883,7 +889,7 @@ func (response ListContactLists401JSONResponse) VisitListContactListsResponse(w 
 	return err
 }
 
-type ListContactLists403JSONResponse struct{ ForbiddenJSONResponse }
+type ListContactLists403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response ListContactLists403JSONResponse) VisitListContactListsResponse(w http.ResponseWriter) error {
 
@@ -975,7 +981,7 @@ func (response CreateContactList401JSONResponse) VisitCreateContactListResponse(
 	return err
 }
 
-type CreateContactList403JSONResponse struct{ ForbiddenJSONResponse }
+type CreateContactList403JSONResponse struct{ ForbiddenWriteJSONResponse }
 
 func (response CreateContactList403JSONResponse) VisitCreateContactListResponse(w http.ResponseWriter) error {
 
@@ -989,7 +995,7 @@ func (response CreateContactList403JSONResponse) VisitCreateContactListResponse(
 	return err
 }
 
-type CreateContactList409JSONResponse struct{ ConflictJSONResponse }
+type CreateContactList409JSONResponse struct{ ListNameTakenJSONResponse }
 
 func (response CreateContactList409JSONResponse) VisitCreateContactListResponse(w http.ResponseWriter) error {
 
@@ -1105,7 +1111,7 @@ func (response DeleteContactList401JSONResponse) VisitDeleteContactListResponse(
 	return err
 }
 
-type DeleteContactList403JSONResponse struct{ ForbiddenJSONResponse }
+type DeleteContactList403JSONResponse struct{ ForbiddenWriteJSONResponse }
 
 func (response DeleteContactList403JSONResponse) VisitDeleteContactListResponse(w http.ResponseWriter) error {
 
@@ -1211,7 +1217,7 @@ func (response GetContactList401JSONResponse) VisitGetContactListResponse(w http
 	return err
 }
 
-type GetContactList403JSONResponse struct{ ForbiddenJSONResponse }
+type GetContactList403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response GetContactList403JSONResponse) VisitGetContactListResponse(w http.ResponseWriter) error {
 
@@ -1318,7 +1324,7 @@ func (response UpdateContactList401JSONResponse) VisitUpdateContactListResponse(
 	return err
 }
 
-type UpdateContactList403JSONResponse struct{ ForbiddenJSONResponse }
+type UpdateContactList403JSONResponse struct{ ForbiddenWriteJSONResponse }
 
 func (response UpdateContactList403JSONResponse) VisitUpdateContactListResponse(w http.ResponseWriter) error {
 
@@ -1346,7 +1352,7 @@ func (response UpdateContactList404JSONResponse) VisitUpdateContactListResponse(
 	return err
 }
 
-type UpdateContactList409JSONResponse struct{ ConflictJSONResponse }
+type UpdateContactList409JSONResponse struct{ ListNameTakenJSONResponse }
 
 func (response UpdateContactList409JSONResponse) VisitUpdateContactListResponse(w http.ResponseWriter) error {
 
@@ -1468,7 +1474,7 @@ func (response LookupContactWithoutSlash401JSONResponse) VisitLookupContactWitho
 	return err
 }
 
-type LookupContactWithoutSlash403JSONResponse struct{ ForbiddenJSONResponse }
+type LookupContactWithoutSlash403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response LookupContactWithoutSlash403JSONResponse) VisitLookupContactWithoutSlashResponse(w http.ResponseWriter) error {
 
@@ -1560,7 +1566,7 @@ func (response LookupContact401JSONResponse) VisitLookupContactResponse(w http.R
 	return err
 }
 
-type LookupContact403JSONResponse struct{ ForbiddenJSONResponse }
+type LookupContact403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response LookupContact403JSONResponse) VisitLookupContactResponse(w http.ResponseWriter) error {
 
@@ -1652,7 +1658,7 @@ func (response LookupContactsBatch401JSONResponse) VisitLookupContactsBatchRespo
 	return err
 }
 
-type LookupContactsBatch403JSONResponse struct{ ForbiddenJSONResponse }
+type LookupContactsBatch403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response LookupContactsBatch403JSONResponse) VisitLookupContactsBatchResponse(w http.ResponseWriter) error {
 
@@ -1774,7 +1780,7 @@ func (response CreateContact401JSONResponse) VisitCreateContactResponse(w http.R
 	return err
 }
 
-type CreateContact403JSONResponse struct{ ForbiddenJSONResponse }
+type CreateContact403JSONResponse struct{ ForbiddenWriteJSONResponse }
 
 func (response CreateContact403JSONResponse) VisitCreateContactResponse(w http.ResponseWriter) error {
 
@@ -1918,7 +1924,7 @@ func (response DeleteContact401JSONResponse) VisitDeleteContactResponse(w http.R
 	return err
 }
 
-type DeleteContact403JSONResponse struct{ ForbiddenJSONResponse }
+type DeleteContact403JSONResponse struct{ ForbiddenWriteJSONResponse }
 
 func (response DeleteContact403JSONResponse) VisitDeleteContactResponse(w http.ResponseWriter) error {
 
@@ -2024,7 +2030,7 @@ func (response GetContact401JSONResponse) VisitGetContactResponse(w http.Respons
 	return err
 }
 
-type GetContact403JSONResponse struct{ ForbiddenJSONResponse }
+type GetContact403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response GetContact403JSONResponse) VisitGetContactResponse(w http.ResponseWriter) error {
 
@@ -2131,7 +2137,7 @@ func (response UpdateContact401JSONResponse) VisitUpdateContactResponse(w http.R
 	return err
 }
 
-type UpdateContact403JSONResponse struct{ ForbiddenJSONResponse }
+type UpdateContact403JSONResponse struct{ ForbiddenWriteJSONResponse }
 
 func (response UpdateContact403JSONResponse) VisitUpdateContactResponse(w http.ResponseWriter) error {
 
@@ -2280,7 +2286,7 @@ func (response GetMe401JSONResponse) VisitGetMeResponse(w http.ResponseWriter) e
 	return err
 }
 
-type GetMe403JSONResponse struct{ ForbiddenJSONResponse }
+type GetMe403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response GetMe403JSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
