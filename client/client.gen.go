@@ -249,7 +249,7 @@ type ContactListPatch struct {
 	Name        *string                   `json:"name,omitempty"`
 }
 
-// ContactLookup Seed 000's lookup, field for field. Fields that can be null are always present.
+// ContactLookup The answer of a lookup. Fields that can be null are always present, as null.
 type ContactLookup struct {
 	// Contact A contact (as `Contact`), or null.
 	Contact nullable.Nullable[NullableContact] `json:"contact"`
@@ -562,19 +562,59 @@ type ListId = int64
 // Phone defines model for Phone.
 type Phone = string
 
-// SessionIdFilter A WhatsApp session id.
-//
-// Example: sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0
-type SessionIdFilter = SessionId
+// SessionIdFilter defines model for SessionIdFilter.
+type SessionIdFilter = string
 
-// BadRequest The one error envelope.
-type BadRequest = Error
+// ApiKeyNotFound The one error envelope.
+type ApiKeyNotFound = Error
+
+// BadApiKeyBody The one error envelope.
+type BadApiKeyBody = Error
+
+// BadBatch The one error envelope.
+type BadBatch = Error
+
+// BadContactBody The one error envelope.
+type BadContactBody = Error
+
+// BadContactId The one error envelope.
+type BadContactId = Error
+
+// BadContactPatch The one error envelope.
+type BadContactPatch = Error
+
+// BadKeyId The one error envelope.
+type BadKeyId = Error
+
+// BadListBody The one error envelope.
+type BadListBody = Error
+
+// BadListId The one error envelope.
+type BadListId = Error
+
+// BadPage The one error envelope.
+type BadPage = Error
+
+// BadPhone The one error envelope.
+type BadPhone = Error
+
+// BadQuery The one error envelope.
+type BadQuery = Error
 
 // Conflict The one error envelope.
 type Conflict = Error
 
-// Forbidden The one error envelope.
-type Forbidden = Error
+// ContactNotFound The one error envelope.
+type ContactNotFound = Error
+
+// ForbiddenAdmin The one error envelope.
+type ForbiddenAdmin = Error
+
+// ForbiddenRead The one error envelope.
+type ForbiddenRead = Error
+
+// ForbiddenWrite The one error envelope.
+type ForbiddenWrite = Error
 
 // Healthy defines model for Healthy.
 type Healthy = Health
@@ -582,11 +622,17 @@ type Healthy = Health
 // Internal The one error envelope.
 type Internal = Error
 
-// Lookup Seed 000's lookup, field for field. Fields that can be null are always present.
+// ListNameTaken The one error envelope.
+type ListNameTaken = Error
+
+// ListNotFound The one error envelope.
+type ListNotFound = Error
+
+// Lookup The answer of a lookup. Fields that can be null are always present, as null.
 type Lookup = ContactLookup
 
-// NotFound The one error envelope.
-type NotFound = Error
+// MetricsElsewhere The one error envelope.
+type MetricsElsewhere = Error
 
 // PayloadTooLarge The one error envelope.
 type PayloadTooLarge = Error
@@ -627,7 +673,8 @@ type LookupContactWithoutSlashParams struct {
 	// without the `9`, Mexico with the `1`, Brazil without the ninth digit).
 	Phone Phone `form:"phone" json:"phone"`
 
-	// SessionId Count only messages received by this WhatsApp session.
+	// SessionId Count only messages received by this WhatsApp session (`sess_` and 26 characters, such as
+	// `sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0`). Leave it out to count every session's messages.
 	SessionId *SessionIdFilter `form:"sessionId,omitempty" json:"sessionId,omitempty"`
 }
 
@@ -640,7 +687,8 @@ type LookupContactParams struct {
 	// without the `9`, Mexico with the `1`, Brazil without the ninth digit).
 	Phone Phone `form:"phone" json:"phone"`
 
-	// SessionId Count only messages received by this WhatsApp session.
+	// SessionId Count only messages received by this WhatsApp session (`sess_` and 26 characters, such as
+	// `sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0`). Leave it out to count every session's messages.
 	SessionId *SessionIdFilter `form:"sessionId,omitempty" json:"sessionId,omitempty"`
 }
 
@@ -1025,7 +1073,8 @@ type ClientInterface interface {
 
 	// GetOpenAPIJSON This document as JSON
 	//
-	// The OpenAPI document the server was generated from and validates against, as JSON.
+	// This document as JSON: converted at start from the same bytes `/openapi.yaml` serves, so
+	// the two are one document.
 	//
 	// Corresponds with GET /openapi.json (the `GetOpenAPIJSON` operationId).
 	GetOpenAPIJSON(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1036,6 +1085,18 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /openapi.yaml (the `GetOpenAPIYAML` operationId).
 	GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPostmanCollection A Postman collection of this API
+	//
+	// A Postman collection (v2.1) generated from this document: every operation with its
+	// examples, and a walk-through folder that runs in order (create a list, add a contact, look
+	// it up by every spelling, look many up at once) with tests on each answer. Its `baseUrl`
+	// variable is where it was fetched from (the scheme, and the Host the request named): import
+	// it, set the `apiKey` variable, and run. The same requests for Insomnia are in the
+	// repository, `openapi/insomnia.json`.
+	//
+	// Corresponds with GET /postman.json (the `GetPostmanCollection` operationId).
+	GetPostmanCollection(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetReadiness Readiness
 	//
@@ -1586,7 +1647,8 @@ func (c *RawClient) GetMetrics(ctx context.Context, reqEditors ...RequestEditorF
 
 // GetOpenAPIJSON This document as JSON
 //
-// The OpenAPI document the server was generated from and validates against, as JSON.
+// This document as JSON: converted at start from the same bytes `/openapi.yaml` serves, so
+// the two are one document.
 //
 // Corresponds with GET /openapi.json (the `GetOpenAPIJSON` operationId).
 func (c *RawClient) GetOpenAPIJSON(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1608,6 +1670,28 @@ func (c *RawClient) GetOpenAPIJSON(ctx context.Context, reqEditors ...RequestEdi
 // Corresponds with GET /openapi.yaml (the `GetOpenAPIYAML` operationId).
 func (c *RawClient) GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOpenAPIYAMLRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPostmanCollection A Postman collection of this API
+//
+// A Postman collection (v2.1) generated from this document: every operation with its
+// examples, and a walk-through folder that runs in order (create a list, add a contact, look
+// it up by every spelling, look many up at once) with tests on each answer. Its `baseUrl`
+// variable is where it was fetched from (the scheme, and the Host the request named): import
+// it, set the `apiKey` variable, and run. The same requests for Insomnia are in the
+// repository, `openapi/insomnia.json`.
+//
+// Corresponds with GET /postman.json (the `GetPostmanCollection` operationId).
+func (c *RawClient) GetPostmanCollection(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPostmanCollectionRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -2479,6 +2563,33 @@ func NewGetOpenAPIYAMLRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetPostmanCollectionRequest constructs an http.Request for the GetPostmanCollection method
+func NewGetPostmanCollectionRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/postman.json")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetReadinessRequest constructs an http.Request for the GetReadiness method
 func NewGetReadinessRequest(server string) (*http.Request, error) {
 	var err error
@@ -2865,7 +2976,8 @@ type ClientWithResponsesInterface interface {
 
 	// GetOpenAPIJSONWithResponse This document as JSON
 	//
-	// The OpenAPI document the server was generated from and validates against, as JSON.
+	// This document as JSON: converted at start from the same bytes `/openapi.yaml` serves, so
+	// the two are one document.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2880,6 +2992,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /openapi.yaml (the `GetOpenAPIYAML` operationId).
 	GetOpenAPIYAMLWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenAPIYAMLResponse, error)
+
+	// GetPostmanCollectionWithResponse A Postman collection of this API
+	//
+	// A Postman collection (v2.1) generated from this document: every operation with its
+	// examples, and a walk-through folder that runs in order (create a list, add a contact, look
+	// it up by every spelling, look many up at once) with tests on each answer. Its `baseUrl`
+	// variable is where it was fetched from (the scheme, and the Host the request named): import
+	// it, set the `apiKey` variable, and run. The same requests for Insomnia are in the
+	// repository, `openapi/insomnia.json`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /postman.json (the `GetPostmanCollection` operationId).
+	GetPostmanCollectionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPostmanCollectionResponse, error)
 
 	// GetReadinessWithResponse Readiness
 	//
@@ -2899,11 +3025,11 @@ type ListApiKeysResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApiKeyPage
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadPage
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenAdmin
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2916,7 +3042,7 @@ func (r ListApiKeysResponse) GetJSON200() *ApiKeyPage {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListApiKeysResponse) GetJSON400() *BadRequest {
+func (r ListApiKeysResponse) GetJSON400() *BadPage {
 	return r.JSON400
 }
 
@@ -2926,7 +3052,7 @@ func (r ListApiKeysResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListApiKeysResponse) GetJSON403() *Forbidden {
+func (r ListApiKeysResponse) GetJSON403() *ForbiddenAdmin {
 	return r.JSON403
 }
 
@@ -2975,11 +3101,11 @@ type CreateApiKeyResponse struct {
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *CreatedApiKey
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadApiKeyBody
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenAdmin
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -2996,7 +3122,7 @@ func (r CreateApiKeyResponse) GetJSON201() *CreatedApiKey {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateApiKeyResponse) GetJSON400() *BadRequest {
+func (r CreateApiKeyResponse) GetJSON400() *BadApiKeyBody {
 	return r.JSON400
 }
 
@@ -3006,7 +3132,7 @@ func (r CreateApiKeyResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateApiKeyResponse) GetJSON403() *Forbidden {
+func (r CreateApiKeyResponse) GetJSON403() *ForbiddenAdmin {
 	return r.JSON403
 }
 
@@ -3063,13 +3189,13 @@ type RevokeApiKeyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadKeyId
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenAdmin
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ApiKeyNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -3077,7 +3203,7 @@ type RevokeApiKeyResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r RevokeApiKeyResponse) GetJSON400() *BadRequest {
+func (r RevokeApiKeyResponse) GetJSON400() *BadKeyId {
 	return r.JSON400
 }
 
@@ -3087,12 +3213,12 @@ func (r RevokeApiKeyResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r RevokeApiKeyResponse) GetJSON403() *Forbidden {
+func (r RevokeApiKeyResponse) GetJSON403() *ForbiddenAdmin {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r RevokeApiKeyResponse) GetJSON404() *NotFound {
+func (r RevokeApiKeyResponse) GetJSON404() *ApiKeyNotFound {
 	return r.JSON404
 }
 
@@ -3141,11 +3267,11 @@ type ListContactListsResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ContactListPage
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadPage
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -3158,7 +3284,7 @@ func (r ListContactListsResponse) GetJSON200() *ContactListPage {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListContactListsResponse) GetJSON400() *BadRequest {
+func (r ListContactListsResponse) GetJSON400() *BadPage {
 	return r.JSON400
 }
 
@@ -3168,7 +3294,7 @@ func (r ListContactListsResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListContactListsResponse) GetJSON403() *Forbidden {
+func (r ListContactListsResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
@@ -3217,13 +3343,13 @@ type CreateContactListResponse struct {
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *ContactList
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadListBody
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenWrite
 	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
+	JSON409 *ListNameTaken
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -3240,7 +3366,7 @@ func (r CreateContactListResponse) GetJSON201() *ContactList {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateContactListResponse) GetJSON400() *BadRequest {
+func (r CreateContactListResponse) GetJSON400() *BadListBody {
 	return r.JSON400
 }
 
@@ -3250,12 +3376,12 @@ func (r CreateContactListResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateContactListResponse) GetJSON403() *Forbidden {
+func (r CreateContactListResponse) GetJSON403() *ForbiddenWrite {
 	return r.JSON403
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r CreateContactListResponse) GetJSON409() *Conflict {
+func (r CreateContactListResponse) GetJSON409() *ListNameTaken {
 	return r.JSON409
 }
 
@@ -3312,13 +3438,13 @@ type DeleteContactListResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadListId
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenWrite
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ListNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -3326,7 +3452,7 @@ type DeleteContactListResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteContactListResponse) GetJSON400() *BadRequest {
+func (r DeleteContactListResponse) GetJSON400() *BadListId {
 	return r.JSON400
 }
 
@@ -3336,12 +3462,12 @@ func (r DeleteContactListResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteContactListResponse) GetJSON403() *Forbidden {
+func (r DeleteContactListResponse) GetJSON403() *ForbiddenWrite {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r DeleteContactListResponse) GetJSON404() *NotFound {
+func (r DeleteContactListResponse) GetJSON404() *ListNotFound {
 	return r.JSON404
 }
 
@@ -3390,13 +3516,13 @@ type GetContactListResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ContactList
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadListId
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ListNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -3409,7 +3535,7 @@ func (r GetContactListResponse) GetJSON200() *ContactList {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetContactListResponse) GetJSON400() *BadRequest {
+func (r GetContactListResponse) GetJSON400() *BadListId {
 	return r.JSON400
 }
 
@@ -3419,12 +3545,12 @@ func (r GetContactListResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetContactListResponse) GetJSON403() *Forbidden {
+func (r GetContactListResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetContactListResponse) GetJSON404() *NotFound {
+func (r GetContactListResponse) GetJSON404() *ListNotFound {
 	return r.JSON404
 }
 
@@ -3473,15 +3599,15 @@ type UpdateContactListResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ContactList
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadListBody
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenWrite
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ListNotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
-	JSON409 *Conflict
+	JSON409 *ListNameTaken
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -3498,7 +3624,7 @@ func (r UpdateContactListResponse) GetJSON200() *ContactList {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateContactListResponse) GetJSON400() *BadRequest {
+func (r UpdateContactListResponse) GetJSON400() *BadListBody {
 	return r.JSON400
 }
 
@@ -3508,17 +3634,17 @@ func (r UpdateContactListResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateContactListResponse) GetJSON403() *Forbidden {
+func (r UpdateContactListResponse) GetJSON403() *ForbiddenWrite {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateContactListResponse) GetJSON404() *NotFound {
+func (r UpdateContactListResponse) GetJSON404() *ListNotFound {
 	return r.JSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
-func (r UpdateContactListResponse) GetJSON409() *Conflict {
+func (r UpdateContactListResponse) GetJSON409() *ListNameTaken {
 	return r.JSON409
 }
 
@@ -3577,11 +3703,11 @@ type LookupContactWithoutSlashResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Lookup
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadPhone
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -3594,7 +3720,7 @@ func (r LookupContactWithoutSlashResponse) GetJSON200() *Lookup {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r LookupContactWithoutSlashResponse) GetJSON400() *BadRequest {
+func (r LookupContactWithoutSlashResponse) GetJSON400() *BadPhone {
 	return r.JSON400
 }
 
@@ -3604,7 +3730,7 @@ func (r LookupContactWithoutSlashResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r LookupContactWithoutSlashResponse) GetJSON403() *Forbidden {
+func (r LookupContactWithoutSlashResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
@@ -3653,11 +3779,11 @@ type LookupContactResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Lookup
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadPhone
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -3670,7 +3796,7 @@ func (r LookupContactResponse) GetJSON200() *Lookup {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r LookupContactResponse) GetJSON400() *BadRequest {
+func (r LookupContactResponse) GetJSON400() *BadPhone {
 	return r.JSON400
 }
 
@@ -3680,7 +3806,7 @@ func (r LookupContactResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r LookupContactResponse) GetJSON403() *Forbidden {
+func (r LookupContactResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
@@ -3729,11 +3855,11 @@ type LookupContactsBatchResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *BatchLookupResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadBatch
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -3750,7 +3876,7 @@ func (r LookupContactsBatchResponse) GetJSON200() *BatchLookupResponse {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r LookupContactsBatchResponse) GetJSON400() *BadRequest {
+func (r LookupContactsBatchResponse) GetJSON400() *BadBatch {
 	return r.JSON400
 }
 
@@ -3760,7 +3886,7 @@ func (r LookupContactsBatchResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r LookupContactsBatchResponse) GetJSON403() *Forbidden {
+func (r LookupContactsBatchResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
@@ -3819,13 +3945,13 @@ type CreateContactResponse struct {
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *Contact
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadContactBody
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenWrite
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ListNotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -3844,7 +3970,7 @@ func (r CreateContactResponse) GetJSON201() *Contact {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateContactResponse) GetJSON400() *BadRequest {
+func (r CreateContactResponse) GetJSON400() *BadContactBody {
 	return r.JSON400
 }
 
@@ -3854,12 +3980,12 @@ func (r CreateContactResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateContactResponse) GetJSON403() *Forbidden {
+func (r CreateContactResponse) GetJSON403() *ForbiddenWrite {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CreateContactResponse) GetJSON404() *NotFound {
+func (r CreateContactResponse) GetJSON404() *ListNotFound {
 	return r.JSON404
 }
 
@@ -3921,13 +4047,13 @@ type DeleteContactResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadContactId
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenWrite
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ContactNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -3935,7 +4061,7 @@ type DeleteContactResponse struct {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteContactResponse) GetJSON400() *BadRequest {
+func (r DeleteContactResponse) GetJSON400() *BadContactId {
 	return r.JSON400
 }
 
@@ -3945,12 +4071,12 @@ func (r DeleteContactResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteContactResponse) GetJSON403() *Forbidden {
+func (r DeleteContactResponse) GetJSON403() *ForbiddenWrite {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r DeleteContactResponse) GetJSON404() *NotFound {
+func (r DeleteContactResponse) GetJSON404() *ContactNotFound {
 	return r.JSON404
 }
 
@@ -3999,13 +4125,13 @@ type GetContactResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Contact
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadContactId
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ContactNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -4018,7 +4144,7 @@ func (r GetContactResponse) GetJSON200() *Contact {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetContactResponse) GetJSON400() *BadRequest {
+func (r GetContactResponse) GetJSON400() *BadContactId {
 	return r.JSON400
 }
 
@@ -4028,12 +4154,12 @@ func (r GetContactResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetContactResponse) GetJSON403() *Forbidden {
+func (r GetContactResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetContactResponse) GetJSON404() *NotFound {
+func (r GetContactResponse) GetJSON404() *ContactNotFound {
 	return r.JSON404
 }
 
@@ -4082,13 +4208,13 @@ type UpdateContactResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Contact
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadContactPatch
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenWrite
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *ContactNotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
 	// JSON413 the response for an HTTP 413 `application/json` response
@@ -4107,7 +4233,7 @@ func (r UpdateContactResponse) GetJSON200() *Contact {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateContactResponse) GetJSON400() *BadRequest {
+func (r UpdateContactResponse) GetJSON400() *BadContactPatch {
 	return r.JSON400
 }
 
@@ -4117,12 +4243,12 @@ func (r UpdateContactResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UpdateContactResponse) GetJSON403() *Forbidden {
+func (r UpdateContactResponse) GetJSON403() *ForbiddenWrite {
 	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r UpdateContactResponse) GetJSON404() *NotFound {
+func (r UpdateContactResponse) GetJSON404() *ContactNotFound {
 	return r.JSON404
 }
 
@@ -4186,11 +4312,11 @@ type GetMeResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Me
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadQuery
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenRead
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -4203,7 +4329,7 @@ func (r GetMeResponse) GetJSON200() *Me {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetMeResponse) GetJSON400() *BadRequest {
+func (r GetMeResponse) GetJSON400() *BadQuery {
 	return r.JSON400
 }
 
@@ -4213,7 +4339,7 @@ func (r GetMeResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetMeResponse) GetJSON403() *Forbidden {
+func (r GetMeResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
 }
 
@@ -4335,11 +4461,11 @@ type GetMetricsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *MetricsElsewhere
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetMetricsResponse) GetJSON404() *NotFound {
+func (r GetMetricsResponse) GetJSON404() *MetricsElsewhere {
 	return r.JSON404
 }
 
@@ -4448,6 +4574,47 @@ func (r GetOpenAPIYAMLResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetOpenAPIYAMLResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPostmanCollectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *map[string]interface{}
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPostmanCollectionResponse) GetJSON200() *map[string]interface{} {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPostmanCollectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPostmanCollectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPostmanCollectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPostmanCollectionResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4967,7 +5134,8 @@ func (c *ClientWithResponses) GetMetricsWithResponse(ctx context.Context, reqEdi
 
 // GetOpenAPIJSONWithResponse This document as JSON
 //
-// The OpenAPI document the server was generated from and validates against, as JSON.
+// This document as JSON: converted at start from the same bytes `/openapi.yaml` serves, so
+// the two are one document.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4993,6 +5161,26 @@ func (c *ClientWithResponses) GetOpenAPIYAMLWithResponse(ctx context.Context, re
 		return nil, err
 	}
 	return ParseGetOpenAPIYAMLResponse(rsp)
+}
+
+// GetPostmanCollectionWithResponse A Postman collection of this API
+//
+// A Postman collection (v2.1) generated from this document: every operation with its
+// examples, and a walk-through folder that runs in order (create a list, add a contact, look
+// it up by every spelling, look many up at once) with tests on each answer. Its `baseUrl`
+// variable is where it was fetched from (the scheme, and the Host the request named): import
+// it, set the `apiKey` variable, and run. The same requests for Insomnia are in the
+// repository, `openapi/insomnia.json`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /postman.json (the `GetPostmanCollection` operationId).
+func (c *ClientWithResponses) GetPostmanCollectionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPostmanCollectionResponse, error) {
+	rsp, err := c.GetPostmanCollection(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPostmanCollectionResponse(rsp)
 }
 
 // GetReadinessWithResponse Readiness
@@ -5034,7 +5222,7 @@ func ParseListApiKeysResponse(rsp *http.Response) (*ListApiKeysResponse, error) 
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadPage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5048,7 +5236,7 @@ func ParseListApiKeysResponse(rsp *http.Response) (*ListApiKeysResponse, error) 
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenAdmin
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5095,7 +5283,7 @@ func ParseCreateApiKeyResponse(rsp *http.Response) (*CreateApiKeyResponse, error
 		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadApiKeyBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5109,7 +5297,7 @@ func ParseCreateApiKeyResponse(rsp *http.Response) (*CreateApiKeyResponse, error
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenAdmin
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5166,7 +5354,7 @@ func ParseRevokeApiKeyResponse(rsp *http.Response) (*RevokeApiKeyResponse, error
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadKeyId
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5180,14 +5368,14 @@ func ParseRevokeApiKeyResponse(rsp *http.Response) (*RevokeApiKeyResponse, error
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenAdmin
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ApiKeyNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5234,7 +5422,7 @@ func ParseListContactListsResponse(rsp *http.Response) (*ListContactListsRespons
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadPage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5248,7 +5436,7 @@ func ParseListContactListsResponse(rsp *http.Response) (*ListContactListsRespons
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5295,7 +5483,7 @@ func ParseCreateContactListResponse(rsp *http.Response) (*CreateContactListRespo
 		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadListBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5309,14 +5497,14 @@ func ParseCreateContactListResponse(rsp *http.Response) (*CreateContactListRespo
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenWrite
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest ListNameTaken
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5373,7 +5561,7 @@ func ParseDeleteContactListResponse(rsp *http.Response) (*DeleteContactListRespo
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadListId
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5387,14 +5575,14 @@ func ParseDeleteContactListResponse(rsp *http.Response) (*DeleteContactListRespo
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenWrite
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ListNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5441,7 +5629,7 @@ func ParseGetContactListResponse(rsp *http.Response) (*GetContactListResponse, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadListId
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5455,14 +5643,14 @@ func ParseGetContactListResponse(rsp *http.Response) (*GetContactListResponse, e
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ListNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5509,7 +5697,7 @@ func ParseUpdateContactListResponse(rsp *http.Response) (*UpdateContactListRespo
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadListBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5523,21 +5711,21 @@ func ParseUpdateContactListResponse(rsp *http.Response) (*UpdateContactListRespo
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenWrite
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ListNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest ListNameTaken
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5598,7 +5786,7 @@ func ParseLookupContactWithoutSlashResponse(rsp *http.Response) (*LookupContactW
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadPhone
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5612,7 +5800,7 @@ func ParseLookupContactWithoutSlashResponse(rsp *http.Response) (*LookupContactW
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5659,7 +5847,7 @@ func ParseLookupContactResponse(rsp *http.Response) (*LookupContactResponse, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadPhone
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5673,7 +5861,7 @@ func ParseLookupContactResponse(rsp *http.Response) (*LookupContactResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5720,7 +5908,7 @@ func ParseLookupContactsBatchResponse(rsp *http.Response) (*LookupContactsBatchR
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadBatch
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5734,7 +5922,7 @@ func ParseLookupContactsBatchResponse(rsp *http.Response) (*LookupContactsBatchR
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5795,7 +5983,7 @@ func ParseCreateContactResponse(rsp *http.Response) (*CreateContactResponse, err
 		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadContactBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5809,14 +5997,14 @@ func ParseCreateContactResponse(rsp *http.Response) (*CreateContactResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenWrite
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ListNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5880,7 +6068,7 @@ func ParseDeleteContactResponse(rsp *http.Response) (*DeleteContactResponse, err
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadContactId
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5894,14 +6082,14 @@ func ParseDeleteContactResponse(rsp *http.Response) (*DeleteContactResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenWrite
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ContactNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5948,7 +6136,7 @@ func ParseGetContactResponse(rsp *http.Response) (*GetContactResponse, error) {
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadContactId
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5962,14 +6150,14 @@ func ParseGetContactResponse(rsp *http.Response) (*GetContactResponse, error) {
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ContactNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -6016,7 +6204,7 @@ func ParseUpdateContactResponse(rsp *http.Response) (*UpdateContactResponse, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadContactPatch
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -6030,14 +6218,14 @@ func ParseUpdateContactResponse(rsp *http.Response) (*UpdateContactResponse, err
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenWrite
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ContactNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -6105,7 +6293,7 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadQuery
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -6119,7 +6307,7 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -6201,7 +6389,7 @@ func ParseGetMetricsResponse(rsp *http.Response) (*GetMetricsResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest MetricsElsewhere
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -6258,6 +6446,32 @@ func ParseGetOpenAPIYAMLResponse(rsp *http.Response) (*GetOpenAPIYAMLResponse, e
 			return nil, err
 		}
 		response.YAML200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPostmanCollectionResponse parses an HTTP response from a GetPostmanCollectionWithResponse call
+func ParseGetPostmanCollectionResponse(rsp *http.Response) (*GetPostmanCollectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPostmanCollectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	}
 

@@ -307,6 +307,21 @@ func (c *Client) GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditor
 	return *r.YAML200, nil
 }
 
+// GetPostmanCollection A Postman collection of this API
+//
+// GET /postman.json. Any answer but 2xx is an *Error.
+func (c *Client) GetPostmanCollection(ctx context.Context, reqEditors ...RequestEditorFn) (map[string]interface{}, error) {
+	r, err := c.raw.GetPostmanCollectionWithResponse(ctx, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero map[string]interface{}
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
 // GetReadiness Readiness
 //
 // GET /readyz. Any answer but 2xx is an *Error.

@@ -239,7 +239,7 @@ type ContactListPatch struct {
 	Name        *string                   `json:"name,omitempty"`
 }
 
-// ContactLookup Seed 000's lookup, field for field. Fields that can be null are always present.
+// ContactLookup The answer of a lookup. Fields that can be null are always present, as null.
 type ContactLookup struct {
 	// Contact A contact (as `Contact`), or null.
 	Contact nullable.Nullable[NullableContact] `json:"contact"`
@@ -552,19 +552,59 @@ type ListId = int64
 // Phone defines model for Phone.
 type Phone = string
 
-// SessionIdFilter A WhatsApp session id.
-//
-// Example: sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0
-type SessionIdFilter = SessionId
+// SessionIdFilter defines model for SessionIdFilter.
+type SessionIdFilter = string
 
-// BadRequest The one error envelope.
-type BadRequest = Error
+// ApiKeyNotFound The one error envelope.
+type ApiKeyNotFound = Error
+
+// BadApiKeyBody The one error envelope.
+type BadApiKeyBody = Error
+
+// BadBatch The one error envelope.
+type BadBatch = Error
+
+// BadContactBody The one error envelope.
+type BadContactBody = Error
+
+// BadContactId The one error envelope.
+type BadContactId = Error
+
+// BadContactPatch The one error envelope.
+type BadContactPatch = Error
+
+// BadKeyId The one error envelope.
+type BadKeyId = Error
+
+// BadListBody The one error envelope.
+type BadListBody = Error
+
+// BadListId The one error envelope.
+type BadListId = Error
+
+// BadPage The one error envelope.
+type BadPage = Error
+
+// BadPhone The one error envelope.
+type BadPhone = Error
+
+// BadQuery The one error envelope.
+type BadQuery = Error
 
 // Conflict The one error envelope.
 type Conflict = Error
 
-// Forbidden The one error envelope.
-type Forbidden = Error
+// ContactNotFound The one error envelope.
+type ContactNotFound = Error
+
+// ForbiddenAdmin The one error envelope.
+type ForbiddenAdmin = Error
+
+// ForbiddenRead The one error envelope.
+type ForbiddenRead = Error
+
+// ForbiddenWrite The one error envelope.
+type ForbiddenWrite = Error
 
 // Healthy defines model for Healthy.
 type Healthy = Health
@@ -572,11 +612,17 @@ type Healthy = Health
 // Internal The one error envelope.
 type Internal = Error
 
-// Lookup Seed 000's lookup, field for field. Fields that can be null are always present.
+// ListNameTaken The one error envelope.
+type ListNameTaken = Error
+
+// ListNotFound The one error envelope.
+type ListNotFound = Error
+
+// Lookup The answer of a lookup. Fields that can be null are always present, as null.
 type Lookup = ContactLookup
 
-// NotFound The one error envelope.
-type NotFound = Error
+// MetricsElsewhere The one error envelope.
+type MetricsElsewhere = Error
 
 // PayloadTooLarge The one error envelope.
 type PayloadTooLarge = Error
@@ -617,7 +663,8 @@ type LookupContactWithoutSlashParams struct {
 	// without the `9`, Mexico with the `1`, Brazil without the ninth digit).
 	Phone Phone `form:"phone" json:"phone"`
 
-	// SessionId Count only messages received by this WhatsApp session.
+	// SessionId Count only messages received by this WhatsApp session (`sess_` and 26 characters, such as
+	// `sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0`). Leave it out to count every session's messages.
 	SessionId *SessionIdFilter `form:"sessionId,omitempty" json:"sessionId,omitempty"`
 }
 
@@ -630,7 +677,8 @@ type LookupContactParams struct {
 	// without the `9`, Mexico with the `1`, Brazil without the ninth digit).
 	Phone Phone `form:"phone" json:"phone"`
 
-	// SessionId Count only messages received by this WhatsApp session.
+	// SessionId Count only messages received by this WhatsApp session (`sess_` and 26 characters, such as
+	// `sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0`). Leave it out to count every session's messages.
 	SessionId *SessionIdFilter `form:"sessionId,omitempty" json:"sessionId,omitempty"`
 }
 

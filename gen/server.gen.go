@@ -80,6 +80,9 @@ type ServerInterface interface {
 	// GetOpenAPIYAML This document as YAML
 	// (GET /openapi.yaml)
 	GetOpenAPIYAML(ctx echo.Context) error
+	// GetPostmanCollection A Postman collection of this API
+	// (GET /postman.json)
+	GetPostmanCollection(ctx echo.Context) error
 	// GetReadiness Readiness
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
@@ -392,6 +395,15 @@ func (w *ServerInterfaceWrapper) GetOpenAPIYAML(ctx echo.Context) error {
 	return err
 }
 
+// GetPostmanCollection converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPostmanCollection(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPostmanCollection(ctx)
+	return err
+}
+
 // GetReadiness converts echo context to params.
 func (w *ServerInterfaceWrapper) GetReadiness(ctx echo.Context) error {
 	var err error
@@ -452,6 +464,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/readyz", wrapper.GetReadiness, options.OperationMiddlewares["getReadiness"]...)
 	router.GET(options.BaseURL+"/openapi.json", wrapper.GetOpenAPIJSON, options.OperationMiddlewares["getOpenAPIJSON"]...)
 	router.GET(options.BaseURL+"/openapi.yaml", wrapper.GetOpenAPIYAML, options.OperationMiddlewares["getOpenAPIYAML"]...)
+	router.GET(options.BaseURL+"/postman.json", wrapper.GetPostmanCollection, options.OperationMiddlewares["getPostmanCollection"]...)
 	router.GET(options.BaseURL+"/docs", wrapper.GetDocs, options.OperationMiddlewares["getDocs"]...)
 	router.GET(options.BaseURL+"/metrics", wrapper.GetMetrics, options.OperationMiddlewares["getMetrics"]...)
 	router.GET(options.BaseURL+"/api/v1/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
@@ -473,19 +486,51 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 
 }
 
-type BadRequestJSONResponse Error
+type ApiKeyNotFoundJSONResponse Error
+
+type BadApiKeyBodyJSONResponse Error
+
+type BadBatchJSONResponse Error
+
+type BadContactBodyJSONResponse Error
+
+type BadContactIdJSONResponse Error
+
+type BadContactPatchJSONResponse Error
+
+type BadKeyIdJSONResponse Error
+
+type BadListBodyJSONResponse Error
+
+type BadListIdJSONResponse Error
+
+type BadPageJSONResponse Error
+
+type BadPhoneJSONResponse Error
+
+type BadQueryJSONResponse Error
 
 type ConflictJSONResponse Error
 
-type ForbiddenJSONResponse Error
+type ContactNotFoundJSONResponse Error
+
+type ForbiddenAdminJSONResponse Error
+
+type ForbiddenReadJSONResponse Error
+
+type ForbiddenWriteJSONResponse Error
 
 type HealthyJSONResponse Health
 
 type InternalJSONResponse Error
 
+type ListNameTakenJSONResponse Error
+
+type ListNotFoundJSONResponse Error
+
 type LookupJSONResponse ContactLookup
 
-type NotFoundJSONResponse Error
+type MetricsElsewhereJSONResponse Error
 
 type PayloadTooLargeJSONResponse Error
 
@@ -517,7 +562,7 @@ func (response ListApiKeys200JSONResponse) VisitListApiKeysResponse(w http.Respo
 	return err
 }
 
-type ListApiKeys400JSONResponse struct{ BadRequestJSONResponse }
+type ListApiKeys400JSONResponse struct{ BadPageJSONResponse }
 
 func (response ListApiKeys400JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
 
@@ -545,7 +590,7 @@ func (response ListApiKeys401JSONResponse) VisitListApiKeysResponse(w http.Respo
 	return err
 }
 
-type ListApiKeys403JSONResponse struct{ ForbiddenJSONResponse }
+type ListApiKeys403JSONResponse struct{ ForbiddenAdminJSONResponse }
 
 func (response ListApiKeys403JSONResponse) VisitListApiKeysResponse(w http.ResponseWriter) error {
 
@@ -609,7 +654,7 @@ func (response CreateApiKey201JSONResponse) VisitCreateApiKeyResponse(w http.Res
 	return err
 }
 
-type CreateApiKey400JSONResponse struct{ BadRequestJSONResponse }
+type CreateApiKey400JSONResponse struct{ BadApiKeyBodyJSONResponse }
 
 func (response CreateApiKey400JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
 
@@ -637,7 +682,7 @@ func (response CreateApiKey401JSONResponse) VisitCreateApiKeyResponse(w http.Res
 	return err
 }
 
-type CreateApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+type CreateApiKey403JSONResponse struct{ ForbiddenAdminJSONResponse }
 
 func (response CreateApiKey403JSONResponse) VisitCreateApiKeyResponse(w http.ResponseWriter) error {
 
@@ -725,7 +770,7 @@ func (response RevokeApiKey204Response) VisitRevokeApiKeyResponse(w http.Respons
 	return nil
 }
 
-type RevokeApiKey400JSONResponse struct{ BadRequestJSONResponse }
+type RevokeApiKey400JSONResponse struct{ BadKeyIdJSONResponse }
 
 func (response RevokeApiKey400JSONResponse) VisitRevokeApiKeyResponse(w http.ResponseWriter) error {
 
@@ -753,7 +798,7 @@ func (response RevokeApiKey401JSONResponse) VisitRevokeApiKeyResponse(w http.Res
 	return err
 }
 
-type RevokeApiKey403JSONResponse struct{ ForbiddenJSONResponse }
+type RevokeApiKey403JSONResponse struct{ ForbiddenAdminJSONResponse }
 
 func (response RevokeApiKey403JSONResponse) VisitRevokeApiKeyResponse(w http.ResponseWriter) error {
 
@@ -767,7 +812,7 @@ func (response RevokeApiKey403JSONResponse) VisitRevokeApiKeyResponse(w http.Res
 	return err
 }
 
-type RevokeApiKey404JSONResponse struct{ NotFoundJSONResponse }
+type RevokeApiKey404JSONResponse struct{ ApiKeyNotFoundJSONResponse }
 
 func (response RevokeApiKey404JSONResponse) VisitRevokeApiKeyResponse(w http.ResponseWriter) error {
 
@@ -831,7 +876,7 @@ func (response ListContactLists200JSONResponse) VisitListContactListsResponse(w 
 	return err
 }
 
-type ListContactLists400JSONResponse struct{ BadRequestJSONResponse }
+type ListContactLists400JSONResponse struct{ BadPageJSONResponse }
 
 func (response ListContactLists400JSONResponse) VisitListContactListsResponse(w http.ResponseWriter) error {
 
@@ -859,7 +904,7 @@ func (response ListContactLists401JSONResponse) VisitListContactListsResponse(w 
 	return err
 }
 
-type ListContactLists403JSONResponse struct{ ForbiddenJSONResponse }
+type ListContactLists403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response ListContactLists403JSONResponse) VisitListContactListsResponse(w http.ResponseWriter) error {
 
@@ -923,7 +968,7 @@ func (response CreateContactList201JSONResponse) VisitCreateContactListResponse(
 	return err
 }
 
-type CreateContactList400JSONResponse struct{ BadRequestJSONResponse }
+type CreateContactList400JSONResponse struct{ BadListBodyJSONResponse }
 
 func (response CreateContactList400JSONResponse) VisitCreateContactListResponse(w http.ResponseWriter) error {
 
@@ -951,7 +996,7 @@ func (response CreateContactList401JSONResponse) VisitCreateContactListResponse(
 	return err
 }
 
-type CreateContactList403JSONResponse struct{ ForbiddenJSONResponse }
+type CreateContactList403JSONResponse struct{ ForbiddenWriteJSONResponse }
 
 func (response CreateContactList403JSONResponse) VisitCreateContactListResponse(w http.ResponseWriter) error {
 
@@ -965,7 +1010,7 @@ func (response CreateContactList403JSONResponse) VisitCreateContactListResponse(
 	return err
 }
 
-type CreateContactList409JSONResponse struct{ ConflictJSONResponse }
+type CreateContactList409JSONResponse struct{ ListNameTakenJSONResponse }
 
 func (response CreateContactList409JSONResponse) VisitCreateContactListResponse(w http.ResponseWriter) error {
 
@@ -1053,7 +1098,7 @@ func (response DeleteContactList204Response) VisitDeleteContactListResponse(w ht
 	return nil
 }
 
-type DeleteContactList400JSONResponse struct{ BadRequestJSONResponse }
+type DeleteContactList400JSONResponse struct{ BadListIdJSONResponse }
 
 func (response DeleteContactList400JSONResponse) VisitDeleteContactListResponse(w http.ResponseWriter) error {
 
@@ -1081,7 +1126,7 @@ func (response DeleteContactList401JSONResponse) VisitDeleteContactListResponse(
 	return err
 }
 
-type DeleteContactList403JSONResponse struct{ ForbiddenJSONResponse }
+type DeleteContactList403JSONResponse struct{ ForbiddenWriteJSONResponse }
 
 func (response DeleteContactList403JSONResponse) VisitDeleteContactListResponse(w http.ResponseWriter) error {
 
@@ -1095,7 +1140,7 @@ func (response DeleteContactList403JSONResponse) VisitDeleteContactListResponse(
 	return err
 }
 
-type DeleteContactList404JSONResponse struct{ NotFoundJSONResponse }
+type DeleteContactList404JSONResponse struct{ ListNotFoundJSONResponse }
 
 func (response DeleteContactList404JSONResponse) VisitDeleteContactListResponse(w http.ResponseWriter) error {
 
@@ -1159,7 +1204,7 @@ func (response GetContactList200JSONResponse) VisitGetContactListResponse(w http
 	return err
 }
 
-type GetContactList400JSONResponse struct{ BadRequestJSONResponse }
+type GetContactList400JSONResponse struct{ BadListIdJSONResponse }
 
 func (response GetContactList400JSONResponse) VisitGetContactListResponse(w http.ResponseWriter) error {
 
@@ -1187,7 +1232,7 @@ func (response GetContactList401JSONResponse) VisitGetContactListResponse(w http
 	return err
 }
 
-type GetContactList403JSONResponse struct{ ForbiddenJSONResponse }
+type GetContactList403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response GetContactList403JSONResponse) VisitGetContactListResponse(w http.ResponseWriter) error {
 
@@ -1201,7 +1246,7 @@ func (response GetContactList403JSONResponse) VisitGetContactListResponse(w http
 	return err
 }
 
-type GetContactList404JSONResponse struct{ NotFoundJSONResponse }
+type GetContactList404JSONResponse struct{ ListNotFoundJSONResponse }
 
 func (response GetContactList404JSONResponse) VisitGetContactListResponse(w http.ResponseWriter) error {
 
@@ -1266,7 +1311,7 @@ func (response UpdateContactList200JSONResponse) VisitUpdateContactListResponse(
 	return err
 }
 
-type UpdateContactList400JSONResponse struct{ BadRequestJSONResponse }
+type UpdateContactList400JSONResponse struct{ BadListBodyJSONResponse }
 
 func (response UpdateContactList400JSONResponse) VisitUpdateContactListResponse(w http.ResponseWriter) error {
 
@@ -1294,7 +1339,7 @@ func (response UpdateContactList401JSONResponse) VisitUpdateContactListResponse(
 	return err
 }
 
-type UpdateContactList403JSONResponse struct{ ForbiddenJSONResponse }
+type UpdateContactList403JSONResponse struct{ ForbiddenWriteJSONResponse }
 
 func (response UpdateContactList403JSONResponse) VisitUpdateContactListResponse(w http.ResponseWriter) error {
 
@@ -1308,7 +1353,7 @@ func (response UpdateContactList403JSONResponse) VisitUpdateContactListResponse(
 	return err
 }
 
-type UpdateContactList404JSONResponse struct{ NotFoundJSONResponse }
+type UpdateContactList404JSONResponse struct{ ListNotFoundJSONResponse }
 
 func (response UpdateContactList404JSONResponse) VisitUpdateContactListResponse(w http.ResponseWriter) error {
 
@@ -1322,7 +1367,7 @@ func (response UpdateContactList404JSONResponse) VisitUpdateContactListResponse(
 	return err
 }
 
-type UpdateContactList409JSONResponse struct{ ConflictJSONResponse }
+type UpdateContactList409JSONResponse struct{ ListNameTakenJSONResponse }
 
 func (response UpdateContactList409JSONResponse) VisitUpdateContactListResponse(w http.ResponseWriter) error {
 
@@ -1416,7 +1461,7 @@ func (response LookupContactWithoutSlash200JSONResponse) VisitLookupContactWitho
 	return err
 }
 
-type LookupContactWithoutSlash400JSONResponse struct{ BadRequestJSONResponse }
+type LookupContactWithoutSlash400JSONResponse struct{ BadPhoneJSONResponse }
 
 func (response LookupContactWithoutSlash400JSONResponse) VisitLookupContactWithoutSlashResponse(w http.ResponseWriter) error {
 
@@ -1444,7 +1489,7 @@ func (response LookupContactWithoutSlash401JSONResponse) VisitLookupContactWitho
 	return err
 }
 
-type LookupContactWithoutSlash403JSONResponse struct{ ForbiddenJSONResponse }
+type LookupContactWithoutSlash403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response LookupContactWithoutSlash403JSONResponse) VisitLookupContactWithoutSlashResponse(w http.ResponseWriter) error {
 
@@ -1508,7 +1553,7 @@ func (response LookupContact200JSONResponse) VisitLookupContactResponse(w http.R
 	return err
 }
 
-type LookupContact400JSONResponse struct{ BadRequestJSONResponse }
+type LookupContact400JSONResponse struct{ BadPhoneJSONResponse }
 
 func (response LookupContact400JSONResponse) VisitLookupContactResponse(w http.ResponseWriter) error {
 
@@ -1536,7 +1581,7 @@ func (response LookupContact401JSONResponse) VisitLookupContactResponse(w http.R
 	return err
 }
 
-type LookupContact403JSONResponse struct{ ForbiddenJSONResponse }
+type LookupContact403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response LookupContact403JSONResponse) VisitLookupContactResponse(w http.ResponseWriter) error {
 
@@ -1600,7 +1645,7 @@ func (response LookupContactsBatch200JSONResponse) VisitLookupContactsBatchRespo
 	return err
 }
 
-type LookupContactsBatch400JSONResponse struct{ BadRequestJSONResponse }
+type LookupContactsBatch400JSONResponse struct{ BadBatchJSONResponse }
 
 func (response LookupContactsBatch400JSONResponse) VisitLookupContactsBatchResponse(w http.ResponseWriter) error {
 
@@ -1628,7 +1673,7 @@ func (response LookupContactsBatch401JSONResponse) VisitLookupContactsBatchRespo
 	return err
 }
 
-type LookupContactsBatch403JSONResponse struct{ ForbiddenJSONResponse }
+type LookupContactsBatch403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response LookupContactsBatch403JSONResponse) VisitLookupContactsBatchResponse(w http.ResponseWriter) error {
 
@@ -1722,7 +1767,7 @@ func (response CreateContact201JSONResponse) VisitCreateContactResponse(w http.R
 	return err
 }
 
-type CreateContact400JSONResponse struct{ BadRequestJSONResponse }
+type CreateContact400JSONResponse struct{ BadContactBodyJSONResponse }
 
 func (response CreateContact400JSONResponse) VisitCreateContactResponse(w http.ResponseWriter) error {
 
@@ -1750,7 +1795,7 @@ func (response CreateContact401JSONResponse) VisitCreateContactResponse(w http.R
 	return err
 }
 
-type CreateContact403JSONResponse struct{ ForbiddenJSONResponse }
+type CreateContact403JSONResponse struct{ ForbiddenWriteJSONResponse }
 
 func (response CreateContact403JSONResponse) VisitCreateContactResponse(w http.ResponseWriter) error {
 
@@ -1764,7 +1809,7 @@ func (response CreateContact403JSONResponse) VisitCreateContactResponse(w http.R
 	return err
 }
 
-type CreateContact404JSONResponse struct{ NotFoundJSONResponse }
+type CreateContact404JSONResponse struct{ ListNotFoundJSONResponse }
 
 func (response CreateContact404JSONResponse) VisitCreateContactResponse(w http.ResponseWriter) error {
 
@@ -1866,7 +1911,7 @@ func (response DeleteContact204Response) VisitDeleteContactResponse(w http.Respo
 	return nil
 }
 
-type DeleteContact400JSONResponse struct{ BadRequestJSONResponse }
+type DeleteContact400JSONResponse struct{ BadContactIdJSONResponse }
 
 func (response DeleteContact400JSONResponse) VisitDeleteContactResponse(w http.ResponseWriter) error {
 
@@ -1894,7 +1939,7 @@ func (response DeleteContact401JSONResponse) VisitDeleteContactResponse(w http.R
 	return err
 }
 
-type DeleteContact403JSONResponse struct{ ForbiddenJSONResponse }
+type DeleteContact403JSONResponse struct{ ForbiddenWriteJSONResponse }
 
 func (response DeleteContact403JSONResponse) VisitDeleteContactResponse(w http.ResponseWriter) error {
 
@@ -1908,7 +1953,7 @@ func (response DeleteContact403JSONResponse) VisitDeleteContactResponse(w http.R
 	return err
 }
 
-type DeleteContact404JSONResponse struct{ NotFoundJSONResponse }
+type DeleteContact404JSONResponse struct{ ContactNotFoundJSONResponse }
 
 func (response DeleteContact404JSONResponse) VisitDeleteContactResponse(w http.ResponseWriter) error {
 
@@ -1972,7 +2017,7 @@ func (response GetContact200JSONResponse) VisitGetContactResponse(w http.Respons
 	return err
 }
 
-type GetContact400JSONResponse struct{ BadRequestJSONResponse }
+type GetContact400JSONResponse struct{ BadContactIdJSONResponse }
 
 func (response GetContact400JSONResponse) VisitGetContactResponse(w http.ResponseWriter) error {
 
@@ -2000,7 +2045,7 @@ func (response GetContact401JSONResponse) VisitGetContactResponse(w http.Respons
 	return err
 }
 
-type GetContact403JSONResponse struct{ ForbiddenJSONResponse }
+type GetContact403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response GetContact403JSONResponse) VisitGetContactResponse(w http.ResponseWriter) error {
 
@@ -2014,7 +2059,7 @@ func (response GetContact403JSONResponse) VisitGetContactResponse(w http.Respons
 	return err
 }
 
-type GetContact404JSONResponse struct{ NotFoundJSONResponse }
+type GetContact404JSONResponse struct{ ContactNotFoundJSONResponse }
 
 func (response GetContact404JSONResponse) VisitGetContactResponse(w http.ResponseWriter) error {
 
@@ -2079,7 +2124,7 @@ func (response UpdateContact200JSONResponse) VisitUpdateContactResponse(w http.R
 	return err
 }
 
-type UpdateContact400JSONResponse struct{ BadRequestJSONResponse }
+type UpdateContact400JSONResponse struct{ BadContactPatchJSONResponse }
 
 func (response UpdateContact400JSONResponse) VisitUpdateContactResponse(w http.ResponseWriter) error {
 
@@ -2107,7 +2152,7 @@ func (response UpdateContact401JSONResponse) VisitUpdateContactResponse(w http.R
 	return err
 }
 
-type UpdateContact403JSONResponse struct{ ForbiddenJSONResponse }
+type UpdateContact403JSONResponse struct{ ForbiddenWriteJSONResponse }
 
 func (response UpdateContact403JSONResponse) VisitUpdateContactResponse(w http.ResponseWriter) error {
 
@@ -2121,7 +2166,7 @@ func (response UpdateContact403JSONResponse) VisitUpdateContactResponse(w http.R
 	return err
 }
 
-type UpdateContact404JSONResponse struct{ NotFoundJSONResponse }
+type UpdateContact404JSONResponse struct{ ContactNotFoundJSONResponse }
 
 func (response UpdateContact404JSONResponse) VisitUpdateContactResponse(w http.ResponseWriter) error {
 
@@ -2228,7 +2273,7 @@ func (response GetMe200JSONResponse) VisitGetMeResponse(w http.ResponseWriter) e
 	return err
 }
 
-type GetMe400JSONResponse struct{ BadRequestJSONResponse }
+type GetMe400JSONResponse struct{ BadQueryJSONResponse }
 
 func (response GetMe400JSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
@@ -2256,7 +2301,7 @@ func (response GetMe401JSONResponse) VisitGetMeResponse(w http.ResponseWriter) e
 	return err
 }
 
-type GetMe403JSONResponse struct{ ForbiddenJSONResponse }
+type GetMe403JSONResponse struct{ ForbiddenReadJSONResponse }
 
 func (response GetMe403JSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
@@ -2364,7 +2409,7 @@ func (response GetMetrics200TextResponse) VisitGetMetricsResponse(w http.Respons
 	return err
 }
 
-type GetMetrics404JSONResponse struct{ NotFoundJSONResponse }
+type GetMetrics404JSONResponse struct{ MetricsElsewhereJSONResponse }
 
 func (response GetMetrics404JSONResponse) VisitGetMetricsResponse(w http.ResponseWriter) error {
 
@@ -2423,6 +2468,27 @@ func (response GetOpenAPIYAML200ApplicationyamlResponse) VisitGetOpenAPIYAMLResp
 		defer closer.Close()
 	}
 	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetPostmanCollectionRequestObject struct {
+}
+
+type GetPostmanCollectionResponseObject interface {
+	VisitGetPostmanCollectionResponse(w http.ResponseWriter) error
+}
+
+type GetPostmanCollection200JSONResponse map[string]interface{}
+
+func (response GetPostmanCollection200JSONResponse) VisitGetPostmanCollectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
 	return err
 }
 
@@ -2526,6 +2592,9 @@ type StrictServerInterface interface {
 	// GetOpenAPIYAML This document as YAML
 	// (GET /openapi.yaml)
 	GetOpenAPIYAML(ctx context.Context, request GetOpenAPIYAMLRequestObject) (GetOpenAPIYAMLResponseObject, error)
+	// GetPostmanCollection A Postman collection of this API
+	// (GET /postman.json)
+	GetPostmanCollection(ctx context.Context, request GetPostmanCollectionRequestObject) (GetPostmanCollectionResponseObject, error)
 	// GetReadiness Readiness
 	// (GET /readyz)
 	GetReadiness(ctx context.Context, request GetReadinessRequestObject) (GetReadinessResponseObject, error)
@@ -3180,6 +3249,29 @@ func (sh *strictHandler) GetOpenAPIYAML(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetOpenAPIYAMLResponseObject); ok {
 		return validResponse.VisitGetOpenAPIYAMLResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPostmanCollection operation middleware
+func (sh *strictHandler) GetPostmanCollection(ctx echo.Context) error {
+	var request GetPostmanCollectionRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPostmanCollection(ctx.Request().Context(), request.(GetPostmanCollectionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPostmanCollection")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPostmanCollectionResponseObject); ok {
+		return validResponse.VisitGetPostmanCollectionResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -40,7 +40,7 @@ type contactJSON struct {
 	UpdatedAt        time.Time       `json:"updatedAt"`
 }
 
-// lookupJSON is gen.ContactLookup the same way: seed 000's answer.
+// lookupJSON is gen.ContactLookup the same way: every field, nulls included.
 type lookupJSON struct {
 	Found               bool         `json:"found"`
 	Contact             *contactJSON `json:"contact"`
@@ -69,7 +69,7 @@ func toContactJSON(c store.Contact) *contactJSON {
 	}
 }
 
-// toLookupJSON is seed 000's answer: the contact or null, and the phone's reply state.
+// toLookupJSON is the lookup's answer: the contact or null, and the phone's reply state.
 func toLookupJSON(l store.Lookup) lookupJSON {
 	out := lookupJSON{
 		Found:               l.Found(),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/openapi"
 	"github.com/wagate/wagate/store"
 )
 
@@ -91,7 +92,7 @@ func TestContactJSONIsTheDeclaration(t *testing.T) {
 // API shows, always present, of the declared type; NewContact and ContactPatch take exactly
 // the fields a caller sends.
 func TestSpecContactIsTheDeclaration(t *testing.T) {
-	doc, err := gen.GetSpec()
+	doc, err := openapi.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}

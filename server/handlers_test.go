@@ -14,7 +14,7 @@ import (
 func TestTenancy(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		a := h.client(h.admin)
-		juan := seedContact(t, h)
+		juan := createJuan(t, h)
 		lists := must(a.ListContactListsWithResponse(ctx, nil)).JSON200.Items
 		aKeys := must(a.ListApiKeysWithResponse(ctx, nil)).JSON200.Items
 

@@ -21,7 +21,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/wagate/wagate/client"
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/openapi"
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/server/loginjwt"
 	"github.com/wagate/wagate/store"
@@ -223,7 +223,7 @@ var (
 
 func loadSpec(t *testing.T) (*openapi3.T, routers.Router) {
 	specOnce.Do(func() {
-		doc, err := gen.GetSpec()
+		doc, err := openapi.Spec()
 		if err != nil {
 			panic(err)
 		}

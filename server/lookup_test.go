@@ -14,8 +14,8 @@ import (
 	"github.com/wagate/wagate/whatsapp/phone"
 )
 
-// seedSpellings is seed 000's table of equivalent formats, plus Argentina's national form.
-var seedSpellings = []string{
+// juanSpellings are the README's five spellings of one number, plus Argentina's national form.
+var juanSpellings = []string{
 	"+5492235961983",
 	"5492235961983",
 	"+54223155961983",
@@ -24,8 +24,8 @@ var seedSpellings = []string{
 	"0223 15-596-1983",
 }
 
-// seedContact creates seed 000's Juan Perez in "Lista Principal" through the API.
-func seedContact(t *testing.T, h *harness) client.Contact {
+// createJuan creates the README's Juan Perez in "Lista Principal" through the API.
+func createJuan(t *testing.T, h *harness) client.Contact {
 	t.Helper()
 	c := h.client(h.admin)
 	list := must(c.CreateContactListWithResponse(ctx, client.NewContactList{Name: "Lista Principal"}))
@@ -45,18 +45,18 @@ func seedContact(t *testing.T, h *harness) client.Contact {
 	return *created.JSON201
 }
 
-func TestLookupSeedSpellings(t *testing.T) {
+func TestLookupEverySpelling(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		now := time.Date(2025, 3, 28, 15, 0, 0, 0, time.UTC)
 		h.store.SetClock(func() time.Time { return now })
-		juan := seedContact(t, h)
+		juan := createJuan(t, h)
 		n := must(phone.Parse("+5492235961983", "AR"))
 		replied := time.Date(2025, 3, 28, 14, 22, 0, 0, time.UTC)
 		if err := h.store.RecordInbound(ctx, h.org.ID, store.InboundMessage{SessionID: "sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0", From: n, At: replied, Direct: true}); err != nil {
 			t.Fatal(err)
 		}
 		c := h.client(h.admin)
-		for _, spelling := range seedSpellings {
+		for _, spelling := range juanSpellings {
 			for _, slash := range []bool{true, false} {
 				var status int
 				var body []byte
@@ -82,7 +82,7 @@ func TestLookupSeedSpellings(t *testing.T) {
 				}
 			}
 		}
-		// The wire form is seed 000's, with RFC 3339 UTC timestamps.
+		// The wire form: every field, nulls included, with RFC 3339 UTC timestamps.
 		_, body, _ := h.do("GET", "/api/v1/contact-lookup/?phone=5492235961983", "", "X-API-Key", h.admin)
 		for _, want := range []string{`"found":true`, `"hasReplied":true`, `"lastReplyAt":"2025-03-28T14:22:00Z"`,
 			`"sessionWindowActive":true`, `"sessionExpiresAt":"2025-03-29T14:22:00Z"`, `"contactListName":"Lista Principal"`} {
@@ -122,7 +122,7 @@ func TestLookupWindowAndSessionFilter(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		now := time.Date(2025, 3, 28, 15, 0, 0, 0, time.UTC)
 		h.store.SetClock(func() time.Time { return now })
-		seedContact(t, h)
+		createJuan(t, h)
 		n := must(phone.Parse("+5492235961983", "AR"))
 		groupSession, directSession := "sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0", "sess_01HZX3B0V6W8Q9M2N4P5R7T1Y1"
 		record := func(session string, at time.Time, direct bool) {
@@ -181,9 +181,9 @@ func TestLookupBadPhones(t *testing.T) {
 
 func TestBatchLookup(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
-		juan := seedContact(t, h)
+		juan := createJuan(t, h)
 		c := h.client(h.admin)
-		phones := append([]string{"not a phone"}, seedSpellings...)
+		phones := append([]string{"not a phone"}, juanSpellings...)
 		phones = append(phones, "+5491155554444", "12")
 		r := must(c.LookupContactsBatchWithResponse(ctx, client.BatchLookupRequest{Phones: phones}))
 		if r.JSON200 == nil {
@@ -203,7 +203,7 @@ func TestBatchLookup(t *testing.T) {
 				t.Fatalf("bad phone %q: %+v", phones[i], res[i])
 			}
 		}
-		for i := 1; i <= len(seedSpellings); i++ {
+		for i := 1; i <= len(juanSpellings); i++ {
 			if !res[i].Found || res[i].Contact.MustGet().Id != juan.Id || !res[i].Error.IsNull() {
 				t.Fatalf("spelling %q: %+v", phones[i], res[i])
 			}

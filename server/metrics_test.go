@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/wagate/wagate/client"
-	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/openapi"
 	"github.com/wagate/wagate/server"
 )
 
@@ -64,7 +64,7 @@ next:
 // operationID is the operationId of method and path in the spec the server reads.
 func operationID(t *testing.T, method, path string) string {
 	t.Helper()
-	spec, err := gen.GetSpec()
+	spec, err := openapi.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,13 +7,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/openapi"
 )
 
 // TestOperationsMatchTheRoutes: authentication finds each operation by the route Echo
 // matched, so every operation of the spec must have the route of the same method and path;
 // a route spelled otherwise must stop New rather than go unauthenticated.
 func TestOperationsMatchTheRoutes(t *testing.T) {
-	spec, err := gen.GetSpec()
+	spec, err := openapi.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +52,7 @@ func TestOperationsMatchTheRoutes(t *testing.T) {
 // TestValidatorSeesNoSecurity: the validator's copy of the spec has no security left, so it
 // neither authenticates a second time nor reads the body for an authentication function.
 func TestValidatorSeesNoSecurity(t *testing.T) {
-	spec, err := gen.GetSpec()
+	spec, err := openapi.Spec()
 	if err != nil {
 		t.Fatal(err)
 	}

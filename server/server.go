@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/wagate/wagate/gen"
+	"github.com/wagate/wagate/openapi"
 	"github.com/wagate/wagate/server/loginjwt"
 	"github.com/wagate/wagate/store"
 )
@@ -38,6 +39,10 @@ type Config struct {
 	// Draining, when set and true, makes /readyz answer 503 so that load balancers stop
 	// sending requests, while every other request is still served.
 	Draining func() bool
+	// CORSAllowedOrigins are the origins whose pages may call the API from a browser (exact
+	// origins such as https://crm.example.com, or the single entry "*" for any); empty is
+	// CORS off. See CheckCORSOrigins.
+	CORSAllowedOrigins []string
 	// Background, when set, counts the goroutines New starts (the revocation listener on
 	// PostgreSQL), which run until New's ctx ends: wait on it after ending ctx.
 	Background *sync.WaitGroup
@@ -56,15 +61,15 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	spec, err := gen.GetSpec()
+	spec, err := openapi.Spec()
 	if err != nil {
-		return nil, fmt.Errorf("load the embedded spec: %w", err)
+		return nil, fmt.Errorf("load the spec: %w", err)
 	}
 	// The validator gets a copy of its own: it drops the servers entry of what it is given,
 	// and withoutSecurity drops the credentials it no longer checks.
-	validated, err := gen.GetSpec()
+	validated, err := openapi.Spec()
 	if err != nil {
-		return nil, fmt.Errorf("load the embedded spec: %w", err)
+		return nil, fmt.Errorf("load the spec: %w", err)
 	}
 	withoutSecurity(validated)
 	auth, err := newAuthenticator(spec, cfg.Store, cfg.Logger, cfg.Logins, cfg.Roles)
@@ -74,6 +79,10 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	secret, err := cfg.Store.ServerSecret(ctx, cursorSecretName)
 	if err != nil {
 		return nil, fmt.Errorf("read the cursor signing key: %w", err)
+	}
+	cors, err := newCORSPolicy(cfg.CORSAllowedOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("CORS allowed origins: %w", err)
 	}
 	docs, err := newSystemDocs()
 	if err != nil {
@@ -99,6 +108,7 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 		answerHeaders,
 		accessLog(cfg.Logger),
 		recoverPanics(cfg.Logger),
+		cors.cors, // before authentication: a preflight carries no credentials
 		refuseUnroutedMethods,
 		headAsGet,
 		auth.authenticate, // before anything reads the body, or judges its size
@@ -109,7 +119,7 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 		refuseNUL,
 	)
 	routes := headRoutes{e}
-	gen.RegisterHandlers(routes, gen.NewStrictHandler(h, nil))
+	gen.RegisterHandlers(routes, gen.NewStrictHandler(h, []gen.StrictMiddlewareFunc{servedFrom}))
 	routes.GET("/docs/*", docsAssets)
 	if err := auth.operations.checkRoutes(e.Routes()); err != nil {
 		return nil, err

@@ -5,8 +5,11 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,21 +33,27 @@ var docsScript []byte
 // readinessTimeout bounds the database ping of /readyz.
 const readinessTimeout = 2 * time.Second
 
-// systemDocs is the spec in the forms the system operations serve.
+// systemDocs is the spec in the forms the system operations serve. The JSON is converted from
+// openapi.YAML, the bytes /openapi.yaml serves: gen's embedded spec is oapi-codegen's reading
+// of it (operationIds capitalised), not the document itself.
 type systemDocs struct {
 	specJSON map[string]any
+	postman  map[string]any
 }
 
 func newSystemDocs() (systemDocs, error) {
-	raw, err := gen.GetSpecJSON()
+	raw, err := openapi.JSON()
 	if err != nil {
 		return systemDocs{}, err
 	}
-	var spec map[string]any
-	if err := json.Unmarshal(raw, &spec); err != nil {
+	var docs systemDocs
+	if err := json.Unmarshal(raw, &docs.specJSON); err != nil {
 		return systemDocs{}, err
 	}
-	return systemDocs{specJSON: spec}, nil
+	if err := json.Unmarshal(openapi.Postman, &docs.postman); err != nil {
+		return systemDocs{}, fmt.Errorf("openapi/postman.json: %w", err)
+	}
+	return docs, nil
 }
 
 // swaggerFiles serves Swagger UI's files (precompressed) from the binary.
@@ -96,6 +105,41 @@ func (h *handlers) GetOpenAPIJSON(context.Context, gen.GetOpenAPIJSONRequestObje
 
 func (h *handlers) GetOpenAPIYAML(context.Context, gen.GetOpenAPIYAMLRequestObject) (gen.GetOpenAPIYAMLResponseObject, error) {
 	return gen.GetOpenAPIYAML200ApplicationyamlResponse{Body: bytes.NewReader(openapi.YAML), ContentLength: int64(len(openapi.YAML))}, nil
+}
+
+// GetPostmanCollection serves the committed collection with its baseUrl set to where it was
+// fetched from (see servedFrom), so that an import from any host and port runs there with
+// only the key filled in, as the spec's relative servers entry does for /docs.
+func (h *handlers) GetPostmanCollection(ctx context.Context, _ gen.GetPostmanCollectionRequestObject) (gen.GetPostmanCollectionResponseObject, error) {
+	origin, _ := ctx.Value(originKey{}).(string)
+	collection := maps.Clone(h.system.postman) // shared by every request: copied where it changes
+	variables, _ := collection["variable"].([]any)
+	variables = slices.Clone(variables)
+	for i, v := range variables {
+		if v, ok := v.(map[string]any); ok && v["key"] == "baseUrl" && origin != "" {
+			v = maps.Clone(v)
+			v["value"] = origin
+			variables[i] = v
+		}
+	}
+	collection["variable"] = variables
+	return gen.GetPostmanCollection200JSONResponse(collection), nil
+}
+
+type originKey struct{}
+
+// servedFrom gives the handler of /postman.json, which the strict interface hands only a
+// context, the origin its request was made to: the scheme (X-Forwarded-Proto behind a proxy)
+// and the Host the caller used.
+func servedFrom(next gen.StrictHandlerFunc, operationID string) gen.StrictHandlerFunc {
+	if operationID != "GetPostmanCollection" {
+		return next
+	}
+	return func(c echo.Context, request any) (any, error) {
+		r := c.Request()
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), originKey{}, c.Scheme()+"://"+r.Host)))
+		return next(c, request)
+	}
 }
 
 func (h *handlers) GetDocs(context.Context, gen.GetDocsRequestObject) (gen.GetDocsResponseObject, error) {

@@ -27,6 +27,7 @@ type config struct {
 	ShutdownGrace time.Duration
 	Login         *loginjwt.Config // nil when JWT_JWKS_URL is unset
 	Roles         map[string]store.Capabilities
+	CORSOrigins   []string // CORS_ALLOWED_ORIGINS; empty is CORS off
 }
 
 // defaultDrainPeriod is how long /readyz answers 503 before the listener closes. Five seconds
@@ -72,6 +73,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.Roles, err = parseRoles(env("JWT_ROLES", defaultRoles)); err != nil {
 		return c, err
+	}
+	c.CORSOrigins = splitList(env("CORS_ALLOWED_ORIGINS", ""))
+	if err := server.CheckCORSOrigins(c.CORSOrigins); err != nil {
+		return c, fmt.Errorf("CORS_ALLOWED_ORIGINS: %w", err)
 	}
 	if !phone.ValidRegion(c.DefaultRegion) {
 		return c, fmt.Errorf("DEFAULT_REGION %q is not an ISO 3166-1 region with phone numbers (e.g. AR, MX, BR)", c.DefaultRegion)

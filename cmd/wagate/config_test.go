@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -16,6 +18,9 @@ func TestBadConfiguration(t *testing.T) {
 		{"SHUTDOWN_GRACE": "soon"},
 		{"DRAIN_PERIOD": "soon"},
 		{"DRAIN_PERIOD": "-1s"},
+		{"CORS_ALLOWED_ORIGINS": "https://crm.example.com/"},
+		{"CORS_ALLOWED_ORIGINS": "crm.example.com"},
+		{"CORS_ALLOWED_ORIGINS": "*, https://crm.example.com"},
 	} {
 		if e["DATABASE_URL"] == "" {
 			e["WAGATE_DATA_DIR"] = t.TempDir()
@@ -39,6 +44,31 @@ func TestBadConfiguration(t *testing.T) {
 		e["WAGATE_DATA_DIR"] = t.TempDir()
 		if code, _, errs := runCLI(t, e, "serve"); code != 2 || !strings.Contains(errs, "configuration") {
 			t.Errorf("%v: exit %d, stderr %q; want 2 naming the setting", e, code, errs)
+		}
+	}
+}
+
+// A data directory the SQLite file cannot be made in is the environment's fault: the message
+// names WAGATE_DATA_DIR, not only the path the database engine tripped on.
+func TestUnwritableDataDirNamesTheVariable(t *testing.T) {
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dirs := map[string]string{"below a file": filepath.Join(notADir, "data")}
+	if os.Geteuid() != 0 { // root writes anywhere, whatever the mode says
+		readOnly := t.TempDir()
+		if err := os.Chmod(readOnly, 0o500); err != nil {
+			t.Fatal(err)
+		}
+		dirs["read-only"] = readOnly
+	}
+	for name, dir := range dirs {
+		for _, cmd := range []string{"serve", "migrate"} {
+			code, _, errs := runCLI(t, env{"WAGATE_DATA_DIR": dir, "LISTEN_ADDR": "127.0.0.1:0"}, cmd)
+			if code == 0 || !strings.Contains(errs, "WAGATE_DATA_DIR="+dir) {
+				t.Errorf("%s, %s: exit %d, stderr %q; want a failure naming WAGATE_DATA_DIR", name, cmd, code, errs)
+			}
 		}
 	}
 }

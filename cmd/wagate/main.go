@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -94,6 +95,12 @@ func openStoreWaiting(ctx context.Context, cfg config, log *slog.Logger, lockWai
 	if errors.Is(err, store.ErrDatabaseInUse) {
 		return nil, nil, fmt.Errorf("%w. An SQLite file serves one wagate process at a time (a server, or one of migrate, org create, key create): "+
 			"stop that process first, give this one a WAGATE_DATA_DIR of its own, or use PostgreSQL (DATABASE_URL) to run several", err)
+	}
+	var fsErr *fs.PathError
+	if err != nil && cfg.DatabaseURL == "" && errors.As(err, &fsErr) {
+		// The embedded SQLite file (or its lock) cannot be made where the environment says.
+		return nil, nil, fmt.Errorf("WAGATE_DATA_DIR=%s cannot hold the SQLite file: %w; "+
+			"point WAGATE_DATA_DIR at a directory this user may write, or set DATABASE_URL", cfg.DataDir, err)
 	}
 	if err != nil {
 		return nil, nil, err

@@ -78,6 +78,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		Store: s, Logger: log, Logins: logins, Roles: cfg.Roles, MaxBodyBytes: cfg.MaxBodyBytes,
 		Draining: draining.Load, Background: &background, CredentialTTL: hooks.credentialTTL,
 		Metrics: metrics, ServeMetrics: metricsLn == nil,
+		CORSAllowedOrigins: cfg.CORSOrigins,
 	})
 	if err != nil {
 		return err
