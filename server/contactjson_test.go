@@ -2,7 +2,6 @@ package server
 
 import (
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/openapi"
 	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/store/storetest"
 )
 
 // TestContactJSONIsGenContact keeps the hand-written answer types in step with the types
@@ -173,17 +173,7 @@ func propertyNames(s *openapi3.Schema) []string {
 // sameNames fails the test unless got and want hold the same names, saying which differ.
 func sameNames(t *testing.T, what string, got, want []string) {
 	t.Helper()
-	var missing, extra []string
-	for _, w := range want {
-		if !slices.Contains(got, w) {
-			missing = append(missing, w)
-		}
-	}
-	for _, g := range got {
-		if !slices.Contains(want, g) {
-			extra = append(extra, g)
-		}
-	}
+	missing, extra := storetest.Difference(got, want)
 	if len(missing)+len(extra) > 0 {
 		t.Errorf("%s differ from the declaration: missing %v, not declared %v", what, missing, extra)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -322,17 +321,7 @@ func keys[V any](m map[string]V) []string {
 // sameSet fails the test unless the two lists hold the same names, saying which differ.
 func sameSet(t *testing.T, what string, got []string, wantWhat string, want []string) {
 	t.Helper()
-	var missing, extra []string
-	for _, w := range want {
-		if !slices.Contains(got, w) {
-			missing = append(missing, w)
-		}
-	}
-	for _, g := range got {
-		if !slices.Contains(want, g) {
-			extra = append(extra, g)
-		}
-	}
+	missing, extra := storetest.Difference(got, want)
 	if len(missing)+len(extra) > 0 {
 		t.Errorf("%s differ from the %s: missing %v, not declared %v", what, wantWhat, missing, extra)
 	}

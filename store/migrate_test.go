@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,17 +141,7 @@ func TestMigrationsAgree(t *testing.T) {
 		t.Fatal("the SQLite migrations left no tables")
 	}
 	lite, pg := sqlite.lines(), postgres.lines()
-	var onlyLite, onlyPG []string
-	for _, l := range lite {
-		if !slices.Contains(pg, l) {
-			onlyLite = append(onlyLite, l)
-		}
-	}
-	for _, l := range pg {
-		if !slices.Contains(lite, l) {
-			onlyPG = append(onlyPG, l)
-		}
-	}
+	onlyPG, onlyLite := storetest.Difference(lite, pg)
 	if len(onlyLite)+len(onlyPG) > 0 {
 		t.Errorf("the migrations of the two engines differ:\n only on SQLite:\n  %s\n only on PostgreSQL:\n  %s",
 			strings.Join(onlyLite, "\n  "), strings.Join(onlyPG, "\n  "))
