@@ -15,6 +15,7 @@ import (
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/server/loginjwt"
 	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/whatsapp"
 	"github.com/wagate/wagate/whatsapp/phone"
 )
 
@@ -106,10 +107,8 @@ type answer struct {
 // answers is the one table between failures and the envelope. A kind it lacks is answered
 // as kindInternal, a 500: a new kind that reaches the API before its row does is a fault to
 // fix, never a panic or a status 0. (Two rows for one constant do not compile.) An error
-// with a RetryAfter() time.Duration method gets a Retry-After header whatever its kind, so
-// each kind the WhatsApp session will bring (not connected: 501 not_implemented; rate
-// limited: 429 with Retry-After; timed out; invalid input: 400) is one row here and a Kind
-// method on its error.
+// with a RetryAfter() time.Duration method gets a Retry-After header whatever its kind (the
+// WhatsApp adapter's rate limit brings one).
 var answers = map[kind]answer{
 	kindInvalid:          {http.StatusBadRequest, gen.ErrorCodeValidationError},
 	kindUnauthorized:     {http.StatusUnauthorized, gen.ErrorCodeUnauthorized},
@@ -130,6 +129,15 @@ var answers = map[kind]answer{
 
 	loginjwt.EREFUSED:         {http.StatusUnauthorized, gen.ErrorCodeUnauthorized},
 	loginjwt.EKEYSUNAVAILABLE: {http.StatusServiceUnavailable, gen.ErrorCodeUnavailable},
+
+	// A session that is not connected cannot do a live lookup: 501, as seed 001 answers it.
+	whatsapp.ENOTCONNECTED: {http.StatusNotImplemented, gen.ErrorCodeNotImplemented},
+	whatsapp.ERATELIMITED:  {http.StatusTooManyRequests, gen.ErrorCodeRateLimited},
+	// WhatsApp not answering in time is a passing failure of an upstream: "retry later".
+	whatsapp.ETIMEOUT:  {http.StatusServiceUnavailable, gen.ErrorCodeUnavailable},
+	whatsapp.EINVALID:  {http.StatusBadRequest, gen.ErrorCodeValidationError},
+	whatsapp.ECONFLICT: {http.StatusConflict, gen.ErrorCodeConflict},
+	whatsapp.ENOTFOUND: {http.StatusNotFound, gen.ErrorCodeNotFound},
 }
 
 // answerFor looks k up in the table; ok is false for a kind the table lacks, answered as
@@ -259,7 +267,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			}
 		}
 		var later interface{ RetryAfter() time.Duration }
-		if errors.As(err, &later) {
+		if errors.As(err, &later) && later.RetryAfter() > 0 { // zero: the error does not say
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(later.RetryAfter().Seconds()))))
 		}
 		details := ae.Details

@@ -15,6 +15,7 @@ import (
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/server/loginjwt"
 	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/whatsapp"
 	"github.com/wagate/wagate/whatsapp/phone"
 )
 
@@ -113,5 +114,35 @@ func TestRetryAfter(t *testing.T) {
 	}
 	if rec, _ := answered(t, errors.New("boom")); rec.Header().Get("Retry-After") != "" {
 		t.Fatal("Retry-After on an error that does not say")
+	}
+}
+
+// TestWhatsAppErrorsByKind: each kind of the WhatsApp adapter's errors is answered by its
+// row, in its own words, wrapped or not; its rate limit says when to retry.
+func TestWhatsAppErrorsByKind(t *testing.T) {
+	cases := []struct {
+		err    error
+		status int
+		code   gen.ErrorCode
+	}{
+		{&whatsapp.Error{Code: whatsapp.ENOTCONNECTED, Message: "the session is not connected"}, http.StatusNotImplemented, gen.ErrorCodeNotImplemented},
+		{whatsapp.RateLimited(90*time.Second, errors.New("rate-overlimit")), http.StatusTooManyRequests, gen.ErrorCodeRateLimited},
+		{&whatsapp.Error{Code: whatsapp.ETIMEOUT, Message: "WhatsApp did not answer in time"}, http.StatusServiceUnavailable, gen.ErrorCodeUnavailable},
+		{&whatsapp.Error{Code: whatsapp.EINVALID, Message: "not a WhatsApp address"}, http.StatusBadRequest, gen.ErrorCodeValidationError},
+		{&whatsapp.Error{Code: whatsapp.ECONFLICT, Message: "the session is paired already"}, http.StatusConflict, gen.ErrorCodeConflict},
+		{&whatsapp.Error{Code: whatsapp.ENOTFOUND, Message: "no such session"}, http.StatusNotFound, gen.ErrorCodeNotFound},
+	}
+	for _, tc := range cases {
+		rec, body := answered(t, fmt.Errorf("lookup: %w", tc.err))
+		if rec.Code != tc.status || body.Code != tc.code || body.Message != tc.err.Error() {
+			t.Errorf("%s: %d %+v, want %d %s", whatsapp.KindOf(tc.err), rec.Code, body, tc.status, tc.code)
+		}
+		wantRetry := ""
+		if tc.status == http.StatusTooManyRequests {
+			wantRetry = "90"
+		}
+		if got := rec.Header().Get("Retry-After"); got != wantRetry {
+			t.Errorf("%s: Retry-After %q, want %q", whatsapp.KindOf(tc.err), got, wantRetry)
+		}
 	}
 }
