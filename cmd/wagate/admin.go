@@ -21,21 +21,27 @@ func openAdminStore(ctx context.Context, cfg config, log *slog.Logger) (*store.S
 	return s, err
 }
 
-// migrate prints each migration it applied, and "up to date" only when there was none.
+// migrate prints each migration it applied, and "up to date" only when there was none; then
+// the same of whatsmeow's device store, which it upgrades in the same database.
 func migrate(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	s, applied, err := openStoreWaiting(ctx, cfg, log, adminLockWait)
+	s, m, err := openStoreWaiting(ctx, cfg, log, adminLockWait)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if len(applied) == 0 {
+	if len(m.applied) == 0 {
 		fmt.Fprintf(stdout, "%s database is up to date\n", s.Dialect())
-		return nil
+	} else {
+		for _, a := range m.applied {
+			fmt.Fprintf(stdout, "applied %s\n", a)
+		}
+		fmt.Fprintf(stdout, "%s database migrated to version %d\n", s.Dialect(), m.applied[len(m.applied)-1].Version)
 	}
-	for _, m := range applied {
-		fmt.Fprintf(stdout, "applied %s\n", m)
+	if m.devicesFrom == m.devicesTo {
+		fmt.Fprintf(stdout, "WhatsApp device store is up to date (version %d)\n", m.devicesTo)
+	} else {
+		fmt.Fprintf(stdout, "WhatsApp device store upgraded from version %d to %d\n", m.devicesFrom, m.devicesTo)
 	}
-	fmt.Fprintf(stdout, "%s database migrated to version %d\n", s.Dialect(), applied[len(applied)-1].Version)
 	return nil
 }
 

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
+	"github.com/wagate/wagate/whatsapp"
 )
 
 func TestAdminCommands(t *testing.T) {
@@ -18,7 +20,11 @@ func TestAdminCommands(t *testing.T) {
 			if code != 0 || !strings.Contains(out, "applied 00001 contacts\napplied 00002 org_scoped_ids\n") || strings.Contains(out, "up to date") {
 				t.Fatalf("migrate on an empty database: %d %q %q", code, out, errs)
 			}
-			if code, out, errs := runCLI(t, e, "migrate"); code != 0 || !strings.Contains(out, "up to date") || strings.Contains(out, "applied") {
+			if !strings.Contains(out, fmt.Sprintf("WhatsApp device store upgraded from version 0 to %d\n", whatsapp.Latest())) {
+				t.Fatalf("migrate on an empty database says nothing of the device store: %q", out)
+			}
+			if code, out, errs := runCLI(t, e, "migrate"); code != 0 || !strings.Contains(out, "database is up to date") ||
+				!strings.Contains(out, fmt.Sprintf("device store is up to date (version %d)", whatsapp.Latest())) || strings.Contains(out, "applied") || strings.Contains(out, "upgraded") {
 				t.Fatalf("migrate again: %d %q %q", code, out, errs)
 			}
 			code, out, errs = runCLI(t, e, "org", "create", "acme", "--region", "mx")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/whatsapp"
 )
 
 func main() {
@@ -87,31 +88,54 @@ func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store,
 	return s, err
 }
 
+// migrated is what opening the database changed: wagate's migrations applied, and the
+// versions whatsmeow's device store went from and to (equal when it was up to date).
+type migrated struct {
+	applied                []store.Migration
+	devicesFrom, devicesTo int
+}
+
 // openStoreWaiting is openStore waiting up to lockWait for another process to let go of an
-// SQLite file; it also returns the migrations it applied. The process that holds the file also
-// runs its migrations, alone.
-func openStoreWaiting(ctx context.Context, cfg config, log *slog.Logger, lockWait time.Duration) (*store.Store, []store.Migration, error) {
+// SQLite file; it also says what it migrated. The process that holds the file also runs its
+// migrations, alone: wagate's, then the device store's, which lives in the same database.
+func openStoreWaiting(ctx context.Context, cfg config, log *slog.Logger, lockWait time.Duration) (*store.Store, migrated, error) {
 	s, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, LockWait: lockWait})
 	if errors.Is(err, store.ErrDatabaseInUse) {
-		return nil, nil, fmt.Errorf("%w. An SQLite file serves one wagate process at a time (a server, or one of migrate, org create, key create): "+
+		return nil, migrated{}, fmt.Errorf("%w. An SQLite file serves one wagate process at a time (a server, or one of migrate, org create, key create): "+
 			"stop that process first, give this one a WAGATE_DATA_DIR of its own, or use PostgreSQL (DATABASE_URL) to run several", err)
 	}
 	var fsErr *fs.PathError
 	if err != nil && cfg.DatabaseURL == "" && errors.As(err, &fsErr) {
 		// The embedded SQLite file (or its lock) cannot be made where the environment says.
-		return nil, nil, fmt.Errorf("WAGATE_DATA_DIR=%s cannot hold the SQLite file: %w; "+
+		return nil, migrated{}, fmt.Errorf("WAGATE_DATA_DIR=%s cannot hold the SQLite file: %w; "+
 			"point WAGATE_DATA_DIR at a directory this user may write, or set DATABASE_URL", cfg.DataDir, err)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, migrated{}, err
 	}
-	applied, err := s.Migrate(ctx)
+	var m migrated
+	if m.applied, err = s.Migrate(ctx); err == nil {
+		m.devicesFrom, m.devicesTo, err = upgradeDevices(ctx, s, log)
+	}
 	if err != nil {
 		s.Close()
-		return nil, nil, err
+		return nil, migrated{}, err
 	}
-	if len(applied) > 0 {
-		log.Info("database migrated", "dialect", s.Dialect(), "applied", len(applied), "version", applied[len(applied)-1].Version)
+	if len(m.applied) > 0 {
+		log.Info("database migrated", "dialect", s.Dialect(), "applied", len(m.applied), "version", m.applied[len(m.applied)-1].Version)
 	}
-	return s, applied, nil
+	if m.devicesFrom != m.devicesTo {
+		log.Info("device store upgraded", "dialect", s.Dialect(), "from", m.devicesFrom, "version", m.devicesTo)
+	}
+	return s, m, nil
+}
+
+// upgradeDevices brings whatsmeow's device store, in the store's database, to this binary's
+// schema.
+func upgradeDevices(ctx context.Context, s *store.Store, log *slog.Logger) (from, to int, err error) {
+	d, err := whatsapp.NewDevices(s.Pool(), string(s.Dialect()), log)
+	if err != nil {
+		return 0, 0, err
+	}
+	return d.Upgrade(ctx)
 }
