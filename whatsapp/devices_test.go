@@ -3,7 +3,9 @@ package whatsapp_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.mau.fi/whatsmeow/proto/waAdv"
@@ -176,4 +178,43 @@ func TestNewDevicesRefusesOtherEngines(t *testing.T) {
 	if _, err := whatsapp.NewDevices(nil, "mysql", nil); err == nil || !strings.Contains(err.Error(), "mysql") {
 		t.Fatalf("mysql: %v", err)
 	}
+}
+
+// TestDevicesConcurrentWrites: whatsmeow writes from many goroutines at once (each session's
+// contacts and LID mappings as messages arrive, a new device saved as it pairs); on wagate's
+// pool none of them fails with SQLite's "database is locked", as they do on a pool without a
+// busy timeout and immediate transactions (tried: the second device's save fails there).
+func TestDevicesConcurrentWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		d := upgraded(t, s)
+		const writers, each = 8, 25
+		errs := make(chan error, writers*each*2)
+		var wg sync.WaitGroup
+		for w := range writers {
+			dev := pairedDevice(t, d, fmt.Sprintf("1555000%04d", w)) // while the others write
+			wg.Go(func() {
+				for i := range each {
+					user := types.NewJID(fmt.Sprintf("549223%03d%04d", w, i), types.DefaultUserServer)
+					if _, _, err := dev.Contacts.PutPushName(ctx, user, "n"); err != nil {
+						errs <- err
+					}
+					lid := types.NewJID(fmt.Sprintf("9%03d%010d", w, i), types.HiddenUserServer)
+					if err := d.LIDs().PutLIDMapping(ctx, lid, user); err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("concurrent write: %v", err)
+		}
+		if n := count(t, s.Pool(), "SELECT count(*) FROM whatsmeow_contacts"); n != writers*each {
+			t.Fatalf("%d contacts stored, want %d", n, writers*each)
+		}
+		if n := count(t, s.Pool(), "SELECT count(*) FROM whatsmeow_lid_map"); n != writers*each {
+			t.Fatalf("%d LID mappings stored, want %d", n, writers*each)
+		}
+	})
 }
