@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,6 +51,14 @@ func NewDevices(db *sql.DB, dialect string, log *slog.Logger) (*Devices, error) 
 // version to which (equal when there was nothing to do). Running it again is harmless.
 func (d *Devices) Upgrade(ctx context.Context) (from, to int, err error) {
 	if d.postgres {
+		// Replicas that start together would both find version 0 and both create the
+		// tables; dbutil takes no lock, so the first to come waits out the others here.
+		// (An SQLite file is one process's already: the store locks it.)
+		unlock, err := d.lock(ctx)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer unlock()
 		// dbutil asks information_schema whether the version table exists without naming a
 		// schema, so whatsmeow's tables in another schema of the same database (another
 		// wagate's, a bridge's, a parallel test's) would make it skip creating ours and
@@ -69,6 +78,29 @@ func (d *Devices) Upgrade(ctx context.Context) (from, to int, err error) {
 		return from, from, err
 	}
 	return from, to, nil
+}
+
+// upgradeLockKey is the PostgreSQL advisory lock that serializes device-store upgrades
+// (an arbitrary constant, unlike goose's for wagate's own migrations).
+const upgradeLockKey = 0x7761_6d65_6f77 // "wameow"
+
+// lock holds the upgrade lock on a connection of its own until the returned func runs.
+func (d *Devices) lock(ctx context.Context) (func(), error) {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lock the device store for its upgrade: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", upgradeLockKey); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("lock the device store for its upgrade: %w", err)
+	}
+	return func() {
+		// A failed unlock still ends with the session: closing the connection drops it.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", upgradeLockKey); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}, nil
 }
 
 // Latest is the device store's schema version this binary upgrades to.

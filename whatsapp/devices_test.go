@@ -218,3 +218,34 @@ func TestDevicesConcurrentWrites(t *testing.T) {
 		}
 	})
 }
+
+// TestDevicesUpgradeTogether: processes that start together on one PostgreSQL database
+// upgrade the device store once between them, and none fails.
+func TestDevicesUpgradeTogether(t *testing.T) {
+	dbURL, _ := storetest.URL(t, storetest.Postgres) // skips, saying why, without TEST_DATABASE_URL
+	var stores []*store.Store
+	for range 4 {
+		stores = append(stores, storetest.OpenURL(t, dbURL, ""))
+	}
+	errs := make(chan error, len(stores))
+	var wg sync.WaitGroup
+	for _, s := range stores {
+		wg.Go(func() {
+			d, err := whatsapp.NewDevices(s.Pool(), string(s.Dialect()), nil)
+			if err == nil {
+				_, _, err = d.Upgrade(ctx)
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("an upgrade beside others: %v", err)
+		}
+	}
+	if n := count(t, stores[0].Pool(), "SELECT count(*) FROM whatsmeow_version"); n != 1 {
+		t.Fatalf("%d version rows, want 1", n)
+	}
+}
