@@ -81,6 +81,7 @@ func TestUnopenableDatabaseURLNamesTheVariable(t *testing.T) {
 		"file:" + missing,
 		"postgres://wagate:s3cret@127.0.0.1:1/wagate?sslmode=disable&connect_timeout=5", // nothing listens on port 1
 		"postgres://wagate:s3cret@%zz/wagate",
+		"file::memory:", // one database per connection: refused, not found empty later
 	} {
 		for _, cmd := range []string{"serve", "migrate"} {
 			code, _, errs := runCLI(t, env{"DATABASE_URL": url, "LISTEN_ADDR": "127.0.0.1:0"}, cmd)
