@@ -27,9 +27,11 @@ type Client struct {
 	raw *ClientWithResponses
 }
 
-// New returns a Client for the wagate at baseURL (for example "http://localhost:8080"). The
-// options are the generated client's: WithAPIKey, WithBearerToken, WithHTTPClient,
-// WithRequestEditorFn.
+// New returns a Client for the wagate at baseURL (for example "http://localhost:8080"), with
+// options such as WithAPIKey or WithBearerToken (credentials), WithHTTPClient and
+// WithRequestEditorFn. Without WithHTTPClient, a request is bounded only by its context: give
+// each call a context with a deadline, or an *http.Client with a Timeout. Use the Client New
+// returns: its zero value has no server to call.
 func New(baseURL string, opts ...ClientOption) (*Client, error) {
 	raw, err := NewClientWithResponses(baseURL, opts...)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 
 // ListApiKeys List API keys
 //
-// GET /api/v1/api-keys. Any answer but 2xx is an *Error.
+// GET /api/v1/api-keys. Any answer but 2xx is an *APIError.
 func (c *Client) ListApiKeys(ctx context.Context, params *ListApiKeysParams, reqEditors ...RequestEditorFn) (ApiKeyPage, error) {
 	r, err := c.raw.ListApiKeysWithResponse(ctx, params, reqEditors...)
 	if err == nil {
@@ -23,7 +23,7 @@ func (c *Client) ListApiKeys(ctx context.Context, params *ListApiKeysParams, req
 
 // CreateApiKey Create an API key
 //
-// POST /api/v1/api-keys. Any answer but 2xx is an *Error.
+// POST /api/v1/api-keys. Any answer but 2xx is an *APIError.
 func (c *Client) CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestBody, reqEditors ...RequestEditorFn) (CreatedApiKey, error) {
 	r, err := c.raw.CreateApiKeyWithResponse(ctx, body, reqEditors...)
 	if err == nil {
@@ -38,7 +38,7 @@ func (c *Client) CreateApiKey(ctx context.Context, body CreateApiKeyJSONRequestB
 
 // RevokeApiKey Revoke an API key
 //
-// DELETE /api/v1/api-keys/{keyId}. Any answer but 2xx is an *Error.
+// DELETE /api/v1/api-keys/{keyId}. Any answer but 2xx is an *APIError.
 func (c *Client) RevokeApiKey(ctx context.Context, keyId KeyId, reqEditors ...RequestEditorFn) error {
 	r, err := c.raw.RevokeApiKeyWithResponse(ctx, keyId, reqEditors...)
 	if err == nil {
@@ -49,7 +49,7 @@ func (c *Client) RevokeApiKey(ctx context.Context, keyId KeyId, reqEditors ...Re
 
 // ListContactLists List contact lists
 //
-// GET /api/v1/contact-lists. Any answer but 2xx is an *Error.
+// GET /api/v1/contact-lists. Any answer but 2xx is an *APIError.
 func (c *Client) ListContactLists(ctx context.Context, params *ListContactListsParams, reqEditors ...RequestEditorFn) (ContactListPage, error) {
 	r, err := c.raw.ListContactListsWithResponse(ctx, params, reqEditors...)
 	if err == nil {
@@ -64,7 +64,7 @@ func (c *Client) ListContactLists(ctx context.Context, params *ListContactListsP
 
 // CreateContactList Create a contact list
 //
-// POST /api/v1/contact-lists. Any answer but 2xx is an *Error.
+// POST /api/v1/contact-lists. Any answer but 2xx is an *APIError.
 func (c *Client) CreateContactList(ctx context.Context, body CreateContactListJSONRequestBody, reqEditors ...RequestEditorFn) (ContactList, error) {
 	r, err := c.raw.CreateContactListWithResponse(ctx, body, reqEditors...)
 	if err == nil {
@@ -79,7 +79,7 @@ func (c *Client) CreateContactList(ctx context.Context, body CreateContactListJS
 
 // DeleteContactList Delete a contact list
 //
-// DELETE /api/v1/contact-lists/{listId}. Any answer but 2xx is an *Error.
+// DELETE /api/v1/contact-lists/{listId}. Any answer but 2xx is an *APIError.
 func (c *Client) DeleteContactList(ctx context.Context, listId ListId, reqEditors ...RequestEditorFn) error {
 	r, err := c.raw.DeleteContactListWithResponse(ctx, listId, reqEditors...)
 	if err == nil {
@@ -90,7 +90,7 @@ func (c *Client) DeleteContactList(ctx context.Context, listId ListId, reqEditor
 
 // GetContactList Get a contact list
 //
-// GET /api/v1/contact-lists/{listId}. Any answer but 2xx is an *Error.
+// GET /api/v1/contact-lists/{listId}. Any answer but 2xx is an *APIError.
 func (c *Client) GetContactList(ctx context.Context, listId ListId, reqEditors ...RequestEditorFn) (ContactList, error) {
 	r, err := c.raw.GetContactListWithResponse(ctx, listId, reqEditors...)
 	if err == nil {
@@ -105,7 +105,7 @@ func (c *Client) GetContactList(ctx context.Context, listId ListId, reqEditors .
 
 // UpdateContactList Change a contact list
 //
-// PATCH /api/v1/contact-lists/{listId}. Any answer but 2xx is an *Error.
+// PATCH /api/v1/contact-lists/{listId}. Any answer but 2xx is an *APIError.
 func (c *Client) UpdateContactList(ctx context.Context, listId ListId, body UpdateContactListJSONRequestBody, reqEditors ...RequestEditorFn) (ContactList, error) {
 	r, err := c.raw.UpdateContactListWithResponse(ctx, listId, body, reqEditors...)
 	if err == nil {
@@ -120,7 +120,7 @@ func (c *Client) UpdateContactList(ctx context.Context, listId ListId, body Upda
 
 // LookupContactWithoutSlash Look a phone up (no trailing slash)
 //
-// GET /api/v1/contact-lookup. Any answer but 2xx is an *Error.
+// GET /api/v1/contact-lookup. Any answer but 2xx is an *APIError.
 func (c *Client) LookupContactWithoutSlash(ctx context.Context, params *LookupContactWithoutSlashParams, reqEditors ...RequestEditorFn) (Lookup, error) {
 	r, err := c.raw.LookupContactWithoutSlashWithResponse(ctx, params, reqEditors...)
 	if err == nil {
@@ -135,7 +135,7 @@ func (c *Client) LookupContactWithoutSlash(ctx context.Context, params *LookupCo
 
 // LookupContact Look a phone up
 //
-// GET /api/v1/contact-lookup/. Any answer but 2xx is an *Error.
+// GET /api/v1/contact-lookup/. Any answer but 2xx is an *APIError.
 func (c *Client) LookupContact(ctx context.Context, params *LookupContactParams, reqEditors ...RequestEditorFn) (Lookup, error) {
 	r, err := c.raw.LookupContactWithResponse(ctx, params, reqEditors...)
 	if err == nil {
@@ -150,7 +150,7 @@ func (c *Client) LookupContact(ctx context.Context, params *LookupContactParams,
 
 // LookupContactsBatch Look many phones up
 //
-// POST /api/v1/contact-lookup/batch. Any answer but 2xx is an *Error.
+// POST /api/v1/contact-lookup/batch. Any answer but 2xx is an *APIError.
 func (c *Client) LookupContactsBatch(ctx context.Context, body LookupContactsBatchJSONRequestBody, reqEditors ...RequestEditorFn) (BatchLookupResponse, error) {
 	r, err := c.raw.LookupContactsBatchWithResponse(ctx, body, reqEditors...)
 	if err == nil {
@@ -165,7 +165,7 @@ func (c *Client) LookupContactsBatch(ctx context.Context, body LookupContactsBat
 
 // CreateContact Create a contact
 //
-// POST /api/v1/contacts. Any answer but 2xx is an *Error.
+// POST /api/v1/contacts. Any answer but 2xx is an *APIError.
 func (c *Client) CreateContact(ctx context.Context, body CreateContactJSONRequestBody, reqEditors ...RequestEditorFn) (Contact, error) {
 	r, err := c.raw.CreateContactWithResponse(ctx, body, reqEditors...)
 	if err == nil {
@@ -180,7 +180,7 @@ func (c *Client) CreateContact(ctx context.Context, body CreateContactJSONReques
 
 // DeleteContact Delete a contact
 //
-// DELETE /api/v1/contacts/{contactId}. Any answer but 2xx is an *Error.
+// DELETE /api/v1/contacts/{contactId}. Any answer but 2xx is an *APIError.
 func (c *Client) DeleteContact(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) error {
 	r, err := c.raw.DeleteContactWithResponse(ctx, contactId, reqEditors...)
 	if err == nil {
@@ -191,7 +191,7 @@ func (c *Client) DeleteContact(ctx context.Context, contactId ContactId, reqEdit
 
 // GetContact Get a contact
 //
-// GET /api/v1/contacts/{contactId}. Any answer but 2xx is an *Error.
+// GET /api/v1/contacts/{contactId}. Any answer but 2xx is an *APIError.
 func (c *Client) GetContact(ctx context.Context, contactId ContactId, reqEditors ...RequestEditorFn) (Contact, error) {
 	r, err := c.raw.GetContactWithResponse(ctx, contactId, reqEditors...)
 	if err == nil {
@@ -206,7 +206,7 @@ func (c *Client) GetContact(ctx context.Context, contactId ContactId, reqEditors
 
 // UpdateContact Change a contact
 //
-// PATCH /api/v1/contacts/{contactId}. Any answer but 2xx is an *Error.
+// PATCH /api/v1/contacts/{contactId}. Any answer but 2xx is an *APIError.
 func (c *Client) UpdateContact(ctx context.Context, contactId ContactId, body UpdateContactJSONRequestBody, reqEditors ...RequestEditorFn) (Contact, error) {
 	r, err := c.raw.UpdateContactWithResponse(ctx, contactId, body, reqEditors...)
 	if err == nil {
@@ -221,7 +221,7 @@ func (c *Client) UpdateContact(ctx context.Context, contactId ContactId, body Up
 
 // GetMe Who am I
 //
-// GET /api/v1/me. Any answer but 2xx is an *Error.
+// GET /api/v1/me. Any answer but 2xx is an *APIError.
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (Me, error) {
 	r, err := c.raw.GetMeWithResponse(ctx, reqEditors...)
 	if err == nil {
@@ -236,7 +236,7 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (Me, 
 
 // GetDocs Interactive documentation
 //
-// GET /docs. Any answer but 2xx is an *Error.
+// GET /docs. Any answer but 2xx is an *APIError.
 func (c *Client) GetDocs(ctx context.Context, reqEditors ...RequestEditorFn) ([]byte, error) {
 	r, err := c.raw.GetDocsWithResponse(ctx, reqEditors...)
 	if err == nil {
@@ -250,7 +250,7 @@ func (c *Client) GetDocs(ctx context.Context, reqEditors ...RequestEditorFn) ([]
 
 // GetHealth Liveness
 //
-// GET /healthz. Any answer but 2xx is an *Error.
+// GET /healthz. Any answer but 2xx is an *APIError.
 func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (Healthy, error) {
 	r, err := c.raw.GetHealthWithResponse(ctx, reqEditors...)
 	if err == nil {
@@ -265,7 +265,7 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // GetMetrics Prometheus metrics
 //
-// GET /metrics. Any answer but 2xx is an *Error.
+// GET /metrics. Any answer but 2xx is an *APIError.
 func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) ([]byte, error) {
 	r, err := c.raw.GetMetricsWithResponse(ctx, reqEditors...)
 	if err == nil {
@@ -279,7 +279,7 @@ func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) 
 
 // GetOpenAPIJSON This document as JSON
 //
-// GET /openapi.json. Any answer but 2xx is an *Error.
+// GET /openapi.json. Any answer but 2xx is an *APIError.
 func (c *Client) GetOpenAPIJSON(ctx context.Context, reqEditors ...RequestEditorFn) (map[string]interface{}, error) {
 	r, err := c.raw.GetOpenAPIJSONWithResponse(ctx, reqEditors...)
 	if err == nil {
@@ -294,7 +294,7 @@ func (c *Client) GetOpenAPIJSON(ctx context.Context, reqEditors ...RequestEditor
 
 // GetOpenAPIYAML This document as YAML
 //
-// GET /openapi.yaml. Any answer but 2xx is an *Error.
+// GET /openapi.yaml. Any answer but 2xx is an *APIError.
 func (c *Client) GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditorFn) (map[string]interface{}, error) {
 	r, err := c.raw.GetOpenAPIYAMLWithResponse(ctx, reqEditors...)
 	if err == nil {
@@ -309,7 +309,7 @@ func (c *Client) GetOpenAPIYAML(ctx context.Context, reqEditors ...RequestEditor
 
 // GetPostmanCollection A Postman collection of this API
 //
-// GET /postman.json. Any answer but 2xx is an *Error.
+// GET /postman.json. Any answer but 2xx is an *APIError.
 func (c *Client) GetPostmanCollection(ctx context.Context, reqEditors ...RequestEditorFn) (map[string]interface{}, error) {
 	r, err := c.raw.GetPostmanCollectionWithResponse(ctx, reqEditors...)
 	if err == nil {
@@ -324,7 +324,7 @@ func (c *Client) GetPostmanCollection(ctx context.Context, reqEditors ...Request
 
 // GetReadiness Readiness
 //
-// GET /readyz. Any answer but 2xx is an *Error.
+// GET /readyz. Any answer but 2xx is an *APIError.
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (Healthy, error) {
 	r, err := c.raw.GetReadinessWithResponse(ctx, reqEditors...)
 	if err == nil {

@@ -46,6 +46,10 @@ func newCORSPolicy(origins []string) (corsPolicy, error) {
 			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(o, "?") || strings.HasSuffix(o, "#") {
 			return corsPolicy{}, fmt.Errorf("%q is not an origin: write scheme and host, and the port if it is not the default, such as https://crm.example.com or http://localhost:3000, with no path or trailing slash", o)
 		}
+		if (u.Scheme == "https" && u.Port() == "443") || (u.Scheme == "http" && u.Port() == "80") {
+			// A browser leaves the default port out of Origin, so this spelling would never match.
+			return corsPolicy{}, fmt.Errorf("%q names its scheme's default port, which a browser leaves out of Origin: write %s", o, strings.TrimSuffix(o, ":"+u.Port()))
+		}
 		p.origins[strings.ToLower(o)] = true
 	}
 	return p, nil

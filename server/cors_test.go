@@ -151,13 +151,15 @@ func TestCORSRefusesWhatIsNoOrigin(t *testing.T) {
 		{"crm.example.com"},
 		{"https://crm.example.com/app"},
 		{"ftp://crm.example.com"},
+		{"https://crm.example.com:443"}, // browsers send https://crm.example.com: it would never match
+		{"http://localhost:80"},
 		{"*", crmOrigin},
 	} {
 		if err := server.CheckCORSOrigins(origins); err == nil {
 			t.Errorf("%q accepted", origins)
 		}
 	}
-	if err := server.CheckCORSOrigins([]string{crmOrigin, "http://localhost:3000"}); err != nil {
+	if err := server.CheckCORSOrigins([]string{crmOrigin, "http://localhost:3000", "https://crm.example.com:8443"}); err != nil {
 		t.Error(err)
 	}
 }

@@ -1,6 +1,10 @@
 package store
 
-import "testing"
+import (
+	"context"
+	"strings"
+	"testing"
+)
 
 // TestSQLiteFile: the file a DSN names is the one SQLite opens, so the lock sits beside it.
 func TestSQLiteFile(t *testing.T) {
@@ -17,6 +21,20 @@ func TestSQLiteFile(t *testing.T) {
 		got, ok := sqliteFile(dsn)
 		if got != want || ok != (want != "") {
 			t.Errorf("sqliteFile(%q) = %q, %v; want %q", dsn, got, ok, want)
+		}
+	}
+}
+
+// TestOpenRefusesInMemorySQLite: an in-memory database is one per connection, so the
+// migrations would fill one and the pool use others with no tables; Open says so instead.
+func TestOpenRefusesInMemorySQLite(t *testing.T) {
+	for _, dsn := range []string{"file:", "file::memory:", "file:shared?mode=memory&cache=shared", "file:/x.db?vfs=memdb"} {
+		s, err := Open(context.Background(), Config{URL: dsn, DataDir: t.TempDir()})
+		if err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded; want a refusal", dsn)
+		} else if !strings.Contains(err.Error(), "in-memory") {
+			t.Errorf("Open(%q): %v; want it to say the database is in memory", dsn, err)
 		}
 	}
 }

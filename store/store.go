@@ -81,7 +81,12 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 		return nil, err
 	}
 	s := &Store{dialect: dialect}
-	if path, ok := sqliteFile(dsn); dialect == SQLite && ok {
+	if dialect == SQLite {
+		path, onFile := sqliteFile(dsn)
+		if !onFile {
+			// Each connection would get a database of its own, and the migrations one more.
+			return nil, fmt.Errorf("%s is an in-memory SQLite database: it lasts as long as one connection, and wagate opens several; name a file", strings.TrimSpace(cfg.URL))
+		}
 		if s.fileLock, err = lockSQLite(ctx, path, cfg.LockWait, cfg.Logger); err != nil {
 			return nil, err
 		}

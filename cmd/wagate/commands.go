@@ -13,8 +13,9 @@ import (
 
 // configHelp ends the root command's help: everything else is configured from the environment.
 const configHelp = `Configuration is read from the environment: DATABASE_URL, WAGATE_DATA_DIR, LISTEN_ADDR,
-METRICS_ADDR, DEFAULT_REGION, MAX_BODY_BYTES, LOG_LEVEL, LOG_FORMAT, DRAIN_PERIOD, SHUTDOWN_GRACE,
-JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_ORG_CLAIM, JWT_ROLE_CLAIM, JWT_ROLES. See README.md.`
+METRICS_ADDR, CORS_ALLOWED_ORIGINS, DEFAULT_REGION, MAX_BODY_BYTES, LOG_LEVEL, LOG_FORMAT,
+DRAIN_PERIOD, SHUTDOWN_GRACE, JWT_JWKS_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_ORG_CLAIM,
+JWT_ROLE_CLAIM, JWT_ROLES. See README.md.`
 
 // action is a command's work, given the configuration and a logger once both are known.
 type action func(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error

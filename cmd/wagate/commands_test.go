@@ -140,3 +140,36 @@ func TestCompletionOfCapabilities(t *testing.T) {
 		t.Errorf("completing migrate's arguments: exit %d, stderr %q:\n%s", code, errs, out)
 	}
 }
+
+// TestHelpNamesEveryVariable: wagate --help names each of wagate's own variables in README.md's
+// configuration table (GOGC and GOMEMLIMIT are the Go runtime's), so that the list in the
+// help cannot fall behind the table.
+func TestHelpNamesEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(readme), "\n## Configuration\n")
+	table, _, _ = strings.Cut(table, "\n## ")
+	var names []string
+	for _, line := range strings.Split(table, "\n") {
+		if name, ok := strings.CutPrefix(line, "| `"); ok {
+			name, _, _ = strings.Cut(name, "`")
+			if name != "GOGC" {
+				names = append(names, name)
+			}
+		}
+	}
+	if len(names) < 10 {
+		t.Fatalf("found %d variables in README.md's configuration table: %v", len(names), names)
+	}
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"--help"}, env{}.get, &out, &out); code != 0 {
+		t.Fatalf("--help: exit %d: %s", code, out.String())
+	}
+	for _, name := range names {
+		if !strings.Contains(out.String(), name) {
+			t.Errorf("wagate --help does not name %s, which README.md's configuration table has", name)
+		}
+	}
+}

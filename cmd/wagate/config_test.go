@@ -72,3 +72,22 @@ func TestUnwritableDataDirNamesTheVariable(t *testing.T) {
 		}
 	}
 }
+
+// A DATABASE_URL that cannot be opened is the environment's fault too: the message names
+// DATABASE_URL, whichever engine tripped, and never carries the URL's password.
+func TestUnopenableDatabaseURLNamesTheVariable(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-dir", "wagate.db")
+	for _, url := range []string{
+		"file:" + missing,
+		"postgres://wagate:s3cret@127.0.0.1:1/wagate?sslmode=disable&connect_timeout=5", // nothing listens on port 1
+		"postgres://wagate:s3cret@%zz/wagate",
+		"file::memory:", // one database per connection: refused, not found empty later
+	} {
+		for _, cmd := range []string{"serve", "migrate"} {
+			code, _, errs := runCLI(t, env{"DATABASE_URL": url, "LISTEN_ADDR": "127.0.0.1:0"}, cmd)
+			if code == 0 || !strings.Contains(errs, "DATABASE_URL") || strings.Contains(errs, "s3cret") {
+				t.Errorf("%s with DATABASE_URL=%s: exit %d, stderr %q; want a failure naming DATABASE_URL, without the password", cmd, url, code, errs)
+			}
+		}
+	}
+}

@@ -110,6 +110,11 @@ func openStoreWaiting(ctx context.Context, cfg config, log *slog.Logger, lockWai
 		return nil, migrated{}, fmt.Errorf("WAGATE_DATA_DIR=%s cannot hold the SQLite file: %w; "+
 			"point WAGATE_DATA_DIR at a directory this user may write, or set DATABASE_URL", cfg.DataDir, err)
 	}
+	if err != nil && cfg.DatabaseURL != "" {
+		// The database DATABASE_URL names cannot be opened (a bad URL, no server there, a
+		// directory that is not there): say which setting to look at. pgx leaves the password out.
+		return nil, nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
 	if err != nil {
 		return nil, migrated{}, err
 	}
