@@ -130,7 +130,7 @@ var answers = map[kind]answer{
 	loginjwt.EREFUSED:         {http.StatusUnauthorized, gen.ErrorCodeUnauthorized},
 	loginjwt.EKEYSUNAVAILABLE: {http.StatusServiceUnavailable, gen.ErrorCodeUnavailable},
 
-	// A session that is not connected cannot do a live lookup: 501, as seed 001 answers it.
+	// A session that is not connected cannot do a live lookup: 501, as WhatsApp gateways answer it.
 	whatsapp.ENOTCONNECTED: {http.StatusNotImplemented, gen.ErrorCodeNotImplemented},
 	whatsapp.ERATELIMITED:  {http.StatusTooManyRequests, gen.ErrorCodeRateLimited},
 	// WhatsApp not answering in time is a passing failure of an upstream: "retry later".

@@ -13,8 +13,8 @@ import "strings"
 // The order is scanContact's: the contacts table's columns, with the list's name after its id.
 var ContactFieldList = []ContactField{
 	{Name: "ID", Column: "id", JSON: "id", CSV: "id", Type: FieldInt64, Writer: StoreWrites, Fixed: true},
-	// The organization comes from the caller's credentials, never from a body or a file: seed
-	// 002's company_id is deliberately not an alias.
+	// The organization comes from the caller's credentials, never from a body or a file: a
+	// CRM export's company_id is deliberately not an alias.
 	{Name: "OrgID", Column: "org_id", Type: FieldText, Writer: StoreWrites, Fixed: true},
 	{Name: "ListID", Column: "contact_list_id", JSON: "contactListId", CSV: "contactListId", Aliases: []string{"contact_list_id"}, Type: FieldInt64, Writer: CallerWrites},
 	{Name: "ListName", Column: "contact_list_name", JSON: "contactListName", CSV: "contactListName", Aliases: []string{"contact_list_name"}, Type: FieldText, Writer: StoreWrites, Joined: "l.name"},
@@ -46,8 +46,8 @@ type ContactField struct {
 	Column string // in the contacts table (or, when Joined, in the select list)
 	JSON   string // in the API's bodies; empty when the API does not show the field
 	CSV    string // the header in CSV import and export (DESIGN.md's camelCase); empty when files leave it out
-	// Aliases are other headers an import accepts for the field: seed 002's snake_case
-	// spellings (firstname, phone_number, source_name…) and the column's own.
+	// Aliases are other headers an import accepts for the field: the snake_case spellings CRM
+	// exports use (firstname, phone_number, source_name…) and the column's own.
 	Aliases  []string
 	Type     FieldType
 	Nullable bool // may be absent (nil, NULL, JSON null)

@@ -113,7 +113,7 @@ func openStoreWaiting(ctx context.Context, cfg config, log *slog.Logger, lockWai
 	if err != nil && cfg.DatabaseURL != "" {
 		// The database DATABASE_URL names cannot be opened (a bad URL, no server there, a
 		// directory that is not there): say which setting to look at. pgx leaves the password out.
-		return nil, nil, fmt.Errorf("DATABASE_URL: %w", err)
+		return nil, migrated{}, fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	if err != nil {
 		return nil, migrated{}, err

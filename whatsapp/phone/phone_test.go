@@ -13,31 +13,31 @@ type parseCase struct {
 	want   Number
 }
 
-// seed000 is the number of seed 000's "Accepted phone formats" table.
-var seed000 = Number{E164: "+5492235961983", Region: "AR", MatchKey: "542235961983"}
+// juanPerez is the number every accepted spelling below must become.
+var juanPerez = Number{E164: "+5492235961983", Region: "AR", MatchKey: "542235961983"}
 
 var validCases = []parseCase{
-	// Seed 000: five spellings, plus the national forms, are one number.
-	{"seed E.164 with +", "+5492235961983", "AR", seed000},
-	{"seed E.164 without +", "5492235961983", "AR", seed000},
-	{"seed with 15", "+54223155961983", "AR", seed000},
-	{"seed with 15 without +", "54223155961983", "AR", seed000},
-	{"seed with spaces and dashes", "+54 223 15-596-1983", "AR", seed000},
-	{"seed national with 0 and 15", "0223 15 596-1983", "AR", seed000},
-	{"seed national with 15", "223 15 596 1983", "AR", seed000},
-	{"seed national mobile 9", "9 223 596 1983", "AR", seed000},
-	{"seed international prefix 00", "0054 9 223 596 1983", "AR", seed000},
-	{"seed 9 and 15 together", "+54 9 223 15 596-1983", "", seed000},
-	{"seed parenthesised area code", "+54 (0223) 15 596-1983", "", seed000},
+	// Five spellings, plus the national forms, are one number.
+	{"E.164 with +", "+5492235961983", "AR", juanPerez},
+	{"E.164 without +", "5492235961983", "AR", juanPerez},
+	{"with 15", "+54223155961983", "AR", juanPerez},
+	{"with 15 without +", "54223155961983", "AR", juanPerez},
+	{"with spaces and dashes", "+54 223 15-596-1983", "AR", juanPerez},
+	{"national with 0 and 15", "0223 15 596-1983", "AR", juanPerez},
+	{"national with 15", "223 15 596 1983", "AR", juanPerez},
+	{"national mobile 9", "9 223 596 1983", "AR", juanPerez},
+	{"international prefix 00", "0054 9 223 596 1983", "AR", juanPerez},
+	{"9 and 15 together", "+54 9 223 15 596-1983", "", juanPerez},
+	{"parenthesised area code", "+54 (0223) 15 596-1983", "", juanPerez},
 	// Without '+' under another region or none: read as international.
-	{"seed without + under US", "5492235961983", "US", seed000},
-	{"seed with 15 without + under US", "54223155961983", "US", seed000},
-	{"seed without + no region", "5492235961983", "", seed000},
-	{"seed with 15 without + no region", "54223155961983", "", seed000},
-	{"seed 00 under US", "00 54 9 223 596 1983", "US", seed000},
-	{"seed 00 no region", "0054 9 223 596 1983", "", seed000},
-	{"seed without + under DE", "5492235961983", "DE", seed000},
-	{"seed with + under ES", "+54 9 223 596-1983", "ES", seed000},
+	{"without + under US", "5492235961983", "US", juanPerez},
+	{"with 15 without + under US", "54223155961983", "US", juanPerez},
+	{"without + no region", "5492235961983", "", juanPerez},
+	{"with 15 without + no region", "54223155961983", "", juanPerez},
+	{"00 under US", "00 54 9 223 596 1983", "US", juanPerez},
+	{"00 no region", "0054 9 223 596 1983", "", juanPerez},
+	{"without + under DE", "5492235961983", "DE", juanPerez},
+	{"with + under ES", "+54 9 223 596-1983", "ES", juanPerez},
 
 	// Argentina without the 9 (WhatsApp JID spelling): valid as given, same key.
 	{"AR without 9", "+542235961983", "", Number{"+542235961983", "AR", "542235961983"}},
@@ -94,22 +94,22 @@ var validCases = []parseCase{
 
 	// Ambiguous digits without '+' (see Parse for the order).
 	{"national reading first", "297 560 9157", "AR", Number{"+542975609157", "AR", "542975609157"}},
-	{"foreign mobile beats a national landline", "5492235961983", "DE", seed000},
+	{"foreign mobile beats a national landline", "5492235961983", "DE", juanPerez},
 	{"national mobile beats a foreign mobile", "51 93148-0698", "BR", Number{"+5551931480698", "BR", "5551931480698"}},
 	{"MX 1 token needs the 52", "1 479 894 8985", "MX", Number{"+14798948985", "US", "14798948985"}},
 	{"trunk 0 has no international reading", "0297 560 9157", "AR", Number{"+542975609157", "AR", "542975609157"}},
 
 	// Regions: case-insensitive.
-	{"lower-case region", "0223 15 596-1983", "ar", seed000},
-	{"mixed-case region", "0223 15 596-1983", "aR", seed000},
+	{"lower-case region", "0223 15 596-1983", "ar", juanPerez},
+	{"mixed-case region", "0223 15 596-1983", "aR", juanPerez},
 
 	// Surrounding whitespace and copy-paste artefacts.
-	{"surrounding whitespace", "  \t+5492235961983\n ", "", seed000},
-	{"non-breaking spaces", "\u00a0+54\u00a09\u00a0223\u00a0596\u00a01983\u00a0", "", seed000},
-	{"bidi marks from WhatsApp", "\u202a+54 9 223 596-1983\u202c", "", seed000},
-	{"unicode dashes", "+54 9 223 596\u20131983", "", seed000},
-	{"arabic-indic digits", "+٥٤٩٢٢٣٥٩٦١٩٨٣", "", seed000},
-	{"full-width digits", "+５４９２２３５９６１９８３", "", seed000},
+	{"surrounding whitespace", "  \t+5492235961983\n ", "", juanPerez},
+	{"non-breaking spaces", "\u00a0+54\u00a09\u00a0223\u00a0596\u00a01983\u00a0", "", juanPerez},
+	{"bidi marks from WhatsApp", "\u202a+54 9 223 596-1983\u202c", "", juanPerez},
+	{"unicode dashes", "+54 9 223 596\u20131983", "", juanPerez},
+	{"arabic-indic digits", "+٥٤٩٢٢٣٥٩٦١٩٨٣", "", juanPerez},
+	{"full-width digits", "+５４９２２３５９６１９８３", "", juanPerez},
 }
 
 func TestParseValid(t *testing.T) {
