@@ -156,7 +156,7 @@ func TestNextDetails(t *testing.T) {
 	}
 }
 
-// TestStatusesAreTheStore's: the statuses are the store's six, every status any event
+// TestStatusesAreTheStores: the statuses are the store's six, every status any event
 // reaches is one of them, and the database (its CHECK included) records each.
 func TestStatusesAreTheStores(t *testing.T) {
 	storeStatuses := []store.SessionStatus{store.SessionDisconnected, store.SessionConnecting, store.SessionPairing, store.SessionConnected, store.SessionLoggedOut, store.SessionBanned}
