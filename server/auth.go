@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -81,8 +80,8 @@ func (a *authenticator) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // the refusals is the answer (see pickAuthError).
 func (a *authenticator) satisfy(req *http.Request, op *operation) (*Principal, error) {
 	var errs []error
-	for _, requirement := range op.security {
-		p, err := a.satisfyAll(req, op, requirement)
+	for _, schemes := range op.security {
+		p, err := a.satisfyAll(req, op, schemes)
 		if err == nil {
 			return p, nil
 		}
@@ -92,14 +91,9 @@ func (a *authenticator) satisfy(req *http.Request, op *operation) (*Principal, e
 }
 
 // satisfyAll checks every scheme of one requirement (in name order, as kin-openapi did).
-func (a *authenticator) satisfyAll(req *http.Request, op *operation, requirement openapi3.SecurityRequirement) (*Principal, error) {
-	names := make([]string, 0, len(requirement))
-	for name := range requirement {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+func (a *authenticator) satisfyAll(req *http.Request, op *operation, schemes []string) (*Principal, error) {
 	var p *Principal
-	for _, name := range names {
+	for _, name := range schemes {
 		var err error
 		if p, err = a.scheme(req, name); err != nil {
 			return nil, err

@@ -64,8 +64,8 @@ func (m *Metrics) Handler() http.Handler {
 // instrument counts and times every request under the operation Echo's route maps to. It runs
 // outside the error handling (accessLog's), so the status is the one the client got; an error
 // still unhandled is handled here first, as Echo would after.
-// labels maps routeKey(method, Echo's path pattern) to the operation label (addMetricLabels).
-func (m *Metrics) instrument(labels map[string]string) echo.MiddlewareFunc {
+// labels maps each route (method, Echo's path pattern) to its operation label (addMetricLabels).
+func (m *Metrics) instrument(labels map[route]string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -73,7 +73,7 @@ func (m *Metrics) instrument(labels map[string]string) echo.MiddlewareFunc {
 			if err != nil && !c.Response().Committed {
 				c.Error(err)
 			}
-			op, ok := labels[routeKey(c.Request().Method, c.Path())]
+			op, ok := labels[route{c.Request().Method, c.Path()}]
 			if !ok {
 				op = unmatchedOperation
 			}

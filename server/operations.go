@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -17,13 +18,15 @@ import (
 // and path pattern), without reading anything of the request but its line, so that the
 // middleware reads what the spec declares (its credentials, capability, query parameters and
 // body media types) without routing the request a second time.
-type operations map[string]*operation
+type operations map[route]*operation
 
 // operation is what the middleware needs of one operation of the spec.
 type operation struct {
-	id       string
-	security openapi3.SecurityRequirements // empty: public
-	need     store.Capability              // x-required-capability; set when security is not empty
+	id string
+	// security lists the schemes of each security requirement, sorted by name; the first
+	// requirement whose schemes all accept the credentials admits the request. Empty: public.
+	security [][]string
+	need     store.Capability // x-required-capability; set when security is not empty
 	// query holds the operation's query parameters by name.
 	query map[string]*openapi3.Parameter
 	// bodyTypes are the media types of its request body, sorted; none when it takes no body.
@@ -33,7 +36,9 @@ type operation struct {
 // specParam matches a path parameter as the spec spells it ({listId}); Echo spells it :listId.
 var specParam = regexp.MustCompile(`\{([^}/]+)\}`)
 
-func routeKey(method, echoPath string) string { return method + " " + echoPath }
+// route is a method and an Echo path pattern: a map key that costs a request no allocation
+// (the middleware looks its operation up several times per request).
+type route struct{ method, path string }
 
 // newOperations reads every operation of the spec, and refuses a spec where an operation with
 // credentials lacks a capability: an operation must never be reachable with credentials but
@@ -46,7 +51,10 @@ func newOperations(spec *openapi3.T) (operations, error) {
 			if op.Security != nil {
 				security = *op.Security
 			}
-			o := &operation{id: op.OperationID, security: security, query: map[string]*openapi3.Parameter{}}
+			o := &operation{id: op.OperationID, query: map[string]*openapi3.Parameter{}}
+			for _, requirement := range security {
+				o.security = append(o.security, slices.Sorted(maps.Keys(requirement)))
+			}
 			if len(security) > 0 {
 				raw, _ := op.Extensions[capabilityExtension].(string)
 				o.need = store.Capability(raw)
@@ -68,7 +76,7 @@ func newOperations(spec *openapi3.T) (operations, error) {
 				}
 				slices.Sort(o.bodyTypes)
 			}
-			out[routeKey(method, specParam.ReplaceAllString(path, ":$1"))] = o
+			out[route{method, specParam.ReplaceAllString(path, ":$1")}] = o
 		}
 	}
 	return out, nil
@@ -77,23 +85,23 @@ func newOperations(spec *openapi3.T) (operations, error) {
 // of is the operation of the route Echo matched for c, or nil for a route the spec does not
 // have. A HEAD request is found as the GET it stands for (headAsGet runs first).
 func (ops operations) of(c echo.Context) *operation {
-	return ops[routeKey(c.Request().Method, c.Path())]
+	return ops[route{c.Request().Method, c.Path()}]
 }
 
 // addMetricLabels maps every route (method and path pattern) to the operation label of
 // metrics: its operationId, a HEAD route its GET's, a route outside the spec (/docs/*) its
 // path pattern. The values are bounded by the routes; a request's own path never is one.
-func (ops operations) addMetricLabels(labels map[string]string, routes []*echo.Route) {
+func (ops operations) addMetricLabels(labels map[route]string, routes []*echo.Route) {
 	for _, r := range routes {
 		method := r.Method
 		if method == http.MethodHead {
 			method = http.MethodGet
 		}
 		label := r.Path
-		if op := ops[routeKey(method, r.Path)]; op != nil {
+		if op := ops[route{method, r.Path}]; op != nil {
 			label = op.id
 		}
-		labels[routeKey(r.Method, r.Path)] = label
+		labels[route{r.Method, r.Path}] = label
 	}
 }
 
@@ -101,14 +109,14 @@ func (ops operations) addMetricLabels(labels map[string]string, routes []*echo.R
 // were the generated routes ever spelled otherwise, authentication would silently find no
 // operation, so New refuses to start instead.
 func (ops operations) checkRoutes(routes []*echo.Route) error {
-	registered := map[string]bool{}
+	registered := map[route]bool{}
 	for _, r := range routes {
-		registered[routeKey(r.Method, r.Path)] = true
+		registered[route{r.Method, r.Path}] = true
 	}
 	var missing []string
 	for key := range ops {
 		if !registered[key] {
-			missing = append(missing, key)
+			missing = append(missing, key.method+" "+key.path)
 		}
 	}
 	if len(missing) > 0 {

@@ -27,10 +27,10 @@ func TestOperationsMatchTheRoutes(t *testing.T) {
 	if err := ops.checkRoutes(e.Routes()); err != nil {
 		t.Fatal(err)
 	}
-	if op := ops[routeKey("PATCH", "/api/v1/contacts/:contactId")]; !strings.EqualFold(op.id, "updateContact") || op.need != "write" || len(op.security) == 0 {
+	if op := ops[route{"PATCH", "/api/v1/contacts/:contactId"}]; !strings.EqualFold(op.id, "updateContact") || op.need != "write" || len(op.security) == 0 {
 		t.Fatalf("updateContact = %+v", op)
 	}
-	if op := ops[routeKey("GET", "/healthz")]; !strings.EqualFold(op.id, "getHealth") || len(op.security) != 0 {
+	if op := ops[route{"GET", "/healthz"}]; !strings.EqualFold(op.id, "getHealth") || len(op.security) != 0 {
 		t.Fatalf("getHealth = %+v", op)
 	}
 

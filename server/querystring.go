@@ -62,7 +62,7 @@ func queryProblems(raw string, declared map[string]*openapi3.Parameter) (problem
 			problems = append(problems, f)
 		}
 	}
-	unknown := unknownParameter(declared)
+	var unknown string // worded at the first unknown name: most query strings have none
 	count := map[string]int{}
 	var order []string // names in the order they first appear, for stable answers
 	for pair := range strings.SplitSeq(raw, "&") {
@@ -86,6 +86,9 @@ func queryProblems(raw string, declared map[string]*openapi3.Parameter) (problem
 		}
 		p, ok := declared[name]
 		if !ok {
+			if unknown == "" {
+				unknown = unknownParameter(declared)
+			}
 			report(fieldError{Field: name, In: "query", Message: unknown})
 			continue
 		}

@@ -99,7 +99,7 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(cfg.Logger)
-	metricLabels := map[string]string{} // filled once the routes are
+	metricLabels := map[route]string{} // filled once the routes are
 	if cfg.Metrics != nil {
 		e.Use(cfg.Metrics.instrument(metricLabels))
 	}
