@@ -63,7 +63,7 @@ func (s *Store) migrations() (*goose.Provider, func(), error) {
 	db, dialect, done := s.sql, goose.DialectSQLite3, func() {}
 	opts := []goose.ProviderOption{goose.WithTableName(migrationTable)}
 	if s.dialect == SQLite {
-		if db, err = sql.Open("sqlite3", s.migrateDSN); err != nil {
+		if db, err = sql.Open("sqlite3", s.dsn); err != nil {
 			return nil, nil, err
 		}
 		done = func() { db.Close() }

@@ -24,13 +24,13 @@ func isUnique(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
 
 // deleteOwned deletes the row of model's table with id if the organization owns it. Returns
 // ENOTFOUND, naming it what, when it does not.
-func (s *Store) deleteOwned(ctx context.Context, model any, orgID string, id int64, what string) error {
+func (s *Store) deleteOwned(ctx context.Context, model any, orgID string, id any, what string) error {
 	res := s.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, orgID).Delete(model)
 	if res.Error != nil {
 		return res.Error
 	}
 	if res.RowsAffected == 0 {
-		return errorf(ENOTFOUND, "%s %d not found", what, id)
+		return errorf(ENOTFOUND, "%s %v not found", what, id)
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ type RevocationWatcher struct {
 
 // AnnouncesRevocations reports whether revokes reach other processes (PostgreSQL's
 // LISTEN/NOTIFY). An SQLite file has one process, which knows its own revokes.
-func (s *Store) AnnouncesRevocations() bool { return s.listenURL != "" }
+func (s *Store) AnnouncesRevocations() bool { return s.dialect == Postgres }
 
 // WatchRevocations listens for the revokes of every process sharing this PostgreSQL database
 // until ctx ends, on a connection of its own (a pool connection would be returned to the pool
@@ -79,7 +79,7 @@ func (s *Store) WatchRevocations(ctx context.Context, w RevocationWatcher) {
 // ends. listened says whether it got as far as listening.
 func (s *Store) listenOnce(ctx context.Context, w RevocationWatcher) (listened bool, err error) {
 	connectCtx, cancel := context.WithTimeout(ctx, listenConnectTimeout)
-	conn, err := pgx.Connect(connectCtx, s.listenURL)
+	conn, err := pgx.Connect(connectCtx, s.dsn)
 	cancel()
 	if err != nil {
 		return false, fmt.Errorf("open the revocation listener: %w", err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,7 +110,7 @@ func findSession(db *gorm.DB, orgID, id string) (sessionRow, error) {
 	return row, err
 }
 
-func sessionNotFound(id string) error { return errorf(ENOTFOUND, "session %q not found", id) }
+func sessionNotFound(id string) error { return errorf(ENOTFOUND, "session %s not found", id) }
 
 // ListSessions returns up to limit of the organization's sessions in creation order, starting
 // after the session with id after ("" for the first page). more says whether another page
@@ -134,14 +135,7 @@ func (s *Store) ListSessions(ctx context.Context, orgID, after string, limit int
 // DeleteSession deletes a session's row. Returns ENOTFOUND if the organization has no such
 // session. Its device (keys, contacts) is whatsmeow's to delete, by logging it out, first.
 func (s *Store) DeleteSession(ctx context.Context, orgID, id string) error {
-	res := s.db.WithContext(ctx).Where("id = ? AND org_id = ?", id, orgID).Delete(&sessionRow{})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return sessionNotFound(id)
-	}
-	return nil
+	return s.deleteOwned(ctx, &sessionRow{}, orgID, id, "session")
 }
 
 // SessionState is a session's new state, as its manager records it on each change.
@@ -165,11 +159,7 @@ type SessionDevice struct{ JID, Phone, PushName string }
 // ENOTFOUND if the organization has no such session, EINVALID for an unknown status, and
 // ECONFLICT when the device is already another session's.
 func (s *Store) SetSessionState(ctx context.Context, orgID, id string, st SessionState) (Session, error) {
-	known := false
-	for _, k := range sessionStatuses {
-		known = known || st.Status == k
-	}
-	if !known {
+	if !slices.Contains(sessionStatuses, st.Status) {
 		return Session{}, invalid("status", "unknown session status %q", st.Status)
 	}
 	if st.ReconnectAttempt < 0 {

@@ -57,13 +57,13 @@ type Store struct {
 	db      *gorm.DB
 	sql     *sql.DB
 	dialect Dialect
-	// migrateDSN opens SQLite for goose without _timefmt: goose's version table keeps SQLite's
-	// own datetime('now') text, which the fixed layout would refuse to read back.
-	migrateDSN string
+	// dsn is the connection string without what GORM's SQLite dialector adds (_timefmt): goose
+	// opens SQLite with it, since goose's version table keeps SQLite's own datetime('now') text,
+	// which the fixed layout would refuse to read back; on PostgreSQL it opens the connection
+	// that listens for revocations.
+	dsn string
 	// lookupSQL is lookupQuery in the dialect's placeholders.
 	lookupSQL string
-	// listenURL is the PostgreSQL URL, for the connection that listens for revocations.
-	listenURL string
 	// fileLock keeps the SQLite file to this Store until Close (see lockSQLite).
 	fileLock *os.File
 	// now is the clock; tests replace it, while requests run, to move through reply windows.
@@ -96,14 +96,11 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 			}
 		}()
 	}
+	s.dsn = dsn
 	s.SetClock(time.Now)
 	s.lookupSQL = s.rebind(lookupQuery)
 	dialector := postgres.Open(dsn)
-	if dialect == Postgres {
-		s.listenURL = dsn
-	}
 	if dialect == SQLite {
-		s.migrateDSN = dsn
 		dialector = gormlite.Open(dsn + "&_timefmt=" + url.QueryEscape(sqliteTimeLayout))
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
@@ -160,7 +157,7 @@ func dsnFor(cfg Config) (Dialect, string, error) {
 		}
 		return SQLite, sqliteDSN(u), nil
 	default:
-		return "", "", fmt.Errorf("DATABASE_URL must start with postgres://, postgresql:// or file:, or be empty for the embedded SQLite file")
+		return "", "", fmt.Errorf("a database URL must start with postgres://, postgresql:// or file:, or be empty for the embedded SQLite file")
 	}
 }
 
