@@ -26,9 +26,6 @@ const (
 	apiKeyScheme = "apiKeyAuth"
 )
 
-// echoPrincipalKey carries the principal on the Echo context, for the access log.
-const echoPrincipalKey = "wagate.principal"
-
 // errNoCredentials answers a request that presented no credentials for a scheme.
 var errNoCredentials = newError(kindUnauthorized,
 	"credentials are missing: send Authorization: Bearer <API key or login token>, or X-API-Key: <API key>")
@@ -69,7 +66,6 @@ func (a *authenticator) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		c.Set(echoPrincipalKey, p)
 		c.SetRequest(c.Request().WithContext(withPrincipal(c.Request().Context(), p)))
 		return next(c)
 	}

@@ -96,15 +96,9 @@ func (p corsPolicy) cors(next echo.HandlerFunc) echo.HandlerFunc {
 			h.Set(echo.HeaderAccessControlExposeHeaders, corsExposedHeaders)
 			return next(c)
 		}
-		routed, ok := c.Get(echo.ContextKeyHeaderAllow).(string)
+		methods, ok := routedMethods(c)
 		if !ok {
 			return next(c) // no such path: the 404 a browser shows as a failed preflight
-		}
-		var methods []string
-		for m := range strings.SplitSeq(routed, ",") {
-			if m = strings.TrimSpace(m); m != "" && m != http.MethodOptions {
-				methods = append(methods, m)
-			}
 		}
 		h.Set(echo.HeaderAccessControlAllowMethods, strings.Join(methods, ", "))
 		h.Set(echo.HeaderAccessControlAllowHeaders, corsRequestHeaders)

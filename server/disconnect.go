@@ -9,9 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// bodyReadFailed is kin-openapi's RequestError.Reason when reading the body itself failed.
-const bodyReadFailed = "reading failed"
-
 // unreadableBody answers a body that could not be read to its end. A body that stops short
 // (the client closed or reset the connection midway) is a client that went away; anything
 // else (a malformed chunked encoding, say) is the client's malformed request. Either way it

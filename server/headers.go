@@ -40,17 +40,27 @@ func answerHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // no route takes.
 func refuseUnroutedMethods(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		routed, ok := c.Get(echo.ContextKeyHeaderAllow).(string)
+		allow, ok := routedMethods(c)
 		if !ok {
 			return next(c) // the method has a route, or the path has none (a 404)
-		}
-		var allow []string
-		for m := range strings.SplitSeq(routed, ",") {
-			if m = strings.TrimSpace(m); m != "" && m != http.MethodOptions {
-				allow = append(allow, m)
-			}
 		}
 		c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
 		return echo.ErrMethodNotAllowed
 	}
+}
+
+// routedMethods are the methods Echo's router found routes for on the request's path, when the
+// request's own method has none (ok is false when it has one, or the path has none). OPTIONS
+// is left out: no route of the spec serves it.
+func routedMethods(c echo.Context) (methods []string, ok bool) {
+	routed, ok := c.Get(echo.ContextKeyHeaderAllow).(string)
+	if !ok {
+		return nil, false
+	}
+	for m := range strings.SplitSeq(routed, ",") {
+		if m = strings.TrimSpace(m); m != "" && m != http.MethodOptions {
+			methods = append(methods, m)
+		}
+	}
+	return methods, true
 }

@@ -84,7 +84,8 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 				slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
 				slog.Float64("latency_ms", millis(v.Latency)), slog.String("remote_ip", v.RemoteIP),
 			}
-			if p, ok := c.Get(echoPrincipalKey).(*Principal); ok {
+			// The request as the handlers last saw it carries the principal authenticate found.
+			if p, ok := c.Request().Context().Value(principalKey{}).(*Principal); ok {
 				attrs = append(attrs, slog.String("org_id", p.Org.ID), slog.String("principal_id", p.ID))
 			}
 			if err, ok := c.Get(failureKey).(error); ok {

@@ -65,17 +65,13 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load the spec: %w", err)
 	}
-	// The validator gets a copy of its own: it drops the servers entry of what it is given,
-	// and withoutSecurity drops the credentials it no longer checks.
-	validated, err := openapi.Spec()
-	if err != nil {
-		return nil, fmt.Errorf("load the spec: %w", err)
-	}
-	withoutSecurity(validated)
 	auth, err := newAuthenticator(spec, cfg.Store, cfg.Logger, cfg.Logins, cfg.Roles)
 	if err != nil {
 		return nil, err
 	}
+	// The authenticator has copied what it needs of the spec (operations): the validator may
+	// have it now, without the credentials it no longer checks (it also drops the servers entry).
+	withoutSecurity(spec)
 	secret, err := cfg.Store.ServerSecret(ctx, cursorSecretName)
 	if err != nil {
 		return nil, fmt.Errorf("read the cursor signing key: %w", err)
@@ -115,7 +111,7 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 		limitBody(cfg.MaxBodyBytes),
 		strictQuery(auth.operations),
 		strictBody(auth.operations),
-		newValidator(validated),
+		newValidator(spec),
 		refuseNUL,
 	)
 	routes := headRoutes{e}

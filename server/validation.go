@@ -118,21 +118,10 @@ func findNUL(v any, at string) (string, bool) {
 	return "", false
 }
 
-// requestProblem turns everything kin-openapi found wrong with a request into one error:
-// a body too large is a 413 and a body that could not be read is its own answer (see
-// unreadableBody), since nothing else about the body can be judged; the rest is one 400
-// listing each field.
+// requestProblem turns everything kin-openapi found wrong with a request into one 400 listing
+// each field. The body it reads is strictBody's copy in memory: a body too large, or one that
+// could not be read, was answered there.
 func requestProblem(me openapi3.MultiError) error {
-	var tooLarge *http.MaxBytesError
-	if errors.As(me, &tooLarge) {
-		return payloadTooLarge(tooLarge.Limit)
-	}
-	for _, err := range me {
-		var re *openapi3filter.RequestError
-		if errors.As(err, &re) && re.RequestBody != nil && re.Reason == bodyReadFailed {
-			return unreadableBody(re.Err)
-		}
-	}
 	var fields []fieldError
 	for _, err := range me {
 		var re *openapi3filter.RequestError
