@@ -48,14 +48,14 @@ func newCommands(getenv func(string) string) *cobra.Command {
 		Short: "A WhatsApp contacts gateway",
 		Long: "wagate: a WhatsApp contacts gateway. Without a command it serves the HTTP API (wagate serve).\n\n" +
 			configHelp,
-		Version: moduleVersion(),
+		Version: binaryDescription(), // its first line is the module version
 		Args:    cobra.NoArgs,
 		RunE:    serveAction,
 		// run prints errors and usage itself, with the exit code's reason.
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.SetVersionTemplate("{{.Name}} " + buildDescription(readBuildInfo()))
+	root.SetVersionTemplate("{{.Name}} {{.Version}}")
 
 	root.AddCommand(&cobra.Command{
 		Use:   "serve",
@@ -115,7 +115,7 @@ func newCommands(getenv func(string) string) *cobra.Command {
 		Short: "Print the version, VCS revision and Go version of this binary",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprint(cmd.OutOrStdout(), "wagate "+buildDescription(readBuildInfo()))
+			fmt.Fprint(cmd.OutOrStdout(), "wagate "+cmd.Root().Version)
 			return nil
 		},
 	})

@@ -7,24 +7,10 @@ import (
 	"strings"
 )
 
-// readBuildInfo is what the Go toolchain recorded in the binary; a variable so that tests can
-// describe builds they are not.
-var readBuildInfo = func() *debug.BuildInfo {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return nil
-	}
-	return info
-}
-
-// moduleVersion is the main module's version as `go build` stamps it: a tag (v1.2.0), a
-// pseudo-version from the commit (v0.0.0-20261128163307-bd923f4c1d2e, +dirty with uncommitted
-// changes), or "(devel)" when the toolchain knew neither (go run, go test).
-func moduleVersion() string {
-	if info := readBuildInfo(); info != nil && info.Main.Version != "" {
-		return info.Main.Version
-	}
-	return "(devel)"
+// binaryDescription describes this binary from what the Go toolchain recorded in it.
+func binaryDescription() string {
+	info, _ := debug.ReadBuildInfo() // nil when the binary carries none
+	return buildDescription(info)
 }
 
 // buildDescription says which wagate this is, after its name: the module version, the VCS
