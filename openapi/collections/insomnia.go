@@ -11,7 +11,7 @@ import (
 func insomniaExport(doc *openapi3.T, ops []operation) object {
 	const workspace = "wrk_wagate"
 	env := object{"base_url": defaultBaseURL, "api_key": ""}
-	for _, name := range []string{"listId", "contactId", "keyId"} {
+	for _, name := range pathVariables {
 		env[name] = exampleOf(doc, name)
 	}
 	resources := []any{

@@ -80,7 +80,7 @@ type queryParam struct {
 // pathVariables are the path parameters, each filled from a collection variable of its name
 // whose initial value is the spec's example; the walk-through sets them from its answers, so
 // that the other requests then act on what it created.
-var pathVariables = map[string]bool{"listId": true, "contactId": true, "keyId": true}
+var pathVariables = []string{"listId", "contactId", "keyId"}
 
 // operations lists the spec's operations in the order the document has them (kin-openapi's
 // map does not keep it), grouped by their first tag in the order of the document's tags.
@@ -109,7 +109,7 @@ func operations(raw []byte, doc *openapi3.T) ([]operation, error) {
 			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
 				pv := p.Value
 				if pv.In != openapi3.ParameterInQuery {
-					if pv.In == openapi3.ParameterInPath && !pathVariables[pv.Name] {
+					if pv.In == openapi3.ParameterInPath && !slices.Contains(pathVariables, pv.Name) {
 						return nil, fmt.Errorf("%s: path parameter %s has no collection variable", o.id, pv.Name)
 					}
 					continue

@@ -19,7 +19,7 @@ func postmanCollection(doc *openapi3.T, ops []operation) object {
 		{"key": "baseUrl", "value": defaultBaseURL, "type": "string", "description": "Where wagate serves, without a trailing slash."},
 		{"key": "apiKey", "value": "", "type": "string", "description": "An API key (wgk_…): the one the first start printed, or one from POST /api/v1/api-keys."},
 	}
-	for _, name := range []string{"listId", "contactId", "keyId"} {
+	for _, name := range pathVariables {
 		variables = append(variables, object{"key": name, "value": exampleOf(doc, name), "type": "string",
 			"description": "The spec's example; the walk-through sets it from its answers."})
 	}
@@ -56,16 +56,16 @@ func postmanCollection(doc *openapi3.T, ops []operation) object {
 // postmanItem is one operation as a request of the reference folders, with a test that its
 // answer has a status the spec declares for it.
 func postmanItem(o operation) object {
-	url := object{
-		"raw":  "{{baseUrl}}/" + strings.Join(segments(o.path, func(n string) string { return ":" + n }), "/"),
-		"host": []string{"{{baseUrl}}"},
-		"path": segments(o.path, func(n string) string { return ":" + n }),
-	}
 	var vars []object
-	segments(o.path, func(n string) string {
+	path := segments(o.path, func(n string) string {
 		vars = append(vars, object{"key": n, "value": "{{" + n + "}}"})
-		return ""
+		return ":" + n
 	})
+	url := object{
+		"raw":  "{{baseUrl}}/" + strings.Join(path, "/"),
+		"host": []string{"{{baseUrl}}"},
+		"path": path,
+	}
 	if len(vars) > 0 {
 		url["variable"] = vars
 	}
