@@ -1,20 +1,24 @@
 package openapi
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// JSON is openapi.yaml as a JSON document: the same bytes YAML serves, decoded (anchors
-// resolved) and encoded again, so that /openapi.json and /openapi.yaml are one document.
-func JSON() ([]byte, error) {
+// JSONDocument is openapi.yaml as the value /openapi.json encodes: the same bytes YAML serves,
+// decoded (anchors resolved) into what encoding/json writes, so that /openapi.json and
+// /openapi.yaml are one document.
+func JSONDocument() (map[string]any, error) {
 	var doc any
 	if err := yaml.Unmarshal(YAML, &doc); err != nil {
 		return nil, fmt.Errorf("openapi.yaml: %w", err)
 	}
-	return json.Marshal(jsonValue(doc))
+	m, ok := jsonValue(doc).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("openapi.yaml is not a mapping")
+	}
+	return m, nil
 }
 
 // jsonValue turns what YAML decodes into what JSON encodes: a mapping whose keys are not all

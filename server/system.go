@@ -42,14 +42,11 @@ type systemDocs struct {
 }
 
 func newSystemDocs() (systemDocs, error) {
-	raw, err := openapi.JSON()
+	spec, err := openapi.JSONDocument()
 	if err != nil {
 		return systemDocs{}, err
 	}
-	var docs systemDocs
-	if err := json.Unmarshal(raw, &docs.specJSON); err != nil {
-		return systemDocs{}, err
-	}
+	docs := systemDocs{specJSON: spec}
 	if err := json.Unmarshal(openapi.Postman, &docs.postman); err != nil {
 		return systemDocs{}, fmt.Errorf("openapi/postman.json: %w", err)
 	}
