@@ -92,8 +92,8 @@ type ConnectAttemptFailed struct{ Err error }
 var keepAliveGiveUp = whatsmeow.KeepAliveMaxFailTime
 
 // Next is the session's state after event, given its current status and the time now.
-// event is what whatsmeow hands to an event handler (a pointer such as *events.Connected;
-// the plain value is accepted too) or a ConnectAttemptFailed. An event that does not
+// event is what whatsmeow hands to an event handler (always a pointer, such as
+// *events.Connected) or a ConnectAttemptFailed. An event that does not
 // concern the session's connection returns cur unchanged with no reason and no action.
 //
 // whatsmeow dispatches most connection events on goroutines of their own, so they can
@@ -162,49 +162,8 @@ func Next(cur Status, event any, now time.Time) Transition {
 			Reason: fmt.Sprintf("WhatsApp ended the connection with an unexpected error (code %q); reconnecting.", e.Code)}
 	case ConnectAttemptFailed:
 		return connectAttemptFailed(e.Err)
-	case *ConnectAttemptFailed:
-		return connectAttemptFailed(e.Err)
-	}
-	// whatsmeow passes pointers; a test or a caller may hold a value.
-	if p := pointerTo(event); p != nil {
-		return Next(cur, p, now)
 	}
 	return unchanged
-}
-
-// pointerTo is a pointer to the connection event value v, or nil when v is not one.
-func pointerTo(v any) any {
-	switch e := v.(type) {
-	case events.QR:
-		return &e
-	case events.QRScannedWithoutMultidevice:
-		return &e
-	case events.PairSuccess:
-		return &e
-	case events.PairError:
-		return &e
-	case events.Connected:
-		return &e
-	case events.Disconnected:
-		return &e
-	case events.LoggedOut:
-		return &e
-	case events.StreamReplaced:
-		return &e
-	case events.TemporaryBan:
-		return &e
-	case events.ClientOutdated:
-		return &e
-	case events.ConnectFailure:
-		return &e
-	case events.KeepAliveTimeout:
-		return &e
-	case events.KeepAliveRestored:
-		return &e
-	case events.StreamError:
-		return &e
-	}
-	return nil
 }
 
 // loggedOut follows whatsmeow's LoggedOut: it has already deleted the device's keys. 406 is

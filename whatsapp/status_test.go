@@ -49,7 +49,7 @@ var (
 
 var transitions = []transitionCase{
 	{"QR", whatsapp.StatusConnecting, &events.QR{Codes: []string{"2@a", "2@b"}}, whatsapp.StatusPairing, whatsapp.ActionNone, "scan the QR code"},
-	{"QR as a value", whatsapp.StatusConnecting, events.QR{}, whatsapp.StatusPairing, whatsapp.ActionNone, "scan the QR code"},
+	{"QR while connecting", whatsapp.StatusConnecting, &events.QR{}, whatsapp.StatusPairing, whatsapp.ActionNone, "scan the QR code"},
 	{"QR scanned by an old phone", whatsapp.StatusPairing, &events.QRScannedWithoutMultidevice{}, whatsapp.StatusPairing, whatsapp.ActionNone, "update WhatsApp on the phone"},
 	{"pair success", whatsapp.StatusPairing, &events.PairSuccess{ID: paired, LID: lid, BusinessName: "Acme", Platform: "smba"}, whatsapp.StatusConnecting, whatsapp.ActionRecordDevice, "+5492235961983"},
 	{"pair error, database", whatsapp.StatusPairing, &events.PairError{ID: paired, Error: &whatsmeow.PairDatabaseError{Message: "failed to save device store", DBErr: errors.New("disk full")}}, whatsapp.StatusDisconnected, whatsapp.ActionForgetDevice, "could not be saved to the database"},
@@ -86,7 +86,7 @@ var transitions = []transitionCase{
 	{"stream error", whatsapp.StatusConnected, &events.StreamError{Code: "500"}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, `unexpected error (code "500"); reconnecting`},
 	{"stream error after logged out", whatsapp.StatusLoggedOut, &events.StreamError{Code: "500"}, whatsapp.StatusLoggedOut, whatsapp.ActionNone, ""},
 	{"no route to WhatsApp", whatsapp.StatusConnecting, whatsapp.ConnectAttemptFailed{Err: dialFailure}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "WhatsApp's servers cannot be reached from this machine: the name web.whatsapp.com cannot be resolved (no such host); retrying."},
-	{"network unreachable", whatsapp.StatusConnecting, &whatsapp.ConnectAttemptFailed{Err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ENETUNREACH)}}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "cannot be reached from this machine: there is no network route to them"},
+	{"network unreachable", whatsapp.StatusConnecting, whatsapp.ConnectAttemptFailed{Err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ENETUNREACH)}}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "cannot be reached from this machine: there is no network route to them"},
 	{"dial timeout", whatsapp.StatusConnecting, whatsapp.ConnectAttemptFailed{Err: fmt.Errorf("failed to dial whatsapp web websocket: %w", errTimeout{})}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "the connection attempt timed out"},
 	{"handshake failure", whatsapp.StatusConnecting, whatsapp.ConnectAttemptFailed{Err: fmt.Errorf("failed to do handshake: %w", errors.New("unexpected EOF"))}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "cannot be reached from this machine: unexpected EOF; retrying."},
 	{"connect cancelled", whatsapp.StatusConnecting, whatsapp.ConnectAttemptFailed{Err: fmt.Errorf("dial: %w", context.Canceled)}, whatsapp.StatusDisconnected, whatsapp.ActionNone, "the service is stopping"},

@@ -158,17 +158,7 @@ func (w *lineWatcher) String() string { return w.all.String() }
 // get sends a GET with the key, if any, and returns the status and body.
 func get(t *testing.T, url, key string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	if key != "" {
-		req.Header.Set("X-API-Key", key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return call(t, http.MethodGet, url, key)
 }
 
 // checkInUseMessage checks what a wagate refused an SQLite file prints: the file, and what to do.

@@ -69,15 +69,7 @@ func TestServeFirstStart(t *testing.T) {
 			e := backendEnv(t, b)
 			e["LISTEN_ADDR"] = "127.0.0.1:0"
 			out, addr, stop := startServe(t, e)
-			key := ""
-			for _, line := range strings.Split(out(), "\n") {
-				if store.LooksLikeAPIKey(line) {
-					key = line
-				}
-			}
-			if key == "" {
-				t.Fatalf("first start printed no key on a line of its own:\n%s", out())
-			}
+			key := printedKey(t, out()) // on a line of its own
 			req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/me", nil)
 			req.Header.Set("Authorization", "Bearer "+key)
 			resp, err := http.DefaultClient.Do(req)
