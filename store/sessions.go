@@ -202,3 +202,23 @@ func nonEmpty(v string) *string {
 	}
 	return &v
 }
+
+// SessionsToResume returns, across every organization, the sessions a starting service must
+// take up again: those it left connecting, pairing or connected, and those banned until a
+// known time. It is the one session query not scoped to an organization: the service, not
+// a caller, resumes them, and each is then handled under its own organization.
+func (s *Store) SessionsToResume(ctx context.Context) ([]Session, error) {
+	var rows []sessionRow
+	err := s.db.WithContext(ctx).
+		Where("status IN ? OR (status = ? AND next_retry_at IS NOT NULL)",
+			[]string{string(SessionConnecting), string(SessionPairing), string(SessionConnected)}, string(SessionBanned)).
+		Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	sessions := make([]Session, len(rows))
+	for i, r := range rows {
+		sessions[i] = r.session()
+	}
+	return sessions, nil
+}

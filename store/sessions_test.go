@@ -150,3 +150,39 @@ func TestListSessionsPages(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionsToResume: a starting service takes up the sessions it left connecting,
+// pairing or connected, and those banned until a known time, in every organization; not
+// those disconnected, logged out, or banned with no end.
+func TestSessionsToResume(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		until := time.Now().Add(time.Hour)
+		want := map[string]bool{}
+		for i, st := range []store.SessionState{
+			{Status: store.SessionDisconnected, Reason: "stopped"},
+			{Status: store.SessionConnecting, Reason: "retrying"},
+			{Status: store.SessionPairing, Reason: "showing codes"},
+			{Status: store.SessionConnected, Reason: "up"},
+			{Status: store.SessionLoggedOut, Reason: "unlinked"},
+			{Status: store.SessionBanned, Reason: "banned, no end"},
+			{Status: store.SessionBanned, Reason: "banned for an hour", NextRetryAt: &until},
+		} {
+			// Alternate organizations: resuming is the service's, across all of them.
+			org := newOrg(t, s, []string{"acme", "globex"}[i%2]+string(rune('a'+i)))
+			sess := must[store.Session](t)(s.CreateSession(ctx, org.ID, "s"))
+			must[store.Session](t)(s.SetSessionState(ctx, org.ID, sess.ID, st))
+			if st.Status == store.SessionConnecting || st.Status == store.SessionPairing || st.Status == store.SessionConnected || st.NextRetryAt != nil {
+				want[sess.ID] = true
+			}
+		}
+		got := must[[]store.Session](t)(s.SessionsToResume(ctx))
+		if len(got) != len(want) {
+			t.Fatalf("resumed %d sessions, want %d: %+v", len(got), len(want), got)
+		}
+		for _, sess := range got {
+			if !want[sess.ID] {
+				t.Errorf("resumed %s (%s, %q)", sess.ID, sess.Status, sess.Reason)
+			}
+		}
+	})
+}

@@ -16,6 +16,7 @@ const (
 	EINVALID      = "whatsapp_invalid"       // the input cannot be sent to WhatsApp
 	ECONFLICT     = "whatsapp_conflict"      // the session's state forbids the action
 	ENOTFOUND     = "whatsapp_not_found"     // no such session or device
+	EUPSTREAM     = "whatsapp_upstream"      // WhatsApp answered with an error of its own
 )
 
 // Error is a failure of the adapter: a kind, words fit for an API client, and the cause,

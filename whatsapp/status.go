@@ -87,6 +87,10 @@ type Transition struct {
 // dialled).
 type ConnectAttemptFailed struct{ Err error }
 
+// PairingTimedOut is the event the manager passes when the QR channel ran out of codes:
+// nobody scanned one in time (about 160 s: a first code for 60 s, then five for 20 s).
+type PairingTimedOut struct{}
+
 // keepAliveGiveUp is how long keepalives may fail before whatsmeow itself drops the
 // connection to reconnect; past it, the session is no longer connected in any useful sense.
 var keepAliveGiveUp = whatsmeow.KeepAliveMaxFailTime
@@ -162,6 +166,12 @@ func Next(cur Status, event any, now time.Time) Transition {
 			Reason: fmt.Sprintf("WhatsApp ended the connection with an unexpected error (code %q); reconnecting.", e.Code)}
 	case ConnectAttemptFailed:
 		return connectAttemptFailed(e.Err)
+	case PairingTimedOut:
+		if cur != StatusPairing && cur != StatusConnecting {
+			return unchanged
+		}
+		return Transition{Status: StatusDisconnected, Action: ActionStop,
+			Reason: "No phone scanned the QR code before the codes ran out; connect again for new codes."}
 	}
 	return unchanged
 }

@@ -90,6 +90,8 @@ var transitions = []transitionCase{
 	{"dial timeout", whatsapp.StatusConnecting, whatsapp.ConnectAttemptFailed{Err: fmt.Errorf("failed to dial whatsapp web websocket: %w", errTimeout{})}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "the connection attempt timed out"},
 	{"handshake failure", whatsapp.StatusConnecting, whatsapp.ConnectAttemptFailed{Err: fmt.Errorf("failed to do handshake: %w", errors.New("unexpected EOF"))}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "cannot be reached from this machine: unexpected EOF; retrying."},
 	{"connect cancelled", whatsapp.StatusConnecting, whatsapp.ConnectAttemptFailed{Err: fmt.Errorf("dial: %w", context.Canceled)}, whatsapp.StatusDisconnected, whatsapp.ActionNone, "the service is stopping"},
+	{"QR codes ran out", whatsapp.StatusPairing, whatsapp.PairingTimedOut{}, whatsapp.StatusDisconnected, whatsapp.ActionStop, "No phone scanned the QR code before the codes ran out"},
+	{"QR codes ran out after pairing", whatsapp.StatusConnected, whatsapp.PairingTimedOut{}, whatsapp.StatusConnected, whatsapp.ActionNone, ""},
 	{"an unrelated event", whatsapp.StatusConnected, &events.OfflineSyncCompleted{Count: 3}, whatsapp.StatusConnected, whatsapp.ActionNone, ""},
 	{"nothing", whatsapp.StatusPairing, nil, whatsapp.StatusPairing, whatsapp.ActionNone, ""},
 }
