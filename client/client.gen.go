@@ -43,8 +43,33 @@ func (e Capability) Valid() bool {
 	}
 }
 
+// Defines values for ContactCheckStatus.
+const (
+	Invalid       ContactCheckStatus = "invalid"
+	NotOnWhatsapp ContactCheckStatus = "not_on_whatsapp"
+	OnWhatsapp    ContactCheckStatus = "on_whatsapp"
+	Unknown       ContactCheckStatus = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the ContactCheckStatus enum.
+func (e ContactCheckStatus) Valid() bool {
+	switch e {
+	case Invalid:
+		return true
+	case NotOnWhatsapp:
+		return true
+	case OnWhatsapp:
+		return true
+	case Unknown:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorCode.
 const (
+	ErrorCodeBadGateway           ErrorCode = "bad_gateway"
 	ErrorCodeConflict             ErrorCode = "conflict"
 	ErrorCodeForbidden            ErrorCode = "forbidden"
 	ErrorCodeInternal             ErrorCode = "internal"
@@ -62,6 +87,8 @@ const (
 // Valid indicates whether the value is a known member of the ErrorCode enum.
 func (e ErrorCode) Valid() bool {
 	switch e {
+	case ErrorCodeBadGateway:
+		return true
 	case ErrorCodeConflict:
 		return true
 	case ErrorCodeForbidden:
@@ -118,6 +145,72 @@ func (e PrincipalType) Valid() bool {
 	case PrincipalTypeApiKey:
 		return true
 	case PrincipalTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SessionStatus.
+const (
+	Banned       SessionStatus = "banned"
+	Connected    SessionStatus = "connected"
+	Connecting   SessionStatus = "connecting"
+	Disconnected SessionStatus = "disconnected"
+	LoggedOut    SessionStatus = "logged_out"
+	Pairing      SessionStatus = "pairing"
+)
+
+// Valid indicates whether the value is a known member of the SessionStatus enum.
+func (e SessionStatus) Valid() bool {
+	switch e {
+	case Banned:
+		return true
+	case Connected:
+		return true
+	case Connecting:
+		return true
+	case Disconnected:
+		return true
+	case LoggedOut:
+		return true
+	case Pairing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QRFormat.
+const (
+	QRFormatJson QRFormat = "json"
+	QRFormatPng  QRFormat = "png"
+)
+
+// Valid indicates whether the value is a known member of the QRFormat enum.
+func (e QRFormat) Valid() bool {
+	switch e {
+	case QRFormatJson:
+		return true
+	case QRFormatPng:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetSessionQRParamsFormat.
+const (
+	GetSessionQRParamsFormatJson GetSessionQRParamsFormat = "json"
+	GetSessionQRParamsFormatPng  GetSessionQRParamsFormat = "png"
+)
+
+// Valid indicates whether the value is a known member of the GetSessionQRParamsFormat enum.
+func (e GetSessionQRParamsFormat) Valid() bool {
+	switch e {
+	case GetSessionQRParamsFormatJson:
+		return true
+	case GetSessionQRParamsFormatPng:
 		return true
 	default:
 		return false
@@ -184,8 +277,8 @@ type BatchLookupResult struct {
 	SessionWindowActive bool                         `json:"sessionWindowActive"`
 }
 
-// Capability `read` looks things up, `write` changes contacts and lists, `admin` manages keys. Each is
-// granted on its own: an admin key that should also read holds `read` too.
+// Capability `read` looks things up, `write` changes contacts and lists, `admin` manages keys and
+// WhatsApp sessions. Each is granted on its own: an admin key that should also read holds `read` too.
 type Capability string
 
 // Contact A contact. Every field is present; fields without a value are `null`.
@@ -225,6 +318,104 @@ type Contact struct {
 	Tags      []string                  `json:"tags"`
 	UpdatedAt time.Time                 `json:"updatedAt"`
 }
+
+// ContactAbout defines model for ContactAbout.
+type ContactAbout struct {
+	// About The account's about text; empty when it has none or hides it.
+	About string `json:"about"`
+
+	// CheckedAt When WhatsApp answered.
+	CheckedAt time.Time `json:"checkedAt"`
+
+	// Jid The account's JID.
+	//
+	// Example: 5492235961983@s.whatsapp.net
+	Jid string `json:"jid"`
+
+	// Phone The phone in E.164.
+	//
+	// Example: +5492235961983
+	Phone string `json:"phone"`
+}
+
+// ContactCheck WhatsApp's answer for one phone. Fields that can be null are always present, as null.
+type ContactCheck struct {
+	// Cached The answer came from the organization's cache, without asking WhatsApp.
+	Cached bool `json:"cached"`
+
+	// CheckedAt When WhatsApp answered (earlier than now for a cached answer).
+	CheckedAt time.Time `json:"checkedAt"`
+
+	// IsOnWhatsApp The number has a WhatsApp account.
+	IsOnWhatsApp bool `json:"isOnWhatsApp"`
+
+	// Jid The account's JID (`digits@s.whatsapp.net`, in the spelling WhatsApp uses); null when not on WhatsApp.
+	//
+	// Example: 5492235961983@s.whatsapp.net
+	Jid nullable.Nullable[string] `json:"jid"`
+
+	// Lid The account's LID (WhatsApp's hidden id, `digits@lid`) when WhatsApp told it; else null.
+	Lid nullable.Nullable[string] `json:"lid"`
+
+	// Phone The phone in E.164.
+	//
+	// Example: +5492235961983
+	Phone string `json:"phone"`
+
+	// Query The phone as sent.
+	Query string `json:"query"`
+}
+
+// ContactCheckBatch defines model for ContactCheckBatch.
+type ContactCheckBatch struct {
+	// Results One result per phone, in input order.
+	Results []ContactCheckResult `json:"results"`
+}
+
+// ContactCheckBatchRequest defines model for ContactCheckBatchRequest.
+type ContactCheckBatchRequest struct {
+	// Phones Phones in international form. One that is not gets `status: invalid` in its own result.
+	Phones []string `json:"phones"`
+}
+
+// ContactCheckResult One phone's result. Fields that can be null are always present, as null; `isOnWhatsApp` only when known.
+type ContactCheckResult struct {
+	// Cached The answer came from the organization's cache.
+	Cached bool `json:"cached"`
+
+	// CheckedAt When WhatsApp answered; null for `unknown` and `invalid`.
+	CheckedAt nullable.Nullable[time.Time] `json:"checkedAt"`
+
+	// Error An error (as `ErrorBody`), or null.
+	Error nullable.Nullable[NullableErrorBody] `json:"error"`
+
+	// IsOnWhatsApp Present for `on_whatsapp` and `not_on_whatsapp` only.
+	IsOnWhatsApp *bool `json:"isOnWhatsApp,omitempty"`
+
+	// Jid The account's JID for `on_whatsapp`; else null.
+	Jid nullable.Nullable[string] `json:"jid"`
+
+	// Lid The account's LID when WhatsApp told it; else null.
+	Lid nullable.Nullable[string] `json:"lid"`
+
+	// Phone The phone in E.164; null for `invalid`.
+	Phone nullable.Nullable[string] `json:"phone"`
+
+	// Query The phone exactly as sent.
+	Query string `json:"query"`
+
+	// Status `on_whatsapp` and `not_on_whatsapp`: WhatsApp's answer. `unknown`: WhatsApp could not
+	// be asked or did not answer for this phone; `error` says why (`rate_limited`,
+	// `unavailable`, `bad_gateway`, `not_implemented`). `invalid`: the phone is not an
+	// international number; `error` is a `validation_error` saying why.
+	Status ContactCheckStatus `json:"status"`
+}
+
+// ContactCheckStatus `on_whatsapp` and `not_on_whatsapp`: WhatsApp's answer. `unknown`: WhatsApp could not
+// be asked or did not answer for this phone; `error` says why (`rate_limited`,
+// `unavailable`, `bad_gateway`, `not_implemented`). `invalid`: the phone is not an
+// international number; `error` is a `validation_error` saying why.
+type ContactCheckStatus string
 
 // ContactList defines model for ContactList.
 type ContactList struct {
@@ -341,7 +532,8 @@ type ErrorBody struct {
 	// Code `validation_error` 400, `unauthorized` 401, `forbidden` 403, `not_found` 404,
 	// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413,
 	// `unsupported_media_type` 415, `rate_limited` 429,
-	// `internal` 500, `not_implemented` 501, `unavailable` 503.
+	// `internal` 500, `not_implemented` 501 (a live WhatsApp call on a session that is not
+	// connected), `bad_gateway` 502 (WhatsApp answered with an error), `unavailable` 503.
 	Code ErrorCode `json:"code"`
 
 	// Details Machine-readable specifics. `validation_error`: `fields`, a list of
@@ -357,7 +549,8 @@ type ErrorBody struct {
 // ErrorCode `validation_error` 400, `unauthorized` 401, `forbidden` 403, `not_found` 404,
 // `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413,
 // `unsupported_media_type` 415, `rate_limited` 429,
-// `internal` 500, `not_implemented` 501, `unavailable` 503.
+// `internal` 500, `not_implemented` 501 (a live WhatsApp call on a session that is not
+// connected), `bad_gateway` 502 (WhatsApp answered with an error), `unavailable` 503.
 type ErrorCode string
 
 // Health defines model for Health.
@@ -438,6 +631,12 @@ type NewContactList struct {
 	Name        string                    `json:"name"`
 }
 
+// NewSession defines model for NewSession.
+type NewSession struct {
+	// Name A name for people, unique within the organization.
+	Name string `json:"name"`
+}
+
 // NullableContact A contact (as `Contact`), or null.
 type NullableContact struct {
 	CampaignId      nullable.Nullable[string] `json:"campaignId"`
@@ -481,7 +680,8 @@ type NullableErrorBody struct {
 	// Code `validation_error` 400, `unauthorized` 401, `forbidden` 403, `not_found` 404,
 	// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413,
 	// `unsupported_media_type` 415, `rate_limited` 429,
-	// `internal` 500, `not_implemented` 501, `unavailable` 503.
+	// `internal` 500, `not_implemented` 501 (a live WhatsApp call on a session that is not
+	// connected), `bad_gateway` 502 (WhatsApp answered with an error), `unavailable` 503.
 	Code ErrorCode `json:"code"`
 
 	// Details Machine-readable specifics. `validation_error`: `fields`, a list of
@@ -508,6 +708,27 @@ type Organization struct {
 	Name string `json:"name"`
 }
 
+// PairingCode defines model for PairingCode.
+type PairingCode struct {
+	// Code WhatsApp's 8-character code, as the phone shows it.
+	//
+	// Example: ABCD-EFGH
+	Code string `json:"code"`
+
+	// Phone The phone the code is for, in E.164.
+	//
+	// Example: +5492235961983
+	Phone string `json:"phone"`
+}
+
+// PairingCodeRequest defines model for PairingCodeRequest.
+type PairingCodeRequest struct {
+	// Phone The phone of the account to link, in international form.
+	//
+	// Example: +5492235961983
+	Phone string `json:"phone"`
+}
+
 // PhoneInput A phone in any spelling; see the lookup's `phone` parameter.
 //
 // Example: +54 223 15-596-1983
@@ -528,6 +749,15 @@ type Principal struct {
 // PrincipalType `apiKey` for an API key, `user` for a login JWT.
 type PrincipalType string
 
+// QRCode defines model for QRCode.
+type QRCode struct {
+	// Code The text the QR code holds; render it as a QR code to scan, or ask for `format=png`.
+	Code string `json:"code"`
+
+	// ExpiresAt When WhatsApp replaces this code with the next one.
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
 // Region An ISO 3166-1 alpha-2 region, such as `AR`.
 //
 // Example: AR
@@ -536,16 +766,90 @@ type Region = string
 // Seconds Seconds.
 type Seconds = int32
 
+// Session A WhatsApp session: one account's link to wagate. Fields that can be null are always
+// present, as null; `reconnect` is present only while the session waits to retry.
+type Session struct {
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DeviceJid The linked device's JID (`user:device@s.whatsapp.net`); null while unpaired.
+	//
+	// Example: 5492235961983:12@s.whatsapp.net
+	DeviceJid nullable.Nullable[string] `json:"deviceJid"`
+
+	// Id A WhatsApp session id.
+	//
+	// Example: sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0
+	Id   SessionId `json:"id"`
+	Name string    `json:"name"`
+
+	// Phone The paired account's phone in E.164; null while unpaired.
+	//
+	// Example: +5492235961983
+	Phone nullable.Nullable[string] `json:"phone"`
+
+	// PushName The name the account shows to others; null until known.
+	PushName nullable.Nullable[string] `json:"pushName"`
+
+	// Reason Why the status is what it is, in words for a person.
+	//
+	// Example: cannot reach WhatsApp's servers (no network route); retrying
+	Reason string `json:"reason"`
+
+	// Reconnect The retry state, while the session waits to connect again.
+	Reconnect *SessionReconnect `json:"reconnect,omitempty"`
+
+	// Status `disconnected`: not connected and not trying (new, or disconnected on request).
+	// `connecting`: connecting, or waiting to retry (see `reconnect`). `pairing`: connected
+	// and waiting for a phone to scan the QR code or enter a pairing code. `connected`:
+	// logged in; live lookups run. `logged_out`: the device was unlinked; it needs a new
+	// pairing. `banned`: WhatsApp banned the account, maybe until a time `reason` names.
+	Status SessionStatus `json:"status"`
+
+	// StatusChangedAt When the status (or its reason) last changed.
+	StatusChangedAt time.Time `json:"statusChangedAt"`
+	UpdatedAt       time.Time `json:"updatedAt"`
+}
+
 // SessionId A WhatsApp session id.
 //
 // Example: sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0
 type SessionId = string
 
+// SessionPage defines model for SessionPage.
+type SessionPage struct {
+	Items []Session `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; empty when this is the last page.
+	NextCursor string `json:"nextCursor"`
+}
+
+// SessionReconnect The retry state, while the session waits to connect again.
+type SessionReconnect struct {
+	// Attempt How many tries in a row have failed.
+	Attempt int32 `json:"attempt"`
+
+	// NextRetryAt When the next try runs.
+	NextRetryAt time.Time `json:"nextRetryAt"`
+}
+
+// SessionStatus `disconnected`: not connected and not trying (new, or disconnected on request).
+// `connecting`: connecting, or waiting to retry (see `reconnect`). `pairing`: connected
+// and waiting for a phone to scan the QR code or enter a pairing code. `connected`:
+// logged in; live lookups run. `logged_out`: the device was unlinked; it needs a new
+// pairing. `banned`: WhatsApp banned the account, maybe until a time `reason` names.
+type SessionStatus string
+
 // Tags Replaces the contact's tags; duplicates are dropped, order is kept.
 type Tags = []string
 
+// CheckPhone defines model for CheckPhone.
+type CheckPhone = string
+
 // ContactId defines model for ContactId.
 type ContactId = int64
+
+// ContactPhone defines model for ContactPhone.
+type ContactPhone = string
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -562,6 +866,9 @@ type ListId = int64
 // Phone defines model for Phone.
 type Phone = string
 
+// QRFormat defines model for QRFormat.
+type QRFormat string
+
 // SessionIdFilter defines model for SessionIdFilter.
 type SessionIdFilter = string
 
@@ -574,6 +881,12 @@ type BadApiKeyBody = Error
 // BadBatch The one error envelope.
 type BadBatch = Error
 
+// BadCheckBatch The one error envelope.
+type BadCheckBatch = Error
+
+// BadCheckPhone The one error envelope.
+type BadCheckPhone = Error
+
 // BadContactBody The one error envelope.
 type BadContactBody = Error
 
@@ -582,6 +895,9 @@ type BadContactId = Error
 
 // BadContactPatch The one error envelope.
 type BadContactPatch = Error
+
+// BadContactPhone The one error envelope.
+type BadContactPhone = Error
 
 // BadKeyId The one error envelope.
 type BadKeyId = Error
@@ -595,11 +911,23 @@ type BadListId = Error
 // BadPage The one error envelope.
 type BadPage = Error
 
+// BadPairingBody The one error envelope.
+type BadPairingBody = Error
+
 // BadPhone The one error envelope.
 type BadPhone = Error
 
+// BadQRQuery The one error envelope.
+type BadQRQuery = Error
+
 // BadQuery The one error envelope.
 type BadQuery = Error
+
+// BadSessionBody The one error envelope.
+type BadSessionBody = Error
+
+// BadSessionId The one error envelope.
+type BadSessionId = Error
 
 // Conflict The one error envelope.
 type Conflict = Error
@@ -628,14 +956,35 @@ type ListNameTaken = Error
 // ListNotFound The one error envelope.
 type ListNotFound = Error
 
+// LiveUnavailable The one error envelope.
+type LiveUnavailable = Error
+
 // Lookup The answer of a lookup. Fields that can be null are always present, as null.
 type Lookup = ContactLookup
+
+// LookupRateLimited The one error envelope.
+type LookupRateLimited = Error
 
 // MetricsElsewhere The one error envelope.
 type MetricsElsewhere = Error
 
+// NoQRCode The one error envelope.
+type NoQRCode = Error
+
+// NotConnected The one error envelope.
+type NotConnected = Error
+
 // PayloadTooLarge The one error envelope.
 type PayloadTooLarge = Error
+
+// SessionNameTaken The one error envelope.
+type SessionNameTaken = Error
+
+// SessionNotFound The one error envelope.
+type SessionNotFound = Error
+
+// SessionStateConflict The one error envelope.
+type SessionStateConflict = Error
 
 // Unauthorized The one error envelope.
 type Unauthorized = Error
@@ -645,6 +994,9 @@ type Unavailable = Error
 
 // UnsupportedMediaType The one error envelope.
 type UnsupportedMediaType = Error
+
+// WhatsAppRefused The one error envelope.
+type WhatsAppRefused = Error
 
 // ListApiKeysParams defines parameters for ListApiKeys.
 type ListApiKeysParams struct {
@@ -692,6 +1044,33 @@ type LookupContactParams struct {
 	SessionId *SessionIdFilter `form:"sessionId,omitempty" json:"sessionId,omitempty"`
 }
 
+// ListSessionsParams defines parameters for ListSessions.
+type ListSessionsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CheckContactParams defines parameters for CheckContact.
+type CheckContactParams struct {
+	// Phone The phone to check, in international form: its country code, with or without `+`
+	// (`+5492235961983`, `5492235961983`, `+54 223 15-596-1983`). National spellings are
+	// refused: WhatsApp knows numbers only with their country code. Write `+` as `%2B` in a
+	// query string, where a bare `+` means a space.
+	Phone CheckPhone `form:"phone" json:"phone"`
+}
+
+// GetSessionQRParams defines parameters for GetSessionQR.
+type GetSessionQRParams struct {
+	// Format `json` (the default) for the code as text with its expiry, `png` for the code as an image.
+	Format *GetSessionQRParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetSessionQRParamsFormat defines parameters for GetSessionQR.
+type GetSessionQRParamsFormat string
+
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
 type CreateApiKeyJSONRequestBody = NewApiKey
 
@@ -709,6 +1088,15 @@ type CreateContactJSONRequestBody = NewContact
 
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactPatch
+
+// CreateSessionJSONRequestBody defines body for CreateSession for application/json ContentType.
+type CreateSessionJSONRequestBody = NewSession
+
+// CheckContactsJSONRequestBody defines body for CheckContacts for application/json ContentType.
+type CheckContactsJSONRequestBody = ContactCheckBatchRequest
+
+// RequestPairingCodeJSONRequestBody defines body for RequestPairingCode for application/json ContentType.
+type RequestPairingCodeJSONRequestBody = PairingCodeRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1045,6 +1433,241 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSessions List WhatsApp sessions
+	//
+	// The organization's sessions, oldest first, each with its status as last recorded.
+	//
+	// **Auth:** requires `read`.
+	//
+	// Corresponds with GET /api/v1/sessions (the `ListSessions` operationId).
+	ListSessions(ctx context.Context, params *ListSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSessionWithBody Create a WhatsApp session
+	//
+	// Creates a session of the caller's organization: a slot for one WhatsApp account, not yet
+	// paired with any phone and not connected (`status: disconnected`). Connect it next, then
+	// pair it by scanning its QR code or with a pairing code. Names are unique within the
+	// organization.
+	//
+	// **Auth:** requires `admin`. **Errors:** `409 conflict` when the name is taken.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
+	CreateSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateSession Create a WhatsApp session
+	//
+	// Creates a session of the caller's organization: a slot for one WhatsApp account, not yet
+	// paired with any phone and not connected (`status: disconnected`). Connect it next, then
+	// pair it by scanning its QR code or with a pairing code. Names are unique within the
+	// organization.
+	//
+	// **Auth:** requires `admin`. **Errors:** `409 conflict` when the name is taken.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
+	CreateSession(ctx context.Context, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteSession Delete a WhatsApp session
+	//
+	// Disconnects the session, logs its device out of WhatsApp when it is paired (the phone
+	// then no longer lists it under linked devices), deletes the device's keys and the session.
+	// Lookups cached for the organization are kept.
+	//
+	// **Auth:** requires `admin`. **Errors:** `404` as for get.
+	//
+	// Corresponds with DELETE /api/v1/sessions/{sessionId} (the `DeleteSession` operationId).
+	DeleteSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSession Get a WhatsApp session
+	//
+	// The session's status and why it is what it is (`reason`, in words for a person, such as
+	// why WhatsApp cannot be reached), the paired phone once known, and, while it waits to
+	// reconnect, the attempt count and the time of the next try. Poll it after `connect`.
+	//
+	// **Auth:** requires `read`. **Errors:** `404` when the session does not exist in the
+	// caller's organization.
+	//
+	// Corresponds with GET /api/v1/sessions/{sessionId} (the `GetSession` operationId).
+	GetSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConnectSession Connect a WhatsApp session
+	//
+	// Starts connecting the session and answers at once, with `status: connecting`: dialling
+	// WhatsApp goes on in the background, outliving this request. Poll the session to follow
+	// it: an unpaired session moves to `pairing` (get its QR code, or ask for a pairing code),
+	// a paired one to `connected`. When WhatsApp cannot be reached the status stays
+	// `connecting`, `reason` says why and `reconnect` when the next try runs; tries back off.
+	//
+	// **Auth:** requires `admin`. **Errors:** `404` as for get; `409 conflict` when the
+	// session is already connected or connecting (two connects at once: one wins, the other
+	// gets the 409), or when it is logged out or banned (the message says what it needs).
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/connect (the `ConnectSession` operationId).
+	ConnectSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckContact Is this phone on WhatsApp
+	//
+	// Asks WhatsApp, through this session, whether `phone` has an account, and answers its
+	// JID (WhatsApp's address for it). This is a live lookup, not a read of stored data: the
+	// session must be `connected`. It sends nothing to the number and adds no contact.
+	//
+	// - `query` is `phone` as sent; `phone` is the number in E.164.
+	// - Where WhatsApp spells numbers its own way (Argentina without the `9`, Mexico with the
+	//   `1`, Brazil with or without the ninth digit) both spellings are asked in one call,
+	//   and the one WhatsApp confirms is answered.
+	// - Answers are cached for the organization (a hit costs no WhatsApp call and says
+	//   `cached: true`); `checkedAt` is when WhatsApp answered.
+	// - Lookups are throttled per session, since WhatsApp bans accounts that check numbers
+	//   in bulk: past the limit the answer is `429` with `Retry-After`.
+	// - A failure is never `isOnWhatsApp: false`: it is a `429`, `502` or `503`.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when `phone` is missing or not an
+	// international number; `404` when the session does not exist in the caller's
+	// organization; `429` past the session's limit, or when WhatsApp itself says to slow
+	// down; `501` when the session is not connected; `502` when WhatsApp answers with an
+	// error; `503` when it does not answer in time.
+	//
+	// Corresponds with GET /api/v1/sessions/{sessionId}/contacts/check (the `CheckContact` operationId).
+	CheckContact(ctx context.Context, sessionId SessionId, params *CheckContactParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckContactsWithBody Are these phones on WhatsApp
+	//
+	// The check of `GET .../contacts/check` for up to 50 phones in one call, one result per
+	// phone in input order. Each result has a `status`: `on_whatsapp`, `not_on_whatsapp`,
+	// `unknown` (WhatsApp could not be asked or did not answer for it: `error` says why, and
+	// `isOnWhatsApp` is absent, never a guess) or `invalid` (the phone is not an
+	// international number: `error` is a `validation_error`).
+	//
+	// A malformed phone fails its own result, not the batch: the others were well-formed and
+	// are answered, as one bad row in a list a CRM exported should not cost the whole call.
+	// The session's limit counts the numbers WhatsApp is asked about (cached answers and
+	// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
+	// and `Retry-After` before anything is asked.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
+	// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/contacts/check (the `CheckContacts` operationId).
+	CheckContactsWithBody(ctx context.Context, sessionId SessionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckContacts Are these phones on WhatsApp
+	//
+	// The check of `GET .../contacts/check` for up to 50 phones in one call, one result per
+	// phone in input order. Each result has a `status`: `on_whatsapp`, `not_on_whatsapp`,
+	// `unknown` (WhatsApp could not be asked or did not answer for it: `error` says why, and
+	// `isOnWhatsApp` is absent, never a guess) or `invalid` (the phone is not an
+	// international number: `error` is a `validation_error`).
+	//
+	// A malformed phone fails its own result, not the batch: the others were well-formed and
+	// are answered, as one bad row in a list a CRM exported should not cost the whole call.
+	// The session's limit counts the numbers WhatsApp is asked about (cached answers and
+	// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
+	// and `Retry-After` before anything is asked.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
+	// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/contacts/check (the `CheckContacts` operationId).
+	CheckContacts(ctx context.Context, sessionId SessionId, body CheckContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetContactAbout A phone's about text
+	//
+	// Asks WhatsApp, through this session, for the "about" line of the account with this
+	// number (the short text under its name). A live lookup: the session must be
+	// `connected`. `about` is empty when the account has none or shows it only to its
+	// contacts. Throttled as the check is.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when `phone` is neither an international
+	// number nor a user JID; `404` when the session does not exist in the caller's
+	// organization, or the number has no WhatsApp account; `429`, `501`, `502`, `503` as for
+	// the check.
+	//
+	// Corresponds with GET /api/v1/sessions/{sessionId}/contacts/{phone}/about (the `GetContactAbout` operationId).
+	GetContactAbout(ctx context.Context, sessionId SessionId, phone ContactPhone, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DisconnectSession Disconnect a WhatsApp session
+	//
+	// Closes the session's connection and stops any retry; the device stays paired, so a later
+	// `connect` needs no new pairing. Disconnecting a session that is not connected answers
+	// it as it is.
+	//
+	// **Auth:** requires `admin`. **Errors:** `404` as for get.
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/disconnect (the `DisconnectSession` operationId).
+	DisconnectSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LogoutSession Log a WhatsApp session out
+	//
+	// Unlinks the session's device from the WhatsApp account (as "log out" under linked
+	// devices on the phone does), deletes its keys and leaves the session `logged_out`: it
+	// keeps its id and name, and needs a new pairing to be used again.
+	//
+	// **Auth:** requires `admin`. **Errors:** `404` as for get; `409 conflict` when the
+	// session is not paired, so there is nothing to log out.
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/logout (the `LogoutSession` operationId).
+	LogoutSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestPairingCodeWithBody Pair a WhatsApp session by phone number
+	//
+	// Asks WhatsApp for the 8-character code that links the phone with this number to the
+	// session without scanning anything: on the phone, WhatsApp notifies of it; or enter it
+	// under Settings → Linked devices → Link a device → Link with phone number instead. The
+	// session must be `pairing` (connect it first). `phone` is the account's number in
+	// international form, with its country code (`+5492235961983`; spaces and dashes are
+	// fine).
+	//
+	// **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
+	// number; `404` as for get; `409 conflict` when the session is paired already or not
+	// pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
+	// the request; `503` when it does not answer in time.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/pairing-code (the `RequestPairingCode` operationId).
+	RequestPairingCodeWithBody(ctx context.Context, sessionId SessionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RequestPairingCode Pair a WhatsApp session by phone number
+	//
+	// Asks WhatsApp for the 8-character code that links the phone with this number to the
+	// session without scanning anything: on the phone, WhatsApp notifies of it; or enter it
+	// under Settings → Linked devices → Link a device → Link with phone number instead. The
+	// session must be `pairing` (connect it first). `phone` is the account's number in
+	// international form, with its country code (`+5492235961983`; spaces and dashes are
+	// fine).
+	//
+	// **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
+	// number; `404` as for get; `409 conflict` when the session is paired already or not
+	// pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
+	// the request; `503` when it does not answer in time.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/pairing-code (the `RequestPairingCode` operationId).
+	RequestPairingCode(ctx context.Context, sessionId SessionId, body RequestPairingCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSessionQR Get the session's QR code
+	//
+	// The QR code to scan with WhatsApp on the phone (Settings → Linked devices → Link a
+	// device) while the session is `pairing`, and when it expires. WhatsApp shows a new code
+	// about every 20 seconds (the first lasts 60): ask again after `expiresAt`. With
+	// `format=png` the answer is the code as a PNG image, to open in a browser and scan from
+	// the screen; the default is JSON, whose `code` is the text the QR code holds.
+	//
+	// **Auth:** requires `admin` (the code links a phone to the session). **Errors:** `404` as
+	// for get; `409 conflict` when the session has no code now: it is paired already, or not
+	// pairing (connect it first), or its pairing ran out of codes (the message says which).
+	//
+	// Corresponds with GET /api/v1/sessions/{sessionId}/qr (the `GetSessionQR` operationId).
+	GetSessionQR(ctx context.Context, sessionId SessionId, params *GetSessionQRParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDocs Interactive documentation
 	//
@@ -1580,6 +2203,391 @@ func (c *RawClient) UpdateContact(ctx context.Context, contactId ContactId, body
 // Corresponds with GET /api/v1/me (the `GetMe` operationId).
 func (c *RawClient) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSessions List WhatsApp sessions
+//
+// The organization's sessions, oldest first, each with its status as last recorded.
+//
+// **Auth:** requires `read`.
+//
+// Corresponds with GET /api/v1/sessions (the `ListSessions` operationId).
+func (c *RawClient) ListSessions(ctx context.Context, params *ListSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSessionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSessionWithBody Create a WhatsApp session
+//
+// Creates a session of the caller's organization: a slot for one WhatsApp account, not yet
+// paired with any phone and not connected (`status: disconnected`). Connect it next, then
+// pair it by scanning its QR code or with a pairing code. Names are unique within the
+// organization.
+//
+// **Auth:** requires `admin`. **Errors:** `409 conflict` when the name is taken.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
+func (c *RawClient) CreateSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSessionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateSession Create a WhatsApp session
+//
+// Creates a session of the caller's organization: a slot for one WhatsApp account, not yet
+// paired with any phone and not connected (`status: disconnected`). Connect it next, then
+// pair it by scanning its QR code or with a pairing code. Names are unique within the
+// organization.
+//
+// **Auth:** requires `admin`. **Errors:** `409 conflict` when the name is taken.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
+func (c *RawClient) CreateSession(ctx context.Context, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateSessionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteSession Delete a WhatsApp session
+//
+// Disconnects the session, logs its device out of WhatsApp when it is paired (the phone
+// then no longer lists it under linked devices), deletes the device's keys and the session.
+// Lookups cached for the organization are kept.
+//
+// **Auth:** requires `admin`. **Errors:** `404` as for get.
+//
+// Corresponds with DELETE /api/v1/sessions/{sessionId} (the `DeleteSession` operationId).
+func (c *RawClient) DeleteSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteSessionRequest(c.Server, sessionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSession Get a WhatsApp session
+//
+// The session's status and why it is what it is (`reason`, in words for a person, such as
+// why WhatsApp cannot be reached), the paired phone once known, and, while it waits to
+// reconnect, the attempt count and the time of the next try. Poll it after `connect`.
+//
+// **Auth:** requires `read`. **Errors:** `404` when the session does not exist in the
+// caller's organization.
+//
+// Corresponds with GET /api/v1/sessions/{sessionId} (the `GetSession` operationId).
+func (c *RawClient) GetSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSessionRequest(c.Server, sessionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConnectSession Connect a WhatsApp session
+//
+// Starts connecting the session and answers at once, with `status: connecting`: dialling
+// WhatsApp goes on in the background, outliving this request. Poll the session to follow
+// it: an unpaired session moves to `pairing` (get its QR code, or ask for a pairing code),
+// a paired one to `connected`. When WhatsApp cannot be reached the status stays
+// `connecting`, `reason` says why and `reconnect` when the next try runs; tries back off.
+//
+// **Auth:** requires `admin`. **Errors:** `404` as for get; `409 conflict` when the
+// session is already connected or connecting (two connects at once: one wins, the other
+// gets the 409), or when it is logged out or banned (the message says what it needs).
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/connect (the `ConnectSession` operationId).
+func (c *RawClient) ConnectSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConnectSessionRequest(c.Server, sessionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckContact Is this phone on WhatsApp
+//
+// Asks WhatsApp, through this session, whether `phone` has an account, and answers its
+// JID (WhatsApp's address for it). This is a live lookup, not a read of stored data: the
+// session must be `connected`. It sends nothing to the number and adds no contact.
+//
+//   - `query` is `phone` as sent; `phone` is the number in E.164.
+//   - Where WhatsApp spells numbers its own way (Argentina without the `9`, Mexico with the
+//     `1`, Brazil with or without the ninth digit) both spellings are asked in one call,
+//     and the one WhatsApp confirms is answered.
+//   - Answers are cached for the organization (a hit costs no WhatsApp call and says
+//     `cached: true`); `checkedAt` is when WhatsApp answered.
+//   - Lookups are throttled per session, since WhatsApp bans accounts that check numbers
+//     in bulk: past the limit the answer is `429` with `Retry-After`.
+//   - A failure is never `isOnWhatsApp: false`: it is a `429`, `502` or `503`.
+//
+// **Auth:** requires `read`. **Errors:** `400` when `phone` is missing or not an
+// international number; `404` when the session does not exist in the caller's
+// organization; `429` past the session's limit, or when WhatsApp itself says to slow
+// down; `501` when the session is not connected; `502` when WhatsApp answers with an
+// error; `503` when it does not answer in time.
+//
+// Corresponds with GET /api/v1/sessions/{sessionId}/contacts/check (the `CheckContact` operationId).
+func (c *RawClient) CheckContact(ctx context.Context, sessionId SessionId, params *CheckContactParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckContactRequest(c.Server, sessionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckContactsWithBody Are these phones on WhatsApp
+//
+// The check of `GET .../contacts/check` for up to 50 phones in one call, one result per
+// phone in input order. Each result has a `status`: `on_whatsapp`, `not_on_whatsapp`,
+// `unknown` (WhatsApp could not be asked or did not answer for it: `error` says why, and
+// `isOnWhatsApp` is absent, never a guess) or `invalid` (the phone is not an
+// international number: `error` is a `validation_error`).
+//
+// A malformed phone fails its own result, not the batch: the others were well-formed and
+// are answered, as one bad row in a list a CRM exported should not cost the whole call.
+// The session's limit counts the numbers WhatsApp is asked about (cached answers and
+// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
+// and `Retry-After` before anything is asked.
+//
+// **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
+// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/contacts/check (the `CheckContacts` operationId).
+func (c *RawClient) CheckContactsWithBody(ctx context.Context, sessionId SessionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckContactsRequestWithBody(c.Server, sessionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckContacts Are these phones on WhatsApp
+//
+// The check of `GET .../contacts/check` for up to 50 phones in one call, one result per
+// phone in input order. Each result has a `status`: `on_whatsapp`, `not_on_whatsapp`,
+// `unknown` (WhatsApp could not be asked or did not answer for it: `error` says why, and
+// `isOnWhatsApp` is absent, never a guess) or `invalid` (the phone is not an
+// international number: `error` is a `validation_error`).
+//
+// A malformed phone fails its own result, not the batch: the others were well-formed and
+// are answered, as one bad row in a list a CRM exported should not cost the whole call.
+// The session's limit counts the numbers WhatsApp is asked about (cached answers and
+// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
+// and `Retry-After` before anything is asked.
+//
+// **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
+// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/contacts/check (the `CheckContacts` operationId).
+func (c *RawClient) CheckContacts(ctx context.Context, sessionId SessionId, body CheckContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckContactsRequest(c.Server, sessionId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetContactAbout A phone's about text
+//
+// Asks WhatsApp, through this session, for the "about" line of the account with this
+// number (the short text under its name). A live lookup: the session must be
+// `connected`. `about` is empty when the account has none or shows it only to its
+// contacts. Throttled as the check is.
+//
+// **Auth:** requires `read`. **Errors:** `400` when `phone` is neither an international
+// number nor a user JID; `404` when the session does not exist in the caller's
+// organization, or the number has no WhatsApp account; `429`, `501`, `502`, `503` as for
+// the check.
+//
+// Corresponds with GET /api/v1/sessions/{sessionId}/contacts/{phone}/about (the `GetContactAbout` operationId).
+func (c *RawClient) GetContactAbout(ctx context.Context, sessionId SessionId, phone ContactPhone, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetContactAboutRequest(c.Server, sessionId, phone)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DisconnectSession Disconnect a WhatsApp session
+//
+// Closes the session's connection and stops any retry; the device stays paired, so a later
+// `connect` needs no new pairing. Disconnecting a session that is not connected answers
+// it as it is.
+//
+// **Auth:** requires `admin`. **Errors:** `404` as for get.
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/disconnect (the `DisconnectSession` operationId).
+func (c *RawClient) DisconnectSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDisconnectSessionRequest(c.Server, sessionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LogoutSession Log a WhatsApp session out
+//
+// Unlinks the session's device from the WhatsApp account (as "log out" under linked
+// devices on the phone does), deletes its keys and leaves the session `logged_out`: it
+// keeps its id and name, and needs a new pairing to be used again.
+//
+// **Auth:** requires `admin`. **Errors:** `404` as for get; `409 conflict` when the
+// session is not paired, so there is nothing to log out.
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/logout (the `LogoutSession` operationId).
+func (c *RawClient) LogoutSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLogoutSessionRequest(c.Server, sessionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestPairingCodeWithBody Pair a WhatsApp session by phone number
+//
+// Asks WhatsApp for the 8-character code that links the phone with this number to the
+// session without scanning anything: on the phone, WhatsApp notifies of it; or enter it
+// under Settings → Linked devices → Link a device → Link with phone number instead. The
+// session must be `pairing` (connect it first). `phone` is the account's number in
+// international form, with its country code (`+5492235961983`; spaces and dashes are
+// fine).
+//
+// **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
+// number; `404` as for get; `409 conflict` when the session is paired already or not
+// pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
+// the request; `503` when it does not answer in time.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/pairing-code (the `RequestPairingCode` operationId).
+func (c *RawClient) RequestPairingCodeWithBody(ctx context.Context, sessionId SessionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestPairingCodeRequestWithBody(c.Server, sessionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RequestPairingCode Pair a WhatsApp session by phone number
+//
+// Asks WhatsApp for the 8-character code that links the phone with this number to the
+// session without scanning anything: on the phone, WhatsApp notifies of it; or enter it
+// under Settings → Linked devices → Link a device → Link with phone number instead. The
+// session must be `pairing` (connect it first). `phone` is the account's number in
+// international form, with its country code (`+5492235961983`; spaces and dashes are
+// fine).
+//
+// **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
+// number; `404` as for get; `409 conflict` when the session is paired already or not
+// pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
+// the request; `503` when it does not answer in time.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/pairing-code (the `RequestPairingCode` operationId).
+func (c *RawClient) RequestPairingCode(ctx context.Context, sessionId SessionId, body RequestPairingCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRequestPairingCodeRequest(c.Server, sessionId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSessionQR Get the session's QR code
+//
+// The QR code to scan with WhatsApp on the phone (Settings → Linked devices → Link a
+// device) while the session is `pairing`, and when it expires. WhatsApp shows a new code
+// about every 20 seconds (the first lasts 60): ask again after `expiresAt`. With
+// `format=png` the answer is the code as a PNG image, to open in a browser and scan from
+// the screen; the default is JSON, whose `code` is the text the QR code holds.
+//
+// **Auth:** requires `admin` (the code links a phone to the session). **Errors:** `404` as
+// for get; `409 conflict` when the session has no code now: it is paired already, or not
+// pairing (connect it first), or its pairing ran out of codes (the message says which).
+//
+// Corresponds with GET /api/v1/sessions/{sessionId}/qr (the `GetSessionQR` operationId).
+func (c *RawClient) GetSessionQR(ctx context.Context, sessionId SessionId, params *GetSessionQRParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSessionQRRequest(c.Server, sessionId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2428,6 +3436,535 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListSessionsRequest constructs an http.Request for the ListSessions method
+func NewListSessionsRequest(server string, params *ListSessionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateSessionRequest calls the generic CreateSession builder with application/json body
+func NewCreateSessionRequest(server string, body CreateSessionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateSessionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateSessionRequestWithBody constructs an http.Request for the CreateSession method, with any body, and a specified content type
+func NewCreateSessionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteSessionRequest constructs an http.Request for the DeleteSession method
+func NewDeleteSessionRequest(server string, sessionId SessionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSessionRequest constructs an http.Request for the GetSession method
+func NewGetSessionRequest(server string, sessionId SessionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewConnectSessionRequest constructs an http.Request for the ConnectSession method
+func NewConnectSessionRequest(server string, sessionId SessionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/connect", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCheckContactRequest constructs an http.Request for the CheckContact method
+func NewCheckContactRequest(server string, sessionId SessionId, params *CheckContactParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/contacts/check", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "phone", params.Phone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCheckContactsRequest calls the generic CheckContacts builder with application/json body
+func NewCheckContactsRequest(server string, sessionId SessionId, body CheckContactsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCheckContactsRequestWithBody(server, sessionId, "application/json", bodyReader)
+}
+
+// NewCheckContactsRequestWithBody constructs an http.Request for the CheckContacts method, with any body, and a specified content type
+func NewCheckContactsRequestWithBody(server string, sessionId SessionId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/contacts/check", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetContactAboutRequest constructs an http.Request for the GetContactAbout method
+func NewGetContactAboutRequest(server string, sessionId SessionId, phone ContactPhone) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "phone", phone, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/contacts/%s/about", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDisconnectSessionRequest constructs an http.Request for the DisconnectSession method
+func NewDisconnectSessionRequest(server string, sessionId SessionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/disconnect", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewLogoutSessionRequest constructs an http.Request for the LogoutSession method
+func NewLogoutSessionRequest(server string, sessionId SessionId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/logout", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRequestPairingCodeRequest calls the generic RequestPairingCode builder with application/json body
+func NewRequestPairingCodeRequest(server string, sessionId SessionId, body RequestPairingCodeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRequestPairingCodeRequestWithBody(server, sessionId, "application/json", bodyReader)
+}
+
+// NewRequestPairingCodeRequestWithBody constructs an http.Request for the RequestPairingCode method, with any body, and a specified content type
+func NewRequestPairingCodeRequestWithBody(server string, sessionId SessionId, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/pairing-code", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetSessionQRRequest constructs an http.Request for the GetSessionQR method
+func NewGetSessionQRRequest(server string, sessionId SessionId, params *GetSessionQRParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/qr", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetDocsRequest constructs an http.Request for the GetDocs method
 func NewGetDocsRequest(server string) (*http.Request, error) {
 	var err error
@@ -2942,6 +4479,259 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
+
+	// ListSessionsWithResponse List WhatsApp sessions
+	//
+	// The organization's sessions, oldest first, each with its status as last recorded.
+	//
+	// **Auth:** requires `read`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sessions (the `ListSessions` operationId).
+	ListSessionsWithResponse(ctx context.Context, params *ListSessionsParams, reqEditors ...RequestEditorFn) (*ListSessionsResponse, error)
+
+	// CreateSessionWithBodyWithResponse Create a WhatsApp session
+	//
+	// Creates a session of the caller's organization: a slot for one WhatsApp account, not yet
+	// paired with any phone and not connected (`status: disconnected`). Connect it next, then
+	// pair it by scanning its QR code or with a pairing code. Names are unique within the
+	// organization.
+	//
+	// **Auth:** requires `admin`. **Errors:** `409 conflict` when the name is taken.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
+	CreateSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSessionResponse, error)
+
+	// CreateSessionWithResponse Create a WhatsApp session
+	//
+	// Creates a session of the caller's organization: a slot for one WhatsApp account, not yet
+	// paired with any phone and not connected (`status: disconnected`). Connect it next, then
+	// pair it by scanning its QR code or with a pairing code. Names are unique within the
+	// organization.
+	//
+	// **Auth:** requires `admin`. **Errors:** `409 conflict` when the name is taken.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
+	CreateSessionWithResponse(ctx context.Context, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSessionResponse, error)
+
+	// DeleteSessionWithResponse Delete a WhatsApp session
+	//
+	// Disconnects the session, logs its device out of WhatsApp when it is paired (the phone
+	// then no longer lists it under linked devices), deletes the device's keys and the session.
+	// Lookups cached for the organization are kept.
+	//
+	// **Auth:** requires `admin`. **Errors:** `404` as for get.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/sessions/{sessionId} (the `DeleteSession` operationId).
+	DeleteSessionWithResponse(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*DeleteSessionResponse, error)
+
+	// GetSessionWithResponse Get a WhatsApp session
+	//
+	// The session's status and why it is what it is (`reason`, in words for a person, such as
+	// why WhatsApp cannot be reached), the paired phone once known, and, while it waits to
+	// reconnect, the attempt count and the time of the next try. Poll it after `connect`.
+	//
+	// **Auth:** requires `read`. **Errors:** `404` when the session does not exist in the
+	// caller's organization.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sessions/{sessionId} (the `GetSession` operationId).
+	GetSessionWithResponse(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*GetSessionResponse, error)
+
+	// ConnectSessionWithResponse Connect a WhatsApp session
+	//
+	// Starts connecting the session and answers at once, with `status: connecting`: dialling
+	// WhatsApp goes on in the background, outliving this request. Poll the session to follow
+	// it: an unpaired session moves to `pairing` (get its QR code, or ask for a pairing code),
+	// a paired one to `connected`. When WhatsApp cannot be reached the status stays
+	// `connecting`, `reason` says why and `reconnect` when the next try runs; tries back off.
+	//
+	// **Auth:** requires `admin`. **Errors:** `404` as for get; `409 conflict` when the
+	// session is already connected or connecting (two connects at once: one wins, the other
+	// gets the 409), or when it is logged out or banned (the message says what it needs).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/connect (the `ConnectSession` operationId).
+	ConnectSessionWithResponse(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*ConnectSessionResponse, error)
+
+	// CheckContactWithResponse Is this phone on WhatsApp
+	//
+	// Asks WhatsApp, through this session, whether `phone` has an account, and answers its
+	// JID (WhatsApp's address for it). This is a live lookup, not a read of stored data: the
+	// session must be `connected`. It sends nothing to the number and adds no contact.
+	//
+	// - `query` is `phone` as sent; `phone` is the number in E.164.
+	// - Where WhatsApp spells numbers its own way (Argentina without the `9`, Mexico with the
+	//   `1`, Brazil with or without the ninth digit) both spellings are asked in one call,
+	//   and the one WhatsApp confirms is answered.
+	// - Answers are cached for the organization (a hit costs no WhatsApp call and says
+	//   `cached: true`); `checkedAt` is when WhatsApp answered.
+	// - Lookups are throttled per session, since WhatsApp bans accounts that check numbers
+	//   in bulk: past the limit the answer is `429` with `Retry-After`.
+	// - A failure is never `isOnWhatsApp: false`: it is a `429`, `502` or `503`.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when `phone` is missing or not an
+	// international number; `404` when the session does not exist in the caller's
+	// organization; `429` past the session's limit, or when WhatsApp itself says to slow
+	// down; `501` when the session is not connected; `502` when WhatsApp answers with an
+	// error; `503` when it does not answer in time.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sessions/{sessionId}/contacts/check (the `CheckContact` operationId).
+	CheckContactWithResponse(ctx context.Context, sessionId SessionId, params *CheckContactParams, reqEditors ...RequestEditorFn) (*CheckContactResponse, error)
+
+	// CheckContactsWithBodyWithResponse Are these phones on WhatsApp
+	//
+	// The check of `GET .../contacts/check` for up to 50 phones in one call, one result per
+	// phone in input order. Each result has a `status`: `on_whatsapp`, `not_on_whatsapp`,
+	// `unknown` (WhatsApp could not be asked or did not answer for it: `error` says why, and
+	// `isOnWhatsApp` is absent, never a guess) or `invalid` (the phone is not an
+	// international number: `error` is a `validation_error`).
+	//
+	// A malformed phone fails its own result, not the batch: the others were well-formed and
+	// are answered, as one bad row in a list a CRM exported should not cost the whole call.
+	// The session's limit counts the numbers WhatsApp is asked about (cached answers and
+	// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
+	// and `Retry-After` before anything is asked.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
+	// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/contacts/check (the `CheckContacts` operationId).
+	CheckContactsWithBodyWithResponse(ctx context.Context, sessionId SessionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckContactsResponse, error)
+
+	// CheckContactsWithResponse Are these phones on WhatsApp
+	//
+	// The check of `GET .../contacts/check` for up to 50 phones in one call, one result per
+	// phone in input order. Each result has a `status`: `on_whatsapp`, `not_on_whatsapp`,
+	// `unknown` (WhatsApp could not be asked or did not answer for it: `error` says why, and
+	// `isOnWhatsApp` is absent, never a guess) or `invalid` (the phone is not an
+	// international number: `error` is a `validation_error`).
+	//
+	// A malformed phone fails its own result, not the batch: the others were well-formed and
+	// are answered, as one bad row in a list a CRM exported should not cost the whole call.
+	// The session's limit counts the numbers WhatsApp is asked about (cached answers and
+	// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
+	// and `Retry-After` before anything is asked.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
+	// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/contacts/check (the `CheckContacts` operationId).
+	CheckContactsWithResponse(ctx context.Context, sessionId SessionId, body CheckContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckContactsResponse, error)
+
+	// GetContactAboutWithResponse A phone's about text
+	//
+	// Asks WhatsApp, through this session, for the "about" line of the account with this
+	// number (the short text under its name). A live lookup: the session must be
+	// `connected`. `about` is empty when the account has none or shows it only to its
+	// contacts. Throttled as the check is.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when `phone` is neither an international
+	// number nor a user JID; `404` when the session does not exist in the caller's
+	// organization, or the number has no WhatsApp account; `429`, `501`, `502`, `503` as for
+	// the check.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sessions/{sessionId}/contacts/{phone}/about (the `GetContactAbout` operationId).
+	GetContactAboutWithResponse(ctx context.Context, sessionId SessionId, phone ContactPhone, reqEditors ...RequestEditorFn) (*GetContactAboutResponse, error)
+
+	// DisconnectSessionWithResponse Disconnect a WhatsApp session
+	//
+	// Closes the session's connection and stops any retry; the device stays paired, so a later
+	// `connect` needs no new pairing. Disconnecting a session that is not connected answers
+	// it as it is.
+	//
+	// **Auth:** requires `admin`. **Errors:** `404` as for get.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/disconnect (the `DisconnectSession` operationId).
+	DisconnectSessionWithResponse(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*DisconnectSessionResponse, error)
+
+	// LogoutSessionWithResponse Log a WhatsApp session out
+	//
+	// Unlinks the session's device from the WhatsApp account (as "log out" under linked
+	// devices on the phone does), deletes its keys and leaves the session `logged_out`: it
+	// keeps its id and name, and needs a new pairing to be used again.
+	//
+	// **Auth:** requires `admin`. **Errors:** `404` as for get; `409 conflict` when the
+	// session is not paired, so there is nothing to log out.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/logout (the `LogoutSession` operationId).
+	LogoutSessionWithResponse(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*LogoutSessionResponse, error)
+
+	// RequestPairingCodeWithBodyWithResponse Pair a WhatsApp session by phone number
+	//
+	// Asks WhatsApp for the 8-character code that links the phone with this number to the
+	// session without scanning anything: on the phone, WhatsApp notifies of it; or enter it
+	// under Settings → Linked devices → Link a device → Link with phone number instead. The
+	// session must be `pairing` (connect it first). `phone` is the account's number in
+	// international form, with its country code (`+5492235961983`; spaces and dashes are
+	// fine).
+	//
+	// **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
+	// number; `404` as for get; `409 conflict` when the session is paired already or not
+	// pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
+	// the request; `503` when it does not answer in time.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/pairing-code (the `RequestPairingCode` operationId).
+	RequestPairingCodeWithBodyWithResponse(ctx context.Context, sessionId SessionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestPairingCodeResponse, error)
+
+	// RequestPairingCodeWithResponse Pair a WhatsApp session by phone number
+	//
+	// Asks WhatsApp for the 8-character code that links the phone with this number to the
+	// session without scanning anything: on the phone, WhatsApp notifies of it; or enter it
+	// under Settings → Linked devices → Link a device → Link with phone number instead. The
+	// session must be `pairing` (connect it first). `phone` is the account's number in
+	// international form, with its country code (`+5492235961983`; spaces and dashes are
+	// fine).
+	//
+	// **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
+	// number; `404` as for get; `409 conflict` when the session is paired already or not
+	// pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
+	// the request; `503` when it does not answer in time.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/sessions/{sessionId}/pairing-code (the `RequestPairingCode` operationId).
+	RequestPairingCodeWithResponse(ctx context.Context, sessionId SessionId, body RequestPairingCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestPairingCodeResponse, error)
+
+	// GetSessionQRWithResponse Get the session's QR code
+	//
+	// The QR code to scan with WhatsApp on the phone (Settings → Linked devices → Link a
+	// device) while the session is `pairing`, and when it expires. WhatsApp shows a new code
+	// about every 20 seconds (the first lasts 60): ask again after `expiresAt`. With
+	// `format=png` the answer is the code as a PNG image, to open in a browser and scan from
+	// the screen; the default is JSON, whose `code` is the text the QR code holds.
+	//
+	// **Auth:** requires `admin` (the code links a phone to the session). **Errors:** `404` as
+	// for get; `409 conflict` when the session has no code now: it is paired already, or not
+	// pairing (connect it first), or its pairing ran out of codes (the message says which).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sessions/{sessionId}/qr (the `GetSessionQR` operationId).
+	GetSessionQRWithResponse(ctx context.Context, sessionId SessionId, params *GetSessionQRParams, reqEditors ...RequestEditorFn) (*GetSessionQRResponse, error)
 
 	// GetDocsWithResponse Interactive documentation
 	//
@@ -4382,6 +6172,1156 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+type ListSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SessionPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadPage
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSessionsResponse) GetJSON200() *SessionPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSessionsResponse) GetJSON400() *BadPage {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSessionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListSessionsResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListSessionsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListSessionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Session
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadSessionBody
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenAdmin
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *SessionNameTaken
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateSessionResponse) GetJSON201() *Session {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateSessionResponse) GetJSON400() *BadSessionBody {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateSessionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateSessionResponse) GetJSON403() *ForbiddenAdmin {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateSessionResponse) GetJSON409() *SessionNameTaken {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateSessionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateSessionResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateSessionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateSessionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadSessionId
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenAdmin
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteSessionResponse) GetJSON400() *BadSessionId {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteSessionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteSessionResponse) GetJSON403() *ForbiddenAdmin {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteSessionResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DeleteSessionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DeleteSessionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Session
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadSessionId
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSessionResponse) GetJSON200() *Session {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSessionResponse) GetJSON400() *BadSessionId {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSessionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSessionResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSessionResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSessionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetSessionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ConnectSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Session
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadSessionId
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenAdmin
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *SessionStateConflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConnectSessionResponse) GetJSON200() *Session {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ConnectSessionResponse) GetJSON400() *BadSessionId {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ConnectSessionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ConnectSessionResponse) GetJSON403() *ForbiddenAdmin {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ConnectSessionResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ConnectSessionResponse) GetJSON409() *SessionStateConflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ConnectSessionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ConnectSessionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ConnectSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConnectSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConnectSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConnectSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CheckContactResponse429Headers the declared response headers of an HTTP 429 response for CheckContact
+type CheckContactResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CheckContactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContactCheck
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadCheckPhone
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *LookupRateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotConnected
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *WhatsAppRefused
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *LiveUnavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CheckContactResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CheckContactResponse) GetJSON200() *ContactCheck {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CheckContactResponse) GetJSON400() *BadCheckPhone {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CheckContactResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CheckContactResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CheckContactResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CheckContactResponse) GetJSON429() *LookupRateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CheckContactResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r CheckContactResponse) GetJSON501() *NotConnected {
+	return r.JSON501
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CheckContactResponse) GetJSON502() *WhatsAppRefused {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CheckContactResponse) GetJSON503() *LiveUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CheckContactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CheckContactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CheckContactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CheckContactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// CheckContactsResponse429Headers the declared response headers of an HTTP 429 response for CheckContacts
+type CheckContactsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CheckContactsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContactCheckBatch
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadCheckBatch
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *LookupRateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotConnected
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *WhatsAppRefused
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *LiveUnavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CheckContactsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CheckContactsResponse) GetJSON200() *ContactCheckBatch {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CheckContactsResponse) GetJSON400() *BadCheckBatch {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CheckContactsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CheckContactsResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CheckContactsResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CheckContactsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CheckContactsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CheckContactsResponse) GetJSON429() *LookupRateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CheckContactsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r CheckContactsResponse) GetJSON501() *NotConnected {
+	return r.JSON501
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CheckContactsResponse) GetJSON502() *WhatsAppRefused {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CheckContactsResponse) GetJSON503() *LiveUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CheckContactsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CheckContactsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CheckContactsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CheckContactsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetContactAboutResponse429Headers the declared response headers of an HTTP 429 response for GetContactAbout
+type GetContactAboutResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetContactAboutResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContactAbout
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadContactPhone
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *LookupRateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotConnected
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *WhatsAppRefused
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *LiveUnavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetContactAboutResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetContactAboutResponse) GetJSON200() *ContactAbout {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetContactAboutResponse) GetJSON400() *BadContactPhone {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetContactAboutResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetContactAboutResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetContactAboutResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetContactAboutResponse) GetJSON429() *LookupRateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetContactAboutResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r GetContactAboutResponse) GetJSON501() *NotConnected {
+	return r.JSON501
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r GetContactAboutResponse) GetJSON502() *WhatsAppRefused {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetContactAboutResponse) GetJSON503() *LiveUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetContactAboutResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetContactAboutResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetContactAboutResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetContactAboutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DisconnectSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Session
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadSessionId
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenAdmin
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DisconnectSessionResponse) GetJSON200() *Session {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DisconnectSessionResponse) GetJSON400() *BadSessionId {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DisconnectSessionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DisconnectSessionResponse) GetJSON403() *ForbiddenAdmin {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DisconnectSessionResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DisconnectSessionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DisconnectSessionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DisconnectSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DisconnectSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DisconnectSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DisconnectSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type LogoutSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Session
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadSessionId
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenAdmin
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *SessionStateConflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LogoutSessionResponse) GetJSON200() *Session {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r LogoutSessionResponse) GetJSON400() *BadSessionId {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r LogoutSessionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r LogoutSessionResponse) GetJSON403() *ForbiddenAdmin {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r LogoutSessionResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r LogoutSessionResponse) GetJSON409() *SessionStateConflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r LogoutSessionResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r LogoutSessionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r LogoutSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LogoutSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LogoutSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LogoutSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RequestPairingCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PairingCode
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadPairingBody
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenAdmin
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *SessionStateConflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON501 the response for an HTTP 501 `application/json` response
+	JSON501 *NotConnected
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *WhatsAppRefused
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *LiveUnavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON200() *PairingCode {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON400() *BadPairingBody {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON403() *ForbiddenAdmin {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON409() *SessionStateConflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON501 returns the response for an HTTP 501 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON501() *NotConnected {
+	return r.JSON501
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON502() *WhatsAppRefused {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON503() *LiveUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RequestPairingCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RequestPairingCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RequestPairingCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RequestPairingCodeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSessionQRResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QRCode
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadQRQuery
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenAdmin
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *NoQRCode
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSessionQRResponse) GetJSON200() *QRCode {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetSessionQRResponse) GetJSON400() *BadQRQuery {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetSessionQRResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetSessionQRResponse) GetJSON403() *ForbiddenAdmin {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSessionQRResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r GetSessionQRResponse) GetJSON409() *NoQRCode {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetSessionQRResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetSessionQRResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSessionQRResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSessionQRResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSessionQRResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSessionQRResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetDocsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5081,6 +8021,349 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 		return nil, err
 	}
 	return ParseGetMeResponse(rsp)
+}
+
+// ListSessionsWithResponse List WhatsApp sessions
+//
+// The organization's sessions, oldest first, each with its status as last recorded.
+//
+// **Auth:** requires `read`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sessions (the `ListSessions` operationId).
+func (c *ClientWithResponses) ListSessionsWithResponse(ctx context.Context, params *ListSessionsParams, reqEditors ...RequestEditorFn) (*ListSessionsResponse, error) {
+	rsp, err := c.ListSessions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSessionsResponse(rsp)
+}
+
+// CreateSessionWithBodyWithResponse Create a WhatsApp session
+//
+// Creates a session of the caller's organization: a slot for one WhatsApp account, not yet
+// paired with any phone and not connected (`status: disconnected`). Connect it next, then
+// pair it by scanning its QR code or with a pairing code. Names are unique within the
+// organization.
+//
+// **Auth:** requires `admin`. **Errors:** `409 conflict` when the name is taken.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
+func (c *ClientWithResponses) CreateSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateSessionResponse, error) {
+	rsp, err := c.CreateSessionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSessionResponse(rsp)
+}
+
+// CreateSessionWithResponse Create a WhatsApp session
+//
+// Creates a session of the caller's organization: a slot for one WhatsApp account, not yet
+// paired with any phone and not connected (`status: disconnected`). Connect it next, then
+// pair it by scanning its QR code or with a pairing code. Names are unique within the
+// organization.
+//
+// **Auth:** requires `admin`. **Errors:** `409 conflict` when the name is taken.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions (the `CreateSession` operationId).
+func (c *ClientWithResponses) CreateSessionWithResponse(ctx context.Context, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateSessionResponse, error) {
+	rsp, err := c.CreateSession(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateSessionResponse(rsp)
+}
+
+// DeleteSessionWithResponse Delete a WhatsApp session
+//
+// Disconnects the session, logs its device out of WhatsApp when it is paired (the phone
+// then no longer lists it under linked devices), deletes the device's keys and the session.
+// Lookups cached for the organization are kept.
+//
+// **Auth:** requires `admin`. **Errors:** `404` as for get.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/sessions/{sessionId} (the `DeleteSession` operationId).
+func (c *ClientWithResponses) DeleteSessionWithResponse(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*DeleteSessionResponse, error) {
+	rsp, err := c.DeleteSession(ctx, sessionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteSessionResponse(rsp)
+}
+
+// GetSessionWithResponse Get a WhatsApp session
+//
+// The session's status and why it is what it is (`reason`, in words for a person, such as
+// why WhatsApp cannot be reached), the paired phone once known, and, while it waits to
+// reconnect, the attempt count and the time of the next try. Poll it after `connect`.
+//
+// **Auth:** requires `read`. **Errors:** `404` when the session does not exist in the
+// caller's organization.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sessions/{sessionId} (the `GetSession` operationId).
+func (c *ClientWithResponses) GetSessionWithResponse(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*GetSessionResponse, error) {
+	rsp, err := c.GetSession(ctx, sessionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSessionResponse(rsp)
+}
+
+// ConnectSessionWithResponse Connect a WhatsApp session
+//
+// Starts connecting the session and answers at once, with `status: connecting`: dialling
+// WhatsApp goes on in the background, outliving this request. Poll the session to follow
+// it: an unpaired session moves to `pairing` (get its QR code, or ask for a pairing code),
+// a paired one to `connected`. When WhatsApp cannot be reached the status stays
+// `connecting`, `reason` says why and `reconnect` when the next try runs; tries back off.
+//
+// **Auth:** requires `admin`. **Errors:** `404` as for get; `409 conflict` when the
+// session is already connected or connecting (two connects at once: one wins, the other
+// gets the 409), or when it is logged out or banned (the message says what it needs).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/connect (the `ConnectSession` operationId).
+func (c *ClientWithResponses) ConnectSessionWithResponse(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*ConnectSessionResponse, error) {
+	rsp, err := c.ConnectSession(ctx, sessionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConnectSessionResponse(rsp)
+}
+
+// CheckContactWithResponse Is this phone on WhatsApp
+//
+// Asks WhatsApp, through this session, whether `phone` has an account, and answers its
+// JID (WhatsApp's address for it). This is a live lookup, not a read of stored data: the
+// session must be `connected`. It sends nothing to the number and adds no contact.
+//
+//   - `query` is `phone` as sent; `phone` is the number in E.164.
+//   - Where WhatsApp spells numbers its own way (Argentina without the `9`, Mexico with the
+//     `1`, Brazil with or without the ninth digit) both spellings are asked in one call,
+//     and the one WhatsApp confirms is answered.
+//   - Answers are cached for the organization (a hit costs no WhatsApp call and says
+//     `cached: true`); `checkedAt` is when WhatsApp answered.
+//   - Lookups are throttled per session, since WhatsApp bans accounts that check numbers
+//     in bulk: past the limit the answer is `429` with `Retry-After`.
+//   - A failure is never `isOnWhatsApp: false`: it is a `429`, `502` or `503`.
+//
+// **Auth:** requires `read`. **Errors:** `400` when `phone` is missing or not an
+// international number; `404` when the session does not exist in the caller's
+// organization; `429` past the session's limit, or when WhatsApp itself says to slow
+// down; `501` when the session is not connected; `502` when WhatsApp answers with an
+// error; `503` when it does not answer in time.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sessions/{sessionId}/contacts/check (the `CheckContact` operationId).
+func (c *ClientWithResponses) CheckContactWithResponse(ctx context.Context, sessionId SessionId, params *CheckContactParams, reqEditors ...RequestEditorFn) (*CheckContactResponse, error) {
+	rsp, err := c.CheckContact(ctx, sessionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckContactResponse(rsp)
+}
+
+// CheckContactsWithBodyWithResponse Are these phones on WhatsApp
+//
+// The check of `GET .../contacts/check` for up to 50 phones in one call, one result per
+// phone in input order. Each result has a `status`: `on_whatsapp`, `not_on_whatsapp`,
+// `unknown` (WhatsApp could not be asked or did not answer for it: `error` says why, and
+// `isOnWhatsApp` is absent, never a guess) or `invalid` (the phone is not an
+// international number: `error` is a `validation_error`).
+//
+// A malformed phone fails its own result, not the batch: the others were well-formed and
+// are answered, as one bad row in a list a CRM exported should not cost the whole call.
+// The session's limit counts the numbers WhatsApp is asked about (cached answers and
+// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
+// and `Retry-After` before anything is asked.
+//
+// **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
+// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/contacts/check (the `CheckContacts` operationId).
+func (c *ClientWithResponses) CheckContactsWithBodyWithResponse(ctx context.Context, sessionId SessionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckContactsResponse, error) {
+	rsp, err := c.CheckContactsWithBody(ctx, sessionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckContactsResponse(rsp)
+}
+
+// CheckContactsWithResponse Are these phones on WhatsApp
+//
+// The check of `GET .../contacts/check` for up to 50 phones in one call, one result per
+// phone in input order. Each result has a `status`: `on_whatsapp`, `not_on_whatsapp`,
+// `unknown` (WhatsApp could not be asked or did not answer for it: `error` says why, and
+// `isOnWhatsApp` is absent, never a guess) or `invalid` (the phone is not an
+// international number: `error` is a `validation_error`).
+//
+// A malformed phone fails its own result, not the batch: the others were well-formed and
+// are answered, as one bad row in a list a CRM exported should not cost the whole call.
+// The session's limit counts the numbers WhatsApp is asked about (cached answers and
+// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
+// and `Retry-After` before anything is asked.
+//
+// **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
+// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/contacts/check (the `CheckContacts` operationId).
+func (c *ClientWithResponses) CheckContactsWithResponse(ctx context.Context, sessionId SessionId, body CheckContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckContactsResponse, error) {
+	rsp, err := c.CheckContacts(ctx, sessionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckContactsResponse(rsp)
+}
+
+// GetContactAboutWithResponse A phone's about text
+//
+// Asks WhatsApp, through this session, for the "about" line of the account with this
+// number (the short text under its name). A live lookup: the session must be
+// `connected`. `about` is empty when the account has none or shows it only to its
+// contacts. Throttled as the check is.
+//
+// **Auth:** requires `read`. **Errors:** `400` when `phone` is neither an international
+// number nor a user JID; `404` when the session does not exist in the caller's
+// organization, or the number has no WhatsApp account; `429`, `501`, `502`, `503` as for
+// the check.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sessions/{sessionId}/contacts/{phone}/about (the `GetContactAbout` operationId).
+func (c *ClientWithResponses) GetContactAboutWithResponse(ctx context.Context, sessionId SessionId, phone ContactPhone, reqEditors ...RequestEditorFn) (*GetContactAboutResponse, error) {
+	rsp, err := c.GetContactAbout(ctx, sessionId, phone, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetContactAboutResponse(rsp)
+}
+
+// DisconnectSessionWithResponse Disconnect a WhatsApp session
+//
+// Closes the session's connection and stops any retry; the device stays paired, so a later
+// `connect` needs no new pairing. Disconnecting a session that is not connected answers
+// it as it is.
+//
+// **Auth:** requires `admin`. **Errors:** `404` as for get.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/disconnect (the `DisconnectSession` operationId).
+func (c *ClientWithResponses) DisconnectSessionWithResponse(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*DisconnectSessionResponse, error) {
+	rsp, err := c.DisconnectSession(ctx, sessionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDisconnectSessionResponse(rsp)
+}
+
+// LogoutSessionWithResponse Log a WhatsApp session out
+//
+// Unlinks the session's device from the WhatsApp account (as "log out" under linked
+// devices on the phone does), deletes its keys and leaves the session `logged_out`: it
+// keeps its id and name, and needs a new pairing to be used again.
+//
+// **Auth:** requires `admin`. **Errors:** `404` as for get; `409 conflict` when the
+// session is not paired, so there is nothing to log out.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/logout (the `LogoutSession` operationId).
+func (c *ClientWithResponses) LogoutSessionWithResponse(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*LogoutSessionResponse, error) {
+	rsp, err := c.LogoutSession(ctx, sessionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLogoutSessionResponse(rsp)
+}
+
+// RequestPairingCodeWithBodyWithResponse Pair a WhatsApp session by phone number
+//
+// Asks WhatsApp for the 8-character code that links the phone with this number to the
+// session without scanning anything: on the phone, WhatsApp notifies of it; or enter it
+// under Settings → Linked devices → Link a device → Link with phone number instead. The
+// session must be `pairing` (connect it first). `phone` is the account's number in
+// international form, with its country code (`+5492235961983`; spaces and dashes are
+// fine).
+//
+// **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
+// number; `404` as for get; `409 conflict` when the session is paired already or not
+// pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
+// the request; `503` when it does not answer in time.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/pairing-code (the `RequestPairingCode` operationId).
+func (c *ClientWithResponses) RequestPairingCodeWithBodyWithResponse(ctx context.Context, sessionId SessionId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RequestPairingCodeResponse, error) {
+	rsp, err := c.RequestPairingCodeWithBody(ctx, sessionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestPairingCodeResponse(rsp)
+}
+
+// RequestPairingCodeWithResponse Pair a WhatsApp session by phone number
+//
+// Asks WhatsApp for the 8-character code that links the phone with this number to the
+// session without scanning anything: on the phone, WhatsApp notifies of it; or enter it
+// under Settings → Linked devices → Link a device → Link with phone number instead. The
+// session must be `pairing` (connect it first). `phone` is the account's number in
+// international form, with its country code (`+5492235961983`; spaces and dashes are
+// fine).
+//
+// **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
+// number; `404` as for get; `409 conflict` when the session is paired already or not
+// pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
+// the request; `503` when it does not answer in time.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/sessions/{sessionId}/pairing-code (the `RequestPairingCode` operationId).
+func (c *ClientWithResponses) RequestPairingCodeWithResponse(ctx context.Context, sessionId SessionId, body RequestPairingCodeJSONRequestBody, reqEditors ...RequestEditorFn) (*RequestPairingCodeResponse, error) {
+	rsp, err := c.RequestPairingCode(ctx, sessionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRequestPairingCodeResponse(rsp)
+}
+
+// GetSessionQRWithResponse Get the session's QR code
+//
+// The QR code to scan with WhatsApp on the phone (Settings → Linked devices → Link a
+// device) while the session is `pairing`, and when it expires. WhatsApp shows a new code
+// about every 20 seconds (the first lasts 60): ask again after `expiresAt`. With
+// `format=png` the answer is the code as a PNG image, to open in a browser and scan from
+// the screen; the default is JSON, whose `code` is the text the QR code holds.
+//
+// **Auth:** requires `admin` (the code links a phone to the session). **Errors:** `404` as
+// for get; `409 conflict` when the session has no code now: it is paired already, or not
+// pairing (connect it first), or its pairing ran out of codes (the message says which).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sessions/{sessionId}/qr (the `GetSessionQR` operationId).
+func (c *ClientWithResponses) GetSessionQRWithResponse(ctx context.Context, sessionId SessionId, params *GetSessionQRParams, reqEditors ...RequestEditorFn) (*GetSessionQRResponse, error) {
+	rsp, err := c.GetSessionQR(ctx, sessionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSessionQRResponse(rsp)
 }
 
 // GetDocsWithResponse Interactive documentation
@@ -6326,6 +9609,1000 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			return nil, err
 		}
 		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListSessionsResponse parses an HTTP response from a ListSessionsWithResponse call
+func ParseListSessionsResponse(rsp *http.Response) (*ListSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SessionPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateSessionResponse parses an HTTP response from a CreateSessionWithResponse call
+func ParseCreateSessionResponse(rsp *http.Response) (*CreateSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Session
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadSessionBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenAdmin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest SessionNameTaken
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteSessionResponse parses an HTTP response from a DeleteSessionWithResponse call
+func ParseDeleteSessionResponse(rsp *http.Response) (*DeleteSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadSessionId
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenAdmin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSessionResponse parses an HTTP response from a GetSessionWithResponse call
+func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Session
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadSessionId
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseConnectSessionResponse parses an HTTP response from a ConnectSessionWithResponse call
+func ParseConnectSessionResponse(rsp *http.Response) (*ConnectSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConnectSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Session
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadSessionId
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenAdmin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest SessionStateConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCheckContactResponse parses an HTTP response from a CheckContactWithResponse call
+func ParseCheckContactResponse(rsp *http.Response) (*CheckContactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CheckContactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContactCheck
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadCheckPhone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest LookupRateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotConnected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest WhatsAppRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest LiveUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CheckContactResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCheckContactsResponse parses an HTTP response from a CheckContactsWithResponse call
+func ParseCheckContactsResponse(rsp *http.Response) (*CheckContactsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CheckContactsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContactCheckBatch
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadCheckBatch
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest LookupRateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotConnected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest WhatsAppRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest LiveUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers CheckContactsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetContactAboutResponse parses an HTTP response from a GetContactAboutWithResponse call
+func ParseGetContactAboutResponse(rsp *http.Response) (*GetContactAboutResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetContactAboutResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContactAbout
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadContactPhone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest LookupRateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotConnected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest WhatsAppRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest LiveUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetContactAboutResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseDisconnectSessionResponse parses an HTTP response from a DisconnectSessionWithResponse call
+func ParseDisconnectSessionResponse(rsp *http.Response) (*DisconnectSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DisconnectSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Session
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadSessionId
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenAdmin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseLogoutSessionResponse parses an HTTP response from a LogoutSessionWithResponse call
+func ParseLogoutSessionResponse(rsp *http.Response) (*LogoutSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LogoutSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Session
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadSessionId
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenAdmin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest SessionStateConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRequestPairingCodeResponse parses an HTTP response from a RequestPairingCodeWithResponse call
+func ParseRequestPairingCodeResponse(rsp *http.Response) (*RequestPairingCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RequestPairingCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PairingCode
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadPairingBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenAdmin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest SessionStateConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 501:
+		var dest NotConnected
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON501 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest WhatsAppRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest LiveUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSessionQRResponse parses an HTTP response from a GetSessionQRWithResponse call
+func ParseGetSessionQRResponse(rsp *http.Response) (*GetSessionQRResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSessionQRResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QRCode
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadQRQuery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenAdmin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest NoQRCode
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (image/png) unsupported
 
 	}
 

@@ -234,6 +234,182 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (Me, 
 	return *r.JSON200, nil
 }
 
+// ListSessions List WhatsApp sessions
+//
+// GET /api/v1/sessions. Any answer but 2xx is an *APIError.
+func (c *Client) ListSessions(ctx context.Context, params *ListSessionsParams, reqEditors ...RequestEditorFn) (SessionPage, error) {
+	r, err := c.raw.ListSessionsWithResponse(ctx, params, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero SessionPage
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// CreateSession Create a WhatsApp session
+//
+// POST /api/v1/sessions. Any answer but 2xx is an *APIError.
+func (c *Client) CreateSession(ctx context.Context, body CreateSessionJSONRequestBody, reqEditors ...RequestEditorFn) (Session, error) {
+	r, err := c.raw.CreateSessionWithResponse(ctx, body, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON201 != nil)
+	}
+	if err != nil {
+		var zero Session
+		return zero, err
+	}
+	return *r.JSON201, nil
+}
+
+// DeleteSession Delete a WhatsApp session
+//
+// DELETE /api/v1/sessions/{sessionId}. Any answer but 2xx is an *APIError.
+func (c *Client) DeleteSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) error {
+	r, err := c.raw.DeleteSessionWithResponse(ctx, sessionId, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, true)
+	}
+	return err
+}
+
+// GetSession Get a WhatsApp session
+//
+// GET /api/v1/sessions/{sessionId}. Any answer but 2xx is an *APIError.
+func (c *Client) GetSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (Session, error) {
+	r, err := c.raw.GetSessionWithResponse(ctx, sessionId, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero Session
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// ConnectSession Connect a WhatsApp session
+//
+// POST /api/v1/sessions/{sessionId}/connect. Any answer but 2xx is an *APIError.
+func (c *Client) ConnectSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (Session, error) {
+	r, err := c.raw.ConnectSessionWithResponse(ctx, sessionId, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero Session
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// CheckContact Is this phone on WhatsApp
+//
+// GET /api/v1/sessions/{sessionId}/contacts/check. Any answer but 2xx is an *APIError.
+func (c *Client) CheckContact(ctx context.Context, sessionId SessionId, params *CheckContactParams, reqEditors ...RequestEditorFn) (ContactCheck, error) {
+	r, err := c.raw.CheckContactWithResponse(ctx, sessionId, params, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero ContactCheck
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// CheckContacts Are these phones on WhatsApp
+//
+// POST /api/v1/sessions/{sessionId}/contacts/check. Any answer but 2xx is an *APIError.
+func (c *Client) CheckContacts(ctx context.Context, sessionId SessionId, body CheckContactsJSONRequestBody, reqEditors ...RequestEditorFn) (ContactCheckBatch, error) {
+	r, err := c.raw.CheckContactsWithResponse(ctx, sessionId, body, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero ContactCheckBatch
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// GetContactAbout A phone's about text
+//
+// GET /api/v1/sessions/{sessionId}/contacts/{phone}/about. Any answer but 2xx is an *APIError.
+func (c *Client) GetContactAbout(ctx context.Context, sessionId SessionId, phone ContactPhone, reqEditors ...RequestEditorFn) (ContactAbout, error) {
+	r, err := c.raw.GetContactAboutWithResponse(ctx, sessionId, phone, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero ContactAbout
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// DisconnectSession Disconnect a WhatsApp session
+//
+// POST /api/v1/sessions/{sessionId}/disconnect. Any answer but 2xx is an *APIError.
+func (c *Client) DisconnectSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (Session, error) {
+	r, err := c.raw.DisconnectSessionWithResponse(ctx, sessionId, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero Session
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// LogoutSession Log a WhatsApp session out
+//
+// POST /api/v1/sessions/{sessionId}/logout. Any answer but 2xx is an *APIError.
+func (c *Client) LogoutSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (Session, error) {
+	r, err := c.raw.LogoutSessionWithResponse(ctx, sessionId, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero Session
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// RequestPairingCode Pair a WhatsApp session by phone number
+//
+// POST /api/v1/sessions/{sessionId}/pairing-code. Any answer but 2xx is an *APIError.
+func (c *Client) RequestPairingCode(ctx context.Context, sessionId SessionId, body RequestPairingCodeJSONRequestBody, reqEditors ...RequestEditorFn) (PairingCode, error) {
+	r, err := c.raw.RequestPairingCodeWithResponse(ctx, sessionId, body, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero PairingCode
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// GetSessionQR Get the session's QR code
+//
+// GET /api/v1/sessions/{sessionId}/qr. Any answer but 2xx is an *APIError.
+func (c *Client) GetSessionQR(ctx context.Context, sessionId SessionId, params *GetSessionQRParams, reqEditors ...RequestEditorFn) (QRCode, error) {
+	r, err := c.raw.GetSessionQRWithResponse(ctx, sessionId, params, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero QRCode
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
 // GetDocs Interactive documentation
 //
 // GET /docs. Any answer but 2xx is an *APIError.

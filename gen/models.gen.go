@@ -33,8 +33,33 @@ func (e Capability) Valid() bool {
 	}
 }
 
+// Defines values for ContactCheckStatus.
+const (
+	Invalid       ContactCheckStatus = "invalid"
+	NotOnWhatsapp ContactCheckStatus = "not_on_whatsapp"
+	OnWhatsapp    ContactCheckStatus = "on_whatsapp"
+	Unknown       ContactCheckStatus = "unknown"
+)
+
+// Valid indicates whether the value is a known member of the ContactCheckStatus enum.
+func (e ContactCheckStatus) Valid() bool {
+	switch e {
+	case Invalid:
+		return true
+	case NotOnWhatsapp:
+		return true
+	case OnWhatsapp:
+		return true
+	case Unknown:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorCode.
 const (
+	ErrorCodeBadGateway           ErrorCode = "bad_gateway"
 	ErrorCodeConflict             ErrorCode = "conflict"
 	ErrorCodeForbidden            ErrorCode = "forbidden"
 	ErrorCodeInternal             ErrorCode = "internal"
@@ -52,6 +77,8 @@ const (
 // Valid indicates whether the value is a known member of the ErrorCode enum.
 func (e ErrorCode) Valid() bool {
 	switch e {
+	case ErrorCodeBadGateway:
+		return true
 	case ErrorCodeConflict:
 		return true
 	case ErrorCodeForbidden:
@@ -108,6 +135,72 @@ func (e PrincipalType) Valid() bool {
 	case PrincipalTypeApiKey:
 		return true
 	case PrincipalTypeUser:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SessionStatus.
+const (
+	Banned       SessionStatus = "banned"
+	Connected    SessionStatus = "connected"
+	Connecting   SessionStatus = "connecting"
+	Disconnected SessionStatus = "disconnected"
+	LoggedOut    SessionStatus = "logged_out"
+	Pairing      SessionStatus = "pairing"
+)
+
+// Valid indicates whether the value is a known member of the SessionStatus enum.
+func (e SessionStatus) Valid() bool {
+	switch e {
+	case Banned:
+		return true
+	case Connected:
+		return true
+	case Connecting:
+		return true
+	case Disconnected:
+		return true
+	case LoggedOut:
+		return true
+	case Pairing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QRFormat.
+const (
+	QRFormatJson QRFormat = "json"
+	QRFormatPng  QRFormat = "png"
+)
+
+// Valid indicates whether the value is a known member of the QRFormat enum.
+func (e QRFormat) Valid() bool {
+	switch e {
+	case QRFormatJson:
+		return true
+	case QRFormatPng:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetSessionQRParamsFormat.
+const (
+	GetSessionQRParamsFormatJson GetSessionQRParamsFormat = "json"
+	GetSessionQRParamsFormatPng  GetSessionQRParamsFormat = "png"
+)
+
+// Valid indicates whether the value is a known member of the GetSessionQRParamsFormat enum.
+func (e GetSessionQRParamsFormat) Valid() bool {
+	switch e {
+	case GetSessionQRParamsFormatJson:
+		return true
+	case GetSessionQRParamsFormatPng:
 		return true
 	default:
 		return false
@@ -174,8 +267,8 @@ type BatchLookupResult struct {
 	SessionWindowActive bool                         `json:"sessionWindowActive"`
 }
 
-// Capability `read` looks things up, `write` changes contacts and lists, `admin` manages keys. Each is
-// granted on its own: an admin key that should also read holds `read` too.
+// Capability `read` looks things up, `write` changes contacts and lists, `admin` manages keys and
+// WhatsApp sessions. Each is granted on its own: an admin key that should also read holds `read` too.
 type Capability string
 
 // Contact A contact. Every field is present; fields without a value are `null`.
@@ -215,6 +308,104 @@ type Contact struct {
 	Tags      []string                  `json:"tags"`
 	UpdatedAt time.Time                 `json:"updatedAt"`
 }
+
+// ContactAbout defines model for ContactAbout.
+type ContactAbout struct {
+	// About The account's about text; empty when it has none or hides it.
+	About string `json:"about"`
+
+	// CheckedAt When WhatsApp answered.
+	CheckedAt time.Time `json:"checkedAt"`
+
+	// Jid The account's JID.
+	//
+	// Example: 5492235961983@s.whatsapp.net
+	Jid string `json:"jid"`
+
+	// Phone The phone in E.164.
+	//
+	// Example: +5492235961983
+	Phone string `json:"phone"`
+}
+
+// ContactCheck WhatsApp's answer for one phone. Fields that can be null are always present, as null.
+type ContactCheck struct {
+	// Cached The answer came from the organization's cache, without asking WhatsApp.
+	Cached bool `json:"cached"`
+
+	// CheckedAt When WhatsApp answered (earlier than now for a cached answer).
+	CheckedAt time.Time `json:"checkedAt"`
+
+	// IsOnWhatsApp The number has a WhatsApp account.
+	IsOnWhatsApp bool `json:"isOnWhatsApp"`
+
+	// Jid The account's JID (`digits@s.whatsapp.net`, in the spelling WhatsApp uses); null when not on WhatsApp.
+	//
+	// Example: 5492235961983@s.whatsapp.net
+	Jid nullable.Nullable[string] `json:"jid"`
+
+	// Lid The account's LID (WhatsApp's hidden id, `digits@lid`) when WhatsApp told it; else null.
+	Lid nullable.Nullable[string] `json:"lid"`
+
+	// Phone The phone in E.164.
+	//
+	// Example: +5492235961983
+	Phone string `json:"phone"`
+
+	// Query The phone as sent.
+	Query string `json:"query"`
+}
+
+// ContactCheckBatch defines model for ContactCheckBatch.
+type ContactCheckBatch struct {
+	// Results One result per phone, in input order.
+	Results []ContactCheckResult `json:"results"`
+}
+
+// ContactCheckBatchRequest defines model for ContactCheckBatchRequest.
+type ContactCheckBatchRequest struct {
+	// Phones Phones in international form. One that is not gets `status: invalid` in its own result.
+	Phones []string `json:"phones"`
+}
+
+// ContactCheckResult One phone's result. Fields that can be null are always present, as null; `isOnWhatsApp` only when known.
+type ContactCheckResult struct {
+	// Cached The answer came from the organization's cache.
+	Cached bool `json:"cached"`
+
+	// CheckedAt When WhatsApp answered; null for `unknown` and `invalid`.
+	CheckedAt nullable.Nullable[time.Time] `json:"checkedAt"`
+
+	// Error An error (as `ErrorBody`), or null.
+	Error nullable.Nullable[NullableErrorBody] `json:"error"`
+
+	// IsOnWhatsApp Present for `on_whatsapp` and `not_on_whatsapp` only.
+	IsOnWhatsApp *bool `json:"isOnWhatsApp,omitempty"`
+
+	// Jid The account's JID for `on_whatsapp`; else null.
+	Jid nullable.Nullable[string] `json:"jid"`
+
+	// Lid The account's LID when WhatsApp told it; else null.
+	Lid nullable.Nullable[string] `json:"lid"`
+
+	// Phone The phone in E.164; null for `invalid`.
+	Phone nullable.Nullable[string] `json:"phone"`
+
+	// Query The phone exactly as sent.
+	Query string `json:"query"`
+
+	// Status `on_whatsapp` and `not_on_whatsapp`: WhatsApp's answer. `unknown`: WhatsApp could not
+	// be asked or did not answer for this phone; `error` says why (`rate_limited`,
+	// `unavailable`, `bad_gateway`, `not_implemented`). `invalid`: the phone is not an
+	// international number; `error` is a `validation_error` saying why.
+	Status ContactCheckStatus `json:"status"`
+}
+
+// ContactCheckStatus `on_whatsapp` and `not_on_whatsapp`: WhatsApp's answer. `unknown`: WhatsApp could not
+// be asked or did not answer for this phone; `error` says why (`rate_limited`,
+// `unavailable`, `bad_gateway`, `not_implemented`). `invalid`: the phone is not an
+// international number; `error` is a `validation_error` saying why.
+type ContactCheckStatus string
 
 // ContactList defines model for ContactList.
 type ContactList struct {
@@ -331,7 +522,8 @@ type ErrorBody struct {
 	// Code `validation_error` 400, `unauthorized` 401, `forbidden` 403, `not_found` 404,
 	// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413,
 	// `unsupported_media_type` 415, `rate_limited` 429,
-	// `internal` 500, `not_implemented` 501, `unavailable` 503.
+	// `internal` 500, `not_implemented` 501 (a live WhatsApp call on a session that is not
+	// connected), `bad_gateway` 502 (WhatsApp answered with an error), `unavailable` 503.
 	Code ErrorCode `json:"code"`
 
 	// Details Machine-readable specifics. `validation_error`: `fields`, a list of
@@ -347,7 +539,8 @@ type ErrorBody struct {
 // ErrorCode `validation_error` 400, `unauthorized` 401, `forbidden` 403, `not_found` 404,
 // `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413,
 // `unsupported_media_type` 415, `rate_limited` 429,
-// `internal` 500, `not_implemented` 501, `unavailable` 503.
+// `internal` 500, `not_implemented` 501 (a live WhatsApp call on a session that is not
+// connected), `bad_gateway` 502 (WhatsApp answered with an error), `unavailable` 503.
 type ErrorCode string
 
 // Health defines model for Health.
@@ -428,6 +621,12 @@ type NewContactList struct {
 	Name        string                    `json:"name"`
 }
 
+// NewSession defines model for NewSession.
+type NewSession struct {
+	// Name A name for people, unique within the organization.
+	Name string `json:"name"`
+}
+
 // NullableContact A contact (as `Contact`), or null.
 type NullableContact struct {
 	CampaignId      nullable.Nullable[string] `json:"campaignId"`
@@ -471,7 +670,8 @@ type NullableErrorBody struct {
 	// Code `validation_error` 400, `unauthorized` 401, `forbidden` 403, `not_found` 404,
 	// `method_not_allowed` 405, `conflict` 409, `payload_too_large` 413,
 	// `unsupported_media_type` 415, `rate_limited` 429,
-	// `internal` 500, `not_implemented` 501, `unavailable` 503.
+	// `internal` 500, `not_implemented` 501 (a live WhatsApp call on a session that is not
+	// connected), `bad_gateway` 502 (WhatsApp answered with an error), `unavailable` 503.
 	Code ErrorCode `json:"code"`
 
 	// Details Machine-readable specifics. `validation_error`: `fields`, a list of
@@ -498,6 +698,27 @@ type Organization struct {
 	Name string `json:"name"`
 }
 
+// PairingCode defines model for PairingCode.
+type PairingCode struct {
+	// Code WhatsApp's 8-character code, as the phone shows it.
+	//
+	// Example: ABCD-EFGH
+	Code string `json:"code"`
+
+	// Phone The phone the code is for, in E.164.
+	//
+	// Example: +5492235961983
+	Phone string `json:"phone"`
+}
+
+// PairingCodeRequest defines model for PairingCodeRequest.
+type PairingCodeRequest struct {
+	// Phone The phone of the account to link, in international form.
+	//
+	// Example: +5492235961983
+	Phone string `json:"phone"`
+}
+
 // PhoneInput A phone in any spelling; see the lookup's `phone` parameter.
 //
 // Example: +54 223 15-596-1983
@@ -518,6 +739,15 @@ type Principal struct {
 // PrincipalType `apiKey` for an API key, `user` for a login JWT.
 type PrincipalType string
 
+// QRCode defines model for QRCode.
+type QRCode struct {
+	// Code The text the QR code holds; render it as a QR code to scan, or ask for `format=png`.
+	Code string `json:"code"`
+
+	// ExpiresAt When WhatsApp replaces this code with the next one.
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
 // Region An ISO 3166-1 alpha-2 region, such as `AR`.
 //
 // Example: AR
@@ -526,16 +756,90 @@ type Region = string
 // Seconds Seconds.
 type Seconds = int32
 
+// Session A WhatsApp session: one account's link to wagate. Fields that can be null are always
+// present, as null; `reconnect` is present only while the session waits to retry.
+type Session struct {
+	CreatedAt time.Time `json:"createdAt"`
+
+	// DeviceJid The linked device's JID (`user:device@s.whatsapp.net`); null while unpaired.
+	//
+	// Example: 5492235961983:12@s.whatsapp.net
+	DeviceJid nullable.Nullable[string] `json:"deviceJid"`
+
+	// Id A WhatsApp session id.
+	//
+	// Example: sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0
+	Id   SessionId `json:"id"`
+	Name string    `json:"name"`
+
+	// Phone The paired account's phone in E.164; null while unpaired.
+	//
+	// Example: +5492235961983
+	Phone nullable.Nullable[string] `json:"phone"`
+
+	// PushName The name the account shows to others; null until known.
+	PushName nullable.Nullable[string] `json:"pushName"`
+
+	// Reason Why the status is what it is, in words for a person.
+	//
+	// Example: cannot reach WhatsApp's servers (no network route); retrying
+	Reason string `json:"reason"`
+
+	// Reconnect The retry state, while the session waits to connect again.
+	Reconnect *SessionReconnect `json:"reconnect,omitempty"`
+
+	// Status `disconnected`: not connected and not trying (new, or disconnected on request).
+	// `connecting`: connecting, or waiting to retry (see `reconnect`). `pairing`: connected
+	// and waiting for a phone to scan the QR code or enter a pairing code. `connected`:
+	// logged in; live lookups run. `logged_out`: the device was unlinked; it needs a new
+	// pairing. `banned`: WhatsApp banned the account, maybe until a time `reason` names.
+	Status SessionStatus `json:"status"`
+
+	// StatusChangedAt When the status (or its reason) last changed.
+	StatusChangedAt time.Time `json:"statusChangedAt"`
+	UpdatedAt       time.Time `json:"updatedAt"`
+}
+
 // SessionId A WhatsApp session id.
 //
 // Example: sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0
 type SessionId = string
 
+// SessionPage defines model for SessionPage.
+type SessionPage struct {
+	Items []Session `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; empty when this is the last page.
+	NextCursor string `json:"nextCursor"`
+}
+
+// SessionReconnect The retry state, while the session waits to connect again.
+type SessionReconnect struct {
+	// Attempt How many tries in a row have failed.
+	Attempt int32 `json:"attempt"`
+
+	// NextRetryAt When the next try runs.
+	NextRetryAt time.Time `json:"nextRetryAt"`
+}
+
+// SessionStatus `disconnected`: not connected and not trying (new, or disconnected on request).
+// `connecting`: connecting, or waiting to retry (see `reconnect`). `pairing`: connected
+// and waiting for a phone to scan the QR code or enter a pairing code. `connected`:
+// logged in; live lookups run. `logged_out`: the device was unlinked; it needs a new
+// pairing. `banned`: WhatsApp banned the account, maybe until a time `reason` names.
+type SessionStatus string
+
 // Tags Replaces the contact's tags; duplicates are dropped, order is kept.
 type Tags = []string
 
+// CheckPhone defines model for CheckPhone.
+type CheckPhone = string
+
 // ContactId defines model for ContactId.
 type ContactId = int64
+
+// ContactPhone defines model for ContactPhone.
+type ContactPhone = string
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -552,6 +856,9 @@ type ListId = int64
 // Phone defines model for Phone.
 type Phone = string
 
+// QRFormat defines model for QRFormat.
+type QRFormat string
+
 // SessionIdFilter defines model for SessionIdFilter.
 type SessionIdFilter = string
 
@@ -564,6 +871,12 @@ type BadApiKeyBody = Error
 // BadBatch The one error envelope.
 type BadBatch = Error
 
+// BadCheckBatch The one error envelope.
+type BadCheckBatch = Error
+
+// BadCheckPhone The one error envelope.
+type BadCheckPhone = Error
+
 // BadContactBody The one error envelope.
 type BadContactBody = Error
 
@@ -572,6 +885,9 @@ type BadContactId = Error
 
 // BadContactPatch The one error envelope.
 type BadContactPatch = Error
+
+// BadContactPhone The one error envelope.
+type BadContactPhone = Error
 
 // BadKeyId The one error envelope.
 type BadKeyId = Error
@@ -585,11 +901,23 @@ type BadListId = Error
 // BadPage The one error envelope.
 type BadPage = Error
 
+// BadPairingBody The one error envelope.
+type BadPairingBody = Error
+
 // BadPhone The one error envelope.
 type BadPhone = Error
 
+// BadQRQuery The one error envelope.
+type BadQRQuery = Error
+
 // BadQuery The one error envelope.
 type BadQuery = Error
+
+// BadSessionBody The one error envelope.
+type BadSessionBody = Error
+
+// BadSessionId The one error envelope.
+type BadSessionId = Error
 
 // Conflict The one error envelope.
 type Conflict = Error
@@ -618,14 +946,35 @@ type ListNameTaken = Error
 // ListNotFound The one error envelope.
 type ListNotFound = Error
 
+// LiveUnavailable The one error envelope.
+type LiveUnavailable = Error
+
 // Lookup The answer of a lookup. Fields that can be null are always present, as null.
 type Lookup = ContactLookup
+
+// LookupRateLimited The one error envelope.
+type LookupRateLimited = Error
 
 // MetricsElsewhere The one error envelope.
 type MetricsElsewhere = Error
 
+// NoQRCode The one error envelope.
+type NoQRCode = Error
+
+// NotConnected The one error envelope.
+type NotConnected = Error
+
 // PayloadTooLarge The one error envelope.
 type PayloadTooLarge = Error
+
+// SessionNameTaken The one error envelope.
+type SessionNameTaken = Error
+
+// SessionNotFound The one error envelope.
+type SessionNotFound = Error
+
+// SessionStateConflict The one error envelope.
+type SessionStateConflict = Error
 
 // Unauthorized The one error envelope.
 type Unauthorized = Error
@@ -635,6 +984,9 @@ type Unavailable = Error
 
 // UnsupportedMediaType The one error envelope.
 type UnsupportedMediaType = Error
+
+// WhatsAppRefused The one error envelope.
+type WhatsAppRefused = Error
 
 // ListApiKeysParams defines parameters for ListApiKeys.
 type ListApiKeysParams struct {
@@ -682,6 +1034,33 @@ type LookupContactParams struct {
 	SessionId *SessionIdFilter `form:"sessionId,omitempty" json:"sessionId,omitempty"`
 }
 
+// ListSessionsParams defines parameters for ListSessions.
+type ListSessionsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CheckContactParams defines parameters for CheckContact.
+type CheckContactParams struct {
+	// Phone The phone to check, in international form: its country code, with or without `+`
+	// (`+5492235961983`, `5492235961983`, `+54 223 15-596-1983`). National spellings are
+	// refused: WhatsApp knows numbers only with their country code. Write `+` as `%2B` in a
+	// query string, where a bare `+` means a space.
+	Phone CheckPhone `form:"phone" json:"phone"`
+}
+
+// GetSessionQRParams defines parameters for GetSessionQR.
+type GetSessionQRParams struct {
+	// Format `json` (the default) for the code as text with its expiry, `png` for the code as an image.
+	Format *GetSessionQRParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetSessionQRParamsFormat defines parameters for GetSessionQR.
+type GetSessionQRParamsFormat string
+
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
 type CreateApiKeyJSONRequestBody = NewApiKey
 
@@ -699,3 +1078,12 @@ type CreateContactJSONRequestBody = NewContact
 
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactPatch
+
+// CreateSessionJSONRequestBody defines body for CreateSession for application/json ContentType.
+type CreateSessionJSONRequestBody = NewSession
+
+// CheckContactsJSONRequestBody defines body for CheckContacts for application/json ContentType.
+type CheckContactsJSONRequestBody = ContactCheckBatchRequest
+
+// RequestPairingCodeJSONRequestBody defines body for RequestPairingCode for application/json ContentType.
+type RequestPairingCodeJSONRequestBody = PairingCodeRequest
