@@ -1,0 +1,279 @@
+package whatsapp
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	wastore "go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wagate/wagate/store"
+)
+
+// recordTimeout bounds a write of a session's state, which runs on whatsmeow's event
+// goroutine: a database that hangs must not hold back the connection for longer.
+const recordTimeout = 10 * time.Second
+
+// liveSession is one session's loop: it connects, follows the connection's events until
+// one ends it, and then reconnects after the backoff, waits out a ban, or stops, as the
+// event says (see Next). It owns at most one client at a time.
+type liveSession struct {
+	m      *Manager
+	id     string
+	org    string
+	ctx    context.Context // ends when the session is disconnected, deleted, or the manager closes
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the loop has returned
+	wake   chan struct{} // an event left an instruction in pending
+
+	// writes orders the store writes of the session's changes as their events came.
+	writes sync.Mutex
+
+	mu     sync.Mutex
+	status Status
+	dev    *wastore.Device // nil until the loop makes one; a fresh one for each pairing attempt
+	client Live
+	// gen counts the clients the session has had: events from an older one are stale.
+	gen int
+	// attempt counts the connection attempts that failed in a row; retryAt is the next one,
+	// and retrying says one is pending (a second drop event then changes nothing).
+	attempt  int
+	retrying bool
+	retryAt  time.Time
+	// pending is what the loop must do next, left by the event that ended the connection;
+	// over says the connection is over, so that later events from it are ignored.
+	pending *Transition
+	over    bool
+	qr      QRCode // the code the QR channel shows now, zero when none
+}
+
+func newLiveSession(m *Manager, sess store.Session, dev *wastore.Device) *liveSession {
+	s := &liveSession{m: m, id: sess.ID, org: sess.OrgID, done: make(chan struct{}), wake: make(chan struct{}, 1),
+		status: Status(sess.Status), dev: dev}
+	s.ctx, s.cancel = context.WithCancel(m.ctx)
+	return s
+}
+
+// run is the session's loop. wait, when set, is a ban's end to wait for before connecting.
+func (s *liveSession) run(wait time.Time) {
+	defer s.exit()
+	for {
+		if !wait.IsZero() {
+			if !s.sleepUntil(wait) {
+				return
+			}
+			s.record(store.SessionState{Status: store.SessionConnecting, Reason: "The ban has ended; reconnecting."}, StatusConnecting)
+		}
+		t, ok := s.connectOnce()
+		if !ok {
+			return
+		}
+		switch t.Action {
+		case ActionReconnect:
+			s.mu.Lock()
+			wait = s.retryAt
+			s.mu.Unlock()
+			if !s.sleepUntil(wait) {
+				return
+			}
+			wait = time.Time{}
+		case ActionWaitUntil:
+			wait = t.Until
+		default: // ActionStop, ActionForgetDevice: a person must act
+			return
+		}
+	}
+}
+
+// exit takes the session out of the manager's running sessions.
+func (s *liveSession) exit() {
+	s.m.mu.Lock()
+	if s.m.sessions[s.id] == s {
+		delete(s.m.sessions, s.id)
+	}
+	s.m.mu.Unlock()
+	s.cancel()
+	close(s.done)
+	s.m.wg.Done()
+}
+
+func (s *liveSession) sleepUntil(t time.Time) bool {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-s.ctx.Done():
+		return false
+	}
+}
+
+// connectOnce connects and follows the connection until an event ends it; it returns that
+// event's transition, or false when the session's context ended first.
+func (s *liveSession) connectOnce() (Transition, bool) {
+	attempt, cancel := context.WithCancel(s.ctx)
+	var followers sync.WaitGroup
+	defer followers.Wait()
+	defer cancel()
+
+	client, gen, qr := s.newAttempt(attempt)
+	if qr != nil {
+		followers.Add(1)
+		go func() {
+			defer followers.Done()
+			s.followQR(attempt, gen, qr)
+		}()
+	}
+	// The session's context, not the attempt's: whatsmeow keeps it as the connection's
+	// context for its handlers, keepalives and the reconnect that completes a pairing.
+	if err := client.ConnectContext(s.ctx); err != nil {
+		s.handle(gen, ConnectAttemptFailed{Err: err})
+	}
+	select {
+	case <-s.wake:
+	case <-s.ctx.Done():
+	}
+	client.Disconnect()
+	if s.ctx.Err() != nil {
+		return Transition{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return *s.pending, true
+}
+
+// newAttempt readies the client for a connection attempt. A paired device keeps its one
+// client; an unpaired session gets a fresh device and client for each attempt, because
+// whatsmeow's QR channel belongs to one connection and cannot be asked for twice.
+func (s *liveSession) newAttempt(ctx context.Context) (Live, int, <-chan whatsmeow.QRChannelItem) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pending, s.over, s.retrying, s.qr = nil, false, false, QRCode{}
+	select {
+	case <-s.wake: // an instruction from the attempt before, already followed
+	default:
+	}
+	paired := s.dev != nil && s.dev.ID != nil
+	if paired && s.client != nil {
+		return s.client, s.gen, nil
+	}
+	if !paired {
+		s.dev = s.m.devices.New()
+	}
+	s.client = s.m.newClient(s.dev)
+	s.gen++
+	gen := s.gen
+	s.client.AddEventHandler(func(evt any) { s.handle(gen, evt) })
+	if paired {
+		return s.client, gen, nil
+	}
+	ch, err := s.client.GetQRChannel(ctx)
+	if err != nil {
+		// Only a connected client or a paired device refuses, and this one is neither.
+		s.m.log.Error("open the QR channel", "session", s.id, "err", err)
+		return s.client, gen, nil
+	}
+	return s.client, gen, ch
+}
+
+// handle follows one of whatsmeow's events (or the manager's own, such as
+// ConnectAttemptFailed) from the client of generation gen: it records the session's new
+// state and, when the event ends the connection, leaves the loop its instruction.
+func (s *liveSession) handle(gen int, evt any) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
+	s.mu.Lock()
+	if gen != s.gen || s.over {
+		s.mu.Unlock()
+		return
+	}
+	now := s.m.now()
+	t := Next(s.status, evt, now)
+	if t.Reason == "" || (t.Action == ActionReconnect && s.retrying) {
+		s.mu.Unlock()
+		return
+	}
+	st := store.SessionState{Status: store.SessionStatus(t.Status), Reason: t.Reason}
+	var forget *wastore.Device
+	switch t.Action {
+	case ActionReconnect:
+		s.attempt++
+		r := s.m.backoff.Schedule(s.attempt, now)
+		s.retrying, s.retryAt = true, r.At
+		st.ReconnectAttempt, st.NextRetryAt = r.Attempt, &r.At
+	case ActionWaitUntil:
+		st.NextRetryAt = &t.Until
+	case ActionRecordDevice:
+		st.Device = &store.SessionDevice{JID: t.Device.JID, Phone: t.Device.Phone}
+	case ActionForgetDevice:
+		st.Device = &store.SessionDevice{}
+		forget, s.dev, s.client = s.dev, nil, nil
+	}
+	if _, ok := evt.(*events.Connected); ok {
+		s.attempt, s.retrying = 0, false
+		st.Device = deviceOf(s.dev)
+	}
+	if t.Action != ActionNone && t.Action != ActionRecordDevice {
+		if s.pending == nil || s.pending.Action == ActionReconnect {
+			s.pending = &t
+		}
+		s.over = t.Action != ActionReconnect
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	s.status = t.Status
+	s.mu.Unlock()
+
+	if forget != nil && forget.ID != nil {
+		// whatsmeow deleted a logged-out device's keys itself; deleting again is harmless,
+		// and a failed pairing's partial device must not linger.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
+		if err := s.m.devices.Delete(ctx, forget); err != nil {
+			s.m.log.Error("delete an unlinked device's keys", "session", s.id, "err", err)
+		}
+		cancel()
+	}
+	s.write(st)
+}
+
+// record writes a state the loop itself reached (not an event's), in order with the events'.
+func (s *liveSession) record(st store.SessionState, status Status) {
+	s.writes.Lock()
+	defer s.writes.Unlock()
+	s.mu.Lock()
+	s.status = status
+	s.mu.Unlock()
+	s.write(st)
+}
+
+// write records st; the caller holds writes. A failed write is logged: the session goes on
+// in memory, and its next change is recorded whole (every write carries the full state).
+func (s *liveSession) write(st store.SessionState) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
+	defer cancel()
+	if _, err := s.m.store.SetSessionState(ctx, s.org, s.id, st); err != nil {
+		s.m.log.Error("record a WhatsApp session's state", "session", s.id, "status", st.Status, "err", err)
+	}
+}
+
+// deviceOf is the store's record of a paired device, nil when dev is not paired.
+func deviceOf(dev *wastore.Device) *store.SessionDevice {
+	if dev == nil || dev.ID == nil {
+		return nil
+	}
+	return &store.SessionDevice{JID: dev.ID.String(), Phone: "+" + dev.ID.User, PushName: dev.PushName}
+}
+
+// loggedInClient is the session's client when it is logged in, nil otherwise.
+func (s *liveSession) loggedInClient() Live {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.client == nil || s.status != StatusConnected || !s.client.IsLoggedIn() {
+		return nil
+	}
+	return s.client
+}
