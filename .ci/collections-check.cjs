@@ -73,6 +73,10 @@ check("Postman walk-through", () => {
     "POST /api/v1/contacts",
     ...Array(5).fill("GET /api/v1/contact-lookup/"),
     "POST /api/v1/contact-lookup/batch",
+    "POST /api/v1/sessions",
+    "POST /api/v1/sessions/{{sessionId}}/connect",
+    "GET /api/v1/sessions/{{sessionId}}",
+    "GET /api/v1/sessions/{{sessionId}}/contacts/check",
   ]);
   for (const i of walk.item) assert(i.event.some((e) => e.listen === "test" && e.script.exec.join("\n").includes("pm.test")), `${i.name} tests nothing`);
 });

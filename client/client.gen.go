@@ -995,6 +995,9 @@ type Unavailable = Error
 // UnsupportedMediaType The one error envelope.
 type UnsupportedMediaType = Error
 
+// WhatsAppRateLimited The one error envelope.
+type WhatsAppRateLimited = Error
+
 // WhatsAppRefused The one error envelope.
 type WhatsAppRefused = Error
 
@@ -1607,11 +1610,14 @@ type ClientInterface interface {
 	// LogoutSession Log a WhatsApp session out
 	//
 	// Unlinks the session's device from the WhatsApp account (as "log out" under linked
-	// devices on the phone does), deletes its keys and leaves the session `logged_out`: it
-	// keeps its id and name, and needs a new pairing to be used again.
+	// devices on the phone does), deletes its keys, and leaves the session `disconnected`
+	// and unpaired: it keeps its id and name, and `connect` starts a new pairing. When the
+	// session is not connected WhatsApp cannot be told: the keys are deleted all the same,
+	// and `reason` says to remove the device on the phone too. A session the phone already
+	// unlinked (`logged_out`) is only cleared.
 	//
 	// **Auth:** requires `admin`. **Errors:** `404` as for get; `409 conflict` when the
-	// session is not paired, so there is nothing to log out.
+	// session was never paired, so there is nothing to log out.
 	//
 	// Corresponds with POST /api/v1/sessions/{sessionId}/logout (the `LogoutSession` operationId).
 	LogoutSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1628,7 +1634,8 @@ type ClientInterface interface {
 	// **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
 	// number; `404` as for get; `409 conflict` when the session is paired already or not
 	// pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
-	// the request; `503` when it does not answer in time.
+	// the request; `429` when WhatsApp asks to slow down (retry after `Retry-After`);
+	// `503` when it does not answer in time.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1647,7 +1654,8 @@ type ClientInterface interface {
 	// **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
 	// number; `404` as for get; `409 conflict` when the session is paired already or not
 	// pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
-	// the request; `503` when it does not answer in time.
+	// the request; `429` when WhatsApp asks to slow down (retry after `Retry-After`);
+	// `503` when it does not answer in time.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2496,11 +2504,14 @@ func (c *RawClient) DisconnectSession(ctx context.Context, sessionId SessionId, 
 // LogoutSession Log a WhatsApp session out
 //
 // Unlinks the session's device from the WhatsApp account (as "log out" under linked
-// devices on the phone does), deletes its keys and leaves the session `logged_out`: it
-// keeps its id and name, and needs a new pairing to be used again.
+// devices on the phone does), deletes its keys, and leaves the session `disconnected`
+// and unpaired: it keeps its id and name, and `connect` starts a new pairing. When the
+// session is not connected WhatsApp cannot be told: the keys are deleted all the same,
+// and `reason` says to remove the device on the phone too. A session the phone already
+// unlinked (`logged_out`) is only cleared.
 //
 // **Auth:** requires `admin`. **Errors:** `404` as for get; `409 conflict` when the
-// session is not paired, so there is nothing to log out.
+// session was never paired, so there is nothing to log out.
 //
 // Corresponds with POST /api/v1/sessions/{sessionId}/logout (the `LogoutSession` operationId).
 func (c *RawClient) LogoutSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2527,7 +2538,8 @@ func (c *RawClient) LogoutSession(ctx context.Context, sessionId SessionId, reqE
 // **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
 // number; `404` as for get; `409 conflict` when the session is paired already or not
 // pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
-// the request; `503` when it does not answer in time.
+// the request; `429` when WhatsApp asks to slow down (retry after `Retry-After`);
+// `503` when it does not answer in time.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2556,7 +2568,8 @@ func (c *RawClient) RequestPairingCodeWithBody(ctx context.Context, sessionId Se
 // **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
 // number; `404` as for get; `409 conflict` when the session is paired already or not
 // pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
-// the request; `503` when it does not answer in time.
+// the request; `429` when WhatsApp asks to slow down (retry after `Retry-After`);
+// `503` when it does not answer in time.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4667,11 +4680,14 @@ type ClientWithResponsesInterface interface {
 	// LogoutSessionWithResponse Log a WhatsApp session out
 	//
 	// Unlinks the session's device from the WhatsApp account (as "log out" under linked
-	// devices on the phone does), deletes its keys and leaves the session `logged_out`: it
-	// keeps its id and name, and needs a new pairing to be used again.
+	// devices on the phone does), deletes its keys, and leaves the session `disconnected`
+	// and unpaired: it keeps its id and name, and `connect` starts a new pairing. When the
+	// session is not connected WhatsApp cannot be told: the keys are deleted all the same,
+	// and `reason` says to remove the device on the phone too. A session the phone already
+	// unlinked (`logged_out`) is only cleared.
 	//
 	// **Auth:** requires `admin`. **Errors:** `404` as for get; `409 conflict` when the
-	// session is not paired, so there is nothing to log out.
+	// session was never paired, so there is nothing to log out.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4690,7 +4706,8 @@ type ClientWithResponsesInterface interface {
 	// **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
 	// number; `404` as for get; `409 conflict` when the session is paired already or not
 	// pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
-	// the request; `503` when it does not answer in time.
+	// the request; `429` when WhatsApp asks to slow down (retry after `Retry-After`);
+	// `503` when it does not answer in time.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4709,7 +4726,8 @@ type ClientWithResponsesInterface interface {
 	// **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
 	// number; `404` as for get; `409 conflict` when the session is paired already or not
 	// pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
-	// the request; `503` when it does not answer in time.
+	// the request; `429` when WhatsApp asks to slow down (retry after `Retry-After`);
+	// `503` when it does not answer in time.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7114,6 +7132,11 @@ func (r LogoutSessionResponse) ContentType() string {
 	return ""
 }
 
+// RequestPairingCodeResponse429Headers the declared response headers of an HTTP 429 response for RequestPairingCode
+type RequestPairingCodeResponse429Headers struct {
+	RetryAfter *int
+}
+
 type RequestPairingCodeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7133,6 +7156,8 @@ type RequestPairingCodeResponse struct {
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *WhatsAppRateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON501 the response for an HTTP 501 `application/json` response
@@ -7141,6 +7166,8 @@ type RequestPairingCodeResponse struct {
 	JSON502 *WhatsAppRefused
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *LiveUnavailable
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *RequestPairingCodeResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -7181,6 +7208,11 @@ func (r RequestPairingCodeResponse) GetJSON413() *PayloadTooLarge {
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
 func (r RequestPairingCodeResponse) GetJSON415() *UnsupportedMediaType {
 	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RequestPairingCodeResponse) GetJSON429() *WhatsAppRateLimited {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -8276,11 +8308,14 @@ func (c *ClientWithResponses) DisconnectSessionWithResponse(ctx context.Context,
 // LogoutSessionWithResponse Log a WhatsApp session out
 //
 // Unlinks the session's device from the WhatsApp account (as "log out" under linked
-// devices on the phone does), deletes its keys and leaves the session `logged_out`: it
-// keeps its id and name, and needs a new pairing to be used again.
+// devices on the phone does), deletes its keys, and leaves the session `disconnected`
+// and unpaired: it keeps its id and name, and `connect` starts a new pairing. When the
+// session is not connected WhatsApp cannot be told: the keys are deleted all the same,
+// and `reason` says to remove the device on the phone too. A session the phone already
+// unlinked (`logged_out`) is only cleared.
 //
 // **Auth:** requires `admin`. **Errors:** `404` as for get; `409 conflict` when the
-// session is not paired, so there is nothing to log out.
+// session was never paired, so there is nothing to log out.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8305,7 +8340,8 @@ func (c *ClientWithResponses) LogoutSessionWithResponse(ctx context.Context, ses
 // **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
 // number; `404` as for get; `409 conflict` when the session is paired already or not
 // pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
-// the request; `503` when it does not answer in time.
+// the request; `429` when WhatsApp asks to slow down (retry after `Retry-After`);
+// `503` when it does not answer in time.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8330,7 +8366,8 @@ func (c *ClientWithResponses) RequestPairingCodeWithBodyWithResponse(ctx context
 // **Auth:** requires `admin`. **Errors:** `400` for a phone that is not an international
 // number; `404` as for get; `409 conflict` when the session is paired already or not
 // pairing; `501` when the session's connection is not up; `502` when WhatsApp refuses
-// the request; `503` when it does not answer in time.
+// the request; `429` when WhatsApp asks to slow down (retry after `Retry-After`);
+// `503` when it does not answer in time.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10498,6 +10535,13 @@ func ParseRequestPairingCodeResponse(rsp *http.Response) (*RequestPairingCodeRes
 		}
 		response.JSON415 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest WhatsAppRateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10526,6 +10570,19 @@ func ParseRequestPairingCodeResponse(rsp *http.Response) (*RequestPairingCodeRes
 		}
 		response.JSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers RequestPairingCodeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil

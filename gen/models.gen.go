@@ -985,6 +985,9 @@ type Unavailable = Error
 // UnsupportedMediaType The one error envelope.
 type UnsupportedMediaType = Error
 
+// WhatsAppRateLimited The one error envelope.
+type WhatsAppRateLimited = Error
+
 // WhatsAppRefused The one error envelope.
 type WhatsAppRefused = Error
 

@@ -843,6 +843,15 @@ type UnavailableJSONResponse Error
 
 type UnsupportedMediaTypeJSONResponse Error
 
+type WhatsAppRateLimitedResponseHeaders struct {
+	RetryAfter *int
+}
+type WhatsAppRateLimitedJSONResponse struct {
+	Body Error
+
+	Headers WhatsAppRateLimitedResponseHeaders
+}
+
 type WhatsAppRefusedJSONResponse Error
 
 type ListApiKeysRequestObject struct {
@@ -4039,6 +4048,25 @@ func (response RequestPairingCode415JSONResponse) VisitRequestPairingCodeRespons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RequestPairingCode429JSONResponse struct {
+	WhatsAppRateLimitedJSONResponse
+}
+
+func (response RequestPairingCode429JSONResponse) VisitRequestPairingCodeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -192,9 +192,46 @@ func walkThrough() object {
 		`  pm.expect(results[2].found).to.eql(false);`,
 		`  pm.expect(results[2].error.code).to.eql("validation_error");`,
 		`});`))
+	// bare is a request without a body; query, when set, is one name=value parameter.
+	bare := func(method, name, path, query string, tests ...string) object {
+		url := object{"raw": "{{baseUrl}}/" + path, "host": []string{"{{baseUrl}}"}, "path": strings.Split(path, "/")}
+		if k, v, ok := strings.Cut(query, "="); ok {
+			url["raw"] = url["raw"].(string) + "?" + query
+			url["query"] = []object{{"key": k, "value": v}}
+		}
+		return object{"name": name, "request": object{"method": method, "url": url}, "event": []object{testScript(tests...)}}
+	}
+	items = append(items,
+		post("Create a WhatsApp session", "api/v1/sessions",
+			"{\n  \"name\": \"Walk-through {{$guid}}\"\n}",
+			`pm.test("201 with the new session, disconnected", () => {`,
+			`  pm.response.to.have.status(201);`,
+			`  const session = pm.response.json();`,
+			`  pm.expect(session.id).to.match(/^sess_/);`,
+			`  pm.expect(session.status).to.eql("disconnected");`,
+			`  pm.collectionVariables.set("sessionId", session.id);`,
+			`});`),
+		bare("POST", "Connect it", "api/v1/sessions/{{sessionId}}/connect", "",
+			`pm.test("200 at once, connecting: the dial goes on in the background", () => {`,
+			`  pm.response.to.have.status(200);`,
+			`  pm.expect(pm.response.json().status).to.eql("connecting");`,
+			`});`),
+		bare("GET", "See its status and why", "api/v1/sessions/{{sessionId}}", "",
+			`pm.test("200 with a status and its reason in words", () => {`,
+			`  pm.response.to.have.status(200);`,
+			`  const session = pm.response.json();`,
+			`  pm.expect(["connecting", "pairing", "disconnected"]).to.include(session.status);`,
+			`  pm.expect(session.reason).to.be.a("string").and.not.be.empty;`,
+			`});`),
+		bare("GET", "Check a number before it is paired", "api/v1/sessions/{{sessionId}}/contacts/check", "phone=5492235961983",
+			`pm.test("501 not_implemented: a live check needs a connected session", () => {`,
+			`  pm.response.to.have.status(501);`,
+			`  pm.expect(pm.response.json().error.code).to.eql("not_implemented");`,
+			`});`),
+	)
 	return object{
 		"name":        "Walk-through",
-		"description": "The README's walk-through, run in order: create a list, add a contact, look it up by every spelling, look many up at once. Each request checks its answer; the ids go from one request to the next through the listId and contactId variables.",
+		"description": "The README's walk-through, run in order: create a list, add a contact, look it up by every spelling, look many up at once; then create a WhatsApp session, connect it, see its status and why, and check a number (501 until a phone is paired). Each request checks its answer; the ids go from one request to the next through the listId, contactId and sessionId variables.",
 		"item":        slices.Clip(items),
 	}
 }
