@@ -272,7 +272,6 @@ func TestConnectTwiceAtOnce(t *testing.T) {
 	})
 }
 
-
 // TestRealClientWithoutRoute: whatsmeow's own client, on a machine with no route to
 // WhatsApp (as this one), fails to dial and the session says why and retries.
 func TestRealClientWithoutRoute(t *testing.T) {
