@@ -35,7 +35,7 @@ type Manager struct {
 	sessions map[string]*liveSession // by session id, while its loop runs
 	closed   bool
 	ops      map[string]*sync.Mutex // per session: see lockSession
-	wg       sync.WaitGroup // the sessions' loops
+	wg       sync.WaitGroup         // the sessions' loops
 }
 
 // ManagerConfig is what a Manager needs.

@@ -199,7 +199,11 @@ func temporaryBan(code events.TempBanReason, expire time.Duration, now time.Time
 	if expire <= 0 {
 		return Transition{Status: StatusBanned, Action: ActionStop, Reason: why + "; it did not say until when, so connect again later."}
 	}
-	until := now.Add(expire).UTC().Truncate(time.Second)
+	// Rounded up to the second, as it is shown: never a reconnect before the ban ends.
+	until := now.Add(expire).UTC()
+	if t := until.Truncate(time.Second); t.Before(until) {
+		until = t.Add(time.Second)
+	}
 	return Transition{Status: StatusBanned, Action: ActionWaitUntil, Until: until,
 		Reason: fmt.Sprintf("%s; the ban ends at %s.", why, until.Format(time.RFC3339))}
 }
