@@ -89,6 +89,15 @@ func TestConnectionEvents(t *testing.T) {
 			t.Fatalf("connected %d times after one drop told twice, want 2", n)
 		}
 
+		// Keepalives: failing a while is shown; failing past whatsmeow's limit reconnects.
+		c.Dispatch(&events.KeepAliveTimeout{ErrorCount: 2, LastSuccess: time.Now().Add(-time.Minute)})
+		r.awaitStatus(sess.ID, store.SessionConnected, "the connection is unstable: 2 keepalive pings failed")
+		c.Dispatch(&events.KeepAliveRestored{})
+		r.awaitStatus(sess.ID, store.SessionConnected, "answers keepalive pings again")
+		c.Dispatch(&events.KeepAliveTimeout{ErrorCount: 9, LastSuccess: time.Now().Add(-10 * time.Minute)})
+		eventually(t, "a reconnect after keepalives failed too long", func() bool { return c.Calls("ConnectContext") == 3 })
+		r.awaitStatus(sess.ID, store.SessionConnected, "Connected to WhatsApp.")
+
 		sess, c = connected(t, r, "replaced", "5491100000002")
 		c.Dispatch(&events.StreamReplaced{})
 		r.awaitStatus(sess.ID, store.SessionDisconnected, "Another connection to this WhatsApp account replaced this one")
