@@ -147,11 +147,17 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // acquire takes want tokens of the session's limit, waiting for them within MaxWait, and
 // says how many it got (the first n numbers may be asked) and, when short, when the rest
-// could be. It waits only when it got some; ctx ending hands them back.
+// could be. It waits only when it got some, and not past ctx's deadline; ctx ending hands
+// them back.
 func (l *Lookups) acquire(ctx context.Context, lim *sessionLimit, want int) (n int, retry time.Duration, err error) {
 	g := lim.take(l.now(), want, l.cfg.MaxWait)
 	if g.n == 0 {
 		return 0, g.retry, nil
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < g.delay {
+		// The request would end before its tokens come: refuse it now, as if over MaxWait.
+		lim.release(g, l.now())
+		return 0, ceilSecond(g.delay), nil
 	}
 	if err := sleep(ctx, g.delay); err != nil {
 		lim.release(g, l.now())
