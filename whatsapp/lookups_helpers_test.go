@@ -187,7 +187,7 @@ type fixture struct {
 	lookups  *whatsapp.Lookups
 }
 
-func newFixture(t *testing.T, s *store.Store, cfg whatsapp.LookupConfig) *fixture {
+func newFixture(t testing.TB, s *store.Store, cfg whatsapp.LookupConfig) *fixture {
 	t.Helper()
 	f := &fixture{s: s, sessions: newSessions(), wa: newWhatsApp(), clock: newClock()}
 	for _, name := range []string{"a", "b"} {
@@ -229,7 +229,7 @@ func (f *fixture) mustCheck(t *testing.T, orgID, sessionID string, raws ...strin
 	return res
 }
 
-func numbers(t *testing.T, raws ...string) []phone.Number {
+func numbers(t testing.TB, raws ...string) []phone.Number {
 	t.Helper()
 	out := make([]phone.Number, len(raws))
 	for i, raw := range raws {
