@@ -192,3 +192,30 @@ func slicesEqualSet(a, b []string) bool {
 	}
 	return true
 }
+
+// TestCheckRateLimitConcurrent: concurrent checks of one session share its bucket: no more
+// numbers are asked than it holds.
+func TestCheckRateLimitConcurrent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		cfg := slow
+		cfg.Burst = 3
+		f := newFixture(t, s, cfg)
+		errs := make(chan error, len(spare))
+		for _, n := range spare {
+			go func() {
+				_, err := f.lookups.Check(context.Background(), f.a, "sa", numbers(t, n))
+				errs <- err
+			}()
+		}
+		refused := 0
+		for range spare {
+			if err := <-errs; err != nil {
+				wantKind(t, err, whatsapp.ERATELIMITED)
+				refused++
+			}
+		}
+		if refused != len(spare)-3 || f.wa.calls() != 3 {
+			t.Fatalf("%d refused, %d asked; want %d and 3", refused, f.wa.calls(), len(spare)-3)
+		}
+	})
+}
