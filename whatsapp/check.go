@@ -254,12 +254,10 @@ func (l *Lookups) liveError(ctx, callCtx context.Context, lim *sessionLimit, ses
 		d := lim.overLimit(l.now())
 		l.log.Warn("WhatsApp rate-limited the session's lookups; pausing them", "session", sessionID, "pause", d)
 		return RateLimited(d, err)
-	case errors.Is(err, whatsmeow.ErrNotConnected), errors.Is(err, whatsmeow.ErrNotLoggedIn):
-		return &Error{Code: ENOTCONNECTED, Message: "the session's connection to WhatsApp dropped during the lookup", Cause: err}
 	case errors.Is(ctx.Err(), context.Canceled):
 		return ctx.Err() // the client left; nobody reads the answer
-	case errors.Is(callCtx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded), errors.Is(err, whatsmeow.ErrIQTimedOut):
-		return &Error{Code: ETIMEOUT, Message: "WhatsApp did not answer the lookup in time", Cause: err}
+	case errors.Is(callCtx.Err(), context.DeadlineExceeded):
+		err = errors.Join(err, context.DeadlineExceeded) // whatsmeow may have said it otherwise
 	}
-	return &Error{Code: EUPSTREAM, Message: "WhatsApp failed to answer the lookup", Cause: err}
+	return liveCallError("answer the lookup", err)
 }

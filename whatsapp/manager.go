@@ -169,3 +169,4 @@ func (m *Manager) stop(id string) bool {
 	<-s.done
 	return true
 }
+var _ LiveSessions = (*Manager)(nil)
