@@ -1,9 +1,12 @@
 package whatsapp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"go.mau.fi/whatsmeow"
 )
 
 // The kinds of the adapter's errors. They are the codes a caller maps to its answers (the
@@ -51,3 +54,23 @@ func KindOf(err error) string {
 	}
 	return ""
 }
+
+// liveCallError is the adapter's error for a live call that failed, by what failed; doing
+// completes "WhatsApp did not answer in time to ...".
+func liveCallError(doing string, err error) error {
+	switch {
+	case errors.Is(err, whatsmeow.ErrPhoneNumberTooShort), errors.Is(err, whatsmeow.ErrPhoneNumberIsNotInternational):
+		return &Error{Code: EINVALID, Message: "the phone number must be international, with its country code, and longer than 6 digits", Cause: err}
+	case errors.Is(err, whatsmeow.ErrIQRateOverLimit):
+		return RateLimited(rateOverLimitWait, err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, whatsmeow.ErrIQTimedOut):
+		return &Error{Code: ETIMEOUT, Message: fmt.Sprintf("WhatsApp did not answer in time to %s", doing), Cause: err}
+	case errors.Is(err, whatsmeow.ErrNotConnected), errors.Is(err, whatsmeow.ErrNotLoggedIn):
+		return &Error{Code: ENOTCONNECTED, Message: fmt.Sprintf("the session's connection to WhatsApp dropped before it could %s; try again once it is connected", doing), Cause: err}
+	}
+	return &Error{Code: EUPSTREAM, Message: fmt.Sprintf("WhatsApp failed to %s", doing), Cause: err}
+}
+
+// rateOverLimitWait is how long to wait after WhatsApp answered rate-overlimit, which says
+// no time: a minute, the refill period of the lookups' own limit.
+const rateOverLimitWait = time.Minute

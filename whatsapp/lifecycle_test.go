@@ -28,23 +28,23 @@ func TestResumeOnStart(t *testing.T) {
 		down, _ := r.paired("down", "5491100000002", store.SessionDisconnected)
 		banned, _ := r.paired("banned", "5491100000003", store.SessionConnected)
 		until := time.Now().Add(150 * time.Millisecond)
-		must[store.Session](t)(s.SetSessionState(ctx, r.org.ID, banned.ID, store.SessionState{Status: store.SessionBanned, Reason: "banned a while", NextRetryAt: &until}))
+		noErr[store.Session](t)(s.SetSessionState(ctx, r.org.ID, banned.ID, store.SessionState{Status: store.SessionBanned, Reason: "banned a while", NextRetryAt: &until}))
 		pairing := r.session("pairing")
-		must[store.Session](t)(s.SetSessionState(ctx, r.org.ID, pairing.ID, store.SessionState{Status: store.SessionPairing, Reason: "showing codes"}))
+		noErr[store.Session](t)(s.SetSessionState(ctx, r.org.ID, pairing.ID, store.SessionState{Status: store.SessionPairing, Reason: "showing codes"}))
 
 		if err := r.m.Resume(ctx); err != nil {
 			t.Fatal(err)
 		}
 		r.awaitStatus(up.ID, store.SessionConnected, "Connected to WhatsApp.")
 		r.awaitStatus(pairing.ID, store.SessionDisconnected, "wagate restarted before a phone was paired")
-		if got := must[store.Session](t)(s.Session(ctx, r.org.ID, banned.ID)); got.Status != store.SessionBanned && time.Now().Before(until) {
+		if got := noErr[store.Session](t)(s.Session(ctx, r.org.ID, banned.ID)); got.Status != store.SessionBanned && time.Now().Before(until) {
 			t.Fatalf("a banned session was resumed before its ban ended: %+v", got)
 		}
 		got := r.awaitStatus(banned.ID, store.SessionConnected, "Connected to WhatsApp.")
 		if time.Now().Before(until) {
 			t.Fatalf("connected before the ban ended: %+v", got)
 		}
-		if got := must[store.Session](t)(s.Session(ctx, r.org.ID, down.ID)); got.Status != store.SessionDisconnected || got.Reason != "as the last run left it" {
+		if got := noErr[store.Session](t)(s.Session(ctx, r.org.ID, down.ID)); got.Status != store.SessionDisconnected || got.Reason != "as the last run left it" {
 			t.Fatalf("a disconnected session was touched: %+v", got)
 		}
 		if n := len(r.all()); n != 2 {
@@ -57,7 +57,7 @@ func TestResumeOnStart(t *testing.T) {
 func connected(t *testing.T, r *rig, name, user string) (store.Session, *whatsapptest.Client) {
 	t.Helper()
 	sess, _ := r.paired(name, user, store.SessionDisconnected)
-	must[store.Session](t)(r.m.Connect(ctx, r.org.ID, sess.ID))
+	noErr[store.Session](t)(r.m.Connect(ctx, r.org.ID, sess.ID))
 	sess = r.awaitStatus(sess.ID, store.SessionConnected, "Connected")
 	for _, c := range r.all() {
 		if c.Device.ID != nil && c.Device.ID.User == user {
@@ -80,7 +80,7 @@ func TestConnectionEvents(t *testing.T) {
 		c.Dispatch(&events.Disconnected{})
 		c.Dispatch(&events.StreamError{Code: "503"}) // the same drop, told twice: one retry
 		r.awaitStatus(sess.ID, store.SessionConnected, "Connected")
-		if got := must[store.Session](t)(s.Session(ctx, r.org.ID, sess.ID)); got.ReconnectAttempt != 0 || got.NextRetryAt != nil {
+		if got := noErr[store.Session](t)(s.Session(ctx, r.org.ID, sess.ID)); got.ReconnectAttempt != 0 || got.NextRetryAt != nil {
 			t.Fatalf("connected again but still retrying: %+v", got)
 		}
 		eventually(t, "the reconnect", func() bool { return c.Calls("ConnectContext") == 2 })
@@ -88,6 +88,15 @@ func TestConnectionEvents(t *testing.T) {
 		if n := c.Calls("ConnectContext"); n != 2 {
 			t.Fatalf("connected %d times after one drop told twice, want 2", n)
 		}
+
+		// Keepalives: failing a while is shown; failing past whatsmeow's limit reconnects.
+		c.Dispatch(&events.KeepAliveTimeout{ErrorCount: 2, LastSuccess: time.Now().Add(-time.Minute)})
+		r.awaitStatus(sess.ID, store.SessionConnected, "the connection is unstable: 2 keepalive pings failed")
+		c.Dispatch(&events.KeepAliveRestored{})
+		r.awaitStatus(sess.ID, store.SessionConnected, "answers keepalive pings again")
+		c.Dispatch(&events.KeepAliveTimeout{ErrorCount: 9, LastSuccess: time.Now().Add(-10 * time.Minute)})
+		eventually(t, "a reconnect after keepalives failed too long", func() bool { return c.Calls("ConnectContext") == 3 })
+		r.awaitStatus(sess.ID, store.SessionConnected, "Connected to WhatsApp.")
 
 		sess, c = connected(t, r, "replaced", "5491100000002")
 		c.Dispatch(&events.StreamReplaced{})
@@ -112,7 +121,7 @@ func TestConnectionEvents(t *testing.T) {
 		if !strings.Contains(err.Error(), "needs a new pairing") {
 			t.Fatalf("connect after logged out: %v", err)
 		}
-		cleared := must[store.Session](t)(r.m.Logout(ctx, r.org.ID, sess.ID))
+		cleared := noErr[store.Session](t)(r.m.Logout(ctx, r.org.ID, sess.ID))
 		if cleared.Status != store.SessionDisconnected || !strings.Contains(cleared.Reason, "connect to pair a phone") {
 			t.Fatalf("logout of a logged-out session: %+v", cleared)
 		}
@@ -143,7 +152,7 @@ func TestLogout(t *testing.T) {
 		})
 		sess, c := connected(t, r, "live", "5491100000001")
 		jid := *c.Device.ID
-		got := must[store.Session](t)(r.m.Logout(ctx, r.org.ID, sess.ID))
+		got := noErr[store.Session](t)(r.m.Logout(ctx, r.org.ID, sess.ID))
 		if got.Status != store.SessionDisconnected || got.DeviceJID != nil || !strings.Contains(got.Reason, "the phone no longer lists this device") || c.Calls("Logout") != 1 {
 			t.Fatalf("logout while connected: %+v (%d Logout calls)", got, c.Calls("Logout"))
 		}
@@ -152,7 +161,7 @@ func TestLogout(t *testing.T) {
 		}
 
 		off, dev := r.paired("off", "5491100000002", store.SessionDisconnected)
-		got = must[store.Session](t)(r.m.Logout(ctx, r.org.ID, off.ID))
+		got = noErr[store.Session](t)(r.m.Logout(ctx, r.org.ID, off.ID))
 		if got.Status != store.SessionDisconnected || got.DeviceJID != nil || !strings.Contains(got.Reason, "WhatsApp could not be told") {
 			t.Fatalf("logout while disconnected: %+v", got)
 		}
@@ -190,7 +199,7 @@ func TestOtherOrganization(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		r := newRig(t, s, logsIn)
 		sess, c := connected(t, r, "theirs", "5491100000001")
-		intruder := must[store.Organization](t)(s.CreateOrganization(ctx, "intruder", "AR"))
+		intruder := noErr[store.Organization](t)(s.CreateOrganization(ctx, "intruder", "AR"))
 		number, _ := phone.Parse("+5492235961983", "")
 		calls := map[string]func() error{
 			"connect":      func() error { _, err := r.m.Connect(ctx, intruder.ID, sess.ID); return err },
@@ -206,7 +215,7 @@ func TestOtherOrganization(t *testing.T) {
 				t.Errorf("%s on another organization's session: %v, want not found", name, err)
 			}
 		}
-		if got := must[store.Session](t)(s.Session(ctx, r.org.ID, sess.ID)); got.Status != store.SessionConnected || !c.IsLoggedIn() {
+		if got := noErr[store.Session](t)(s.Session(ctx, r.org.ID, sess.ID)); got.Status != store.SessionConnected || !c.IsLoggedIn() {
 			t.Fatalf("the session changed: %+v", got)
 		}
 	})

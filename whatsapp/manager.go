@@ -84,12 +84,19 @@ func NewManager(ctx context.Context, cfg ManagerConfig) (*Manager, error) {
 // whatsmeow's waits 2 s more per attempt without end and says nothing. (The reconnect that
 // completes a pairing is another setting, left on.)
 func clientFactory(log *slog.Logger) func(dev *wastore.Device) Live {
+	nameDevice.Do(func() {
+		// What the phone lists under Linked devices, for every device paired from now on.
+		name := "wagate"
+		wastore.DeviceProps.Os = &name
+	})
 	return func(dev *wastore.Device) Live {
 		c := whatsmeow.NewClient(dev, newLogger(log, "Client"))
 		c.EnableAutoReconnect = false
 		return c
 	}
 }
+
+var nameDevice sync.Once
 
 // Close stops every session's client and waits for their loops. Their recorded state stays
 // as it was (connected, connecting, ...), so that Resume takes them up at the next start.
@@ -162,3 +169,4 @@ func (m *Manager) stop(id string) bool {
 	<-s.done
 	return true
 }
+var _ LiveSessions = (*Manager)(nil)

@@ -42,7 +42,7 @@ type rig struct {
 func newRig(t *testing.T, s *store.Store, configure func(c *whatsapptest.Client)) *rig {
 	t.Helper()
 	r := &rig{t: t, s: s, devices: upgraded(t, s), configure: configure}
-	r.org = must[store.Organization](t)(s.CreateOrganization(ctx, "acme", "AR"))
+	r.org = noErr[store.Organization](t)(s.CreateOrganization(ctx, "acme", "AR"))
 	before := runtime.NumGoroutine()
 	m, err := whatsapp.NewManager(ctx, whatsapp.ManagerConfig{Store: s, Devices: r.devices, NewClient: r.newClient, Backoff: fastBackoff})
 	if err != nil {
@@ -92,7 +92,7 @@ func (r *rig) client() *whatsapptest.Client {
 
 func (r *rig) session(name string) store.Session {
 	r.t.Helper()
-	return must[store.Session](r.t)(r.s.CreateSession(ctx, r.org.ID, name))
+	return noErr[store.Session](r.t)(r.s.CreateSession(ctx, r.org.ID, name))
 }
 
 // await waits until the stored session satisfies cond, and returns it.
@@ -100,7 +100,7 @@ func (r *rig) await(id, what string, cond func(store.Session) bool) store.Sessio
 	r.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		sess := must[store.Session](r.t)(r.s.Session(ctx, r.org.ID, id))
+		sess := noErr[store.Session](r.t)(r.s.Session(ctx, r.org.ID, id))
 		if cond(sess) {
 			return sess
 		}
@@ -123,12 +123,12 @@ func (r *rig) paired(name, user string, status store.SessionStatus) (store.Sessi
 	r.t.Helper()
 	dev := pairedDevice(r.t, r.devices, user)
 	sess := r.session(name)
-	sess = must[store.Session](r.t)(r.s.SetSessionState(ctx, r.org.ID, sess.ID, store.SessionState{Status: status, Reason: "as the last run left it",
+	sess = noErr[store.Session](r.t)(r.s.SetSessionState(ctx, r.org.ID, sess.ID, store.SessionState{Status: status, Reason: "as the last run left it",
 		Device: &store.SessionDevice{JID: dev.ID.String(), Phone: "+" + user, PushName: dev.PushName}}))
 	return sess, dev
 }
 
-func must[T any](t *testing.T) func(T, error) T {
+func noErr[T any](t *testing.T) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {
@@ -180,7 +180,7 @@ func TestConnectWithoutRoute(t *testing.T) {
 			c.Connect = func(context.Context) error { return fmt.Errorf("failed to dial whatsapp web websocket: %w", noRoute) }
 		})
 		sess := r.session("sales")
-		got := must[store.Session](t)(r.m.Connect(ctx, r.org.ID, sess.ID))
+		got := noErr[store.Session](t)(r.m.Connect(ctx, r.org.ID, sess.ID))
 		if got.Status != store.SessionConnecting || got.Reason != "Connecting to WhatsApp to get a QR code." {
 			t.Fatalf("connect answered %s %q", got.Status, got.Reason)
 		}
@@ -196,7 +196,7 @@ func TestConnectWithoutRoute(t *testing.T) {
 				t.Fatalf("a client was connected %d times", n)
 			}
 		}
-		got = must[store.Session](t)(r.m.Disconnect(ctx, r.org.ID, sess.ID))
+		got = noErr[store.Session](t)(r.m.Disconnect(ctx, r.org.ID, sess.ID))
 		if got.Status != store.SessionDisconnected || got.ReconnectAttempt != 0 || got.NextRetryAt != nil || !strings.Contains(got.Reason, "at the API's request") {
 			t.Fatalf("after disconnect: %+v", got)
 		}
@@ -206,7 +206,7 @@ func TestConnectWithoutRoute(t *testing.T) {
 			t.Fatal("the session kept connecting after disconnect")
 		}
 		// Disconnecting again changes nothing.
-		again := must[store.Session](t)(r.m.Disconnect(ctx, r.org.ID, sess.ID))
+		again := noErr[store.Session](t)(r.m.Disconnect(ctx, r.org.ID, sess.ID))
 		if !again.StatusChangedAt.Equal(got.StatusChangedAt) {
 			t.Fatal("a second disconnect recorded a change")
 		}
@@ -228,9 +228,9 @@ func TestBackoffGrows(t *testing.T) {
 			}
 		})
 		sess := r.session("sales")
-		must[store.Session](t)(r.m.Connect(ctx, r.org.ID, sess.ID))
+		noErr[store.Session](t)(r.m.Connect(ctx, r.org.ID, sess.ID))
 		eventually(t, "six attempts", func() bool { mu.Lock(); defer mu.Unlock(); return len(at) >= 6 })
-		must[store.Session](t)(r.m.Disconnect(ctx, r.org.ID, sess.ID))
+		noErr[store.Session](t)(r.m.Disconnect(ctx, r.org.ID, sess.ID))
 		mu.Lock()
 		defer mu.Unlock()
 		for i, want := range []time.Duration{20, 40, 80, 80, 80} {
@@ -277,17 +277,17 @@ func TestConnectTwiceAtOnce(t *testing.T) {
 func TestRealClientWithoutRoute(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		devices := upgraded(t, s)
-		org := must[store.Organization](t)(s.CreateOrganization(ctx, "acme", "AR"))
+		org := noErr[store.Organization](t)(s.CreateOrganization(ctx, "acme", "AR"))
 		before := runtime.NumGoroutine()
 		m, err := whatsapp.NewManager(ctx, whatsapp.ManagerConfig{Store: s, Devices: devices, Backoff: fastBackoff})
 		if err != nil {
 			t.Fatal(err)
 		}
-		sess := must[store.Session](t)(s.CreateSession(ctx, org.ID, "real"))
-		must[store.Session](t)(m.Connect(ctx, org.ID, sess.ID))
+		sess := noErr[store.Session](t)(s.CreateSession(ctx, org.ID, "real"))
+		noErr[store.Session](t)(m.Connect(ctx, org.ID, sess.ID))
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			got := must[store.Session](t)(s.Session(ctx, org.ID, sess.ID))
+			got := noErr[store.Session](t)(s.Session(ctx, org.ID, sess.ID))
 			if got.ReconnectAttempt >= 2 {
 				if got.Status != store.SessionConnecting || !strings.Contains(got.Reason, "WhatsApp's servers cannot be reached from this machine") {
 					t.Fatalf("retrying = %s %q", got.Status, got.Reason)

@@ -2,7 +2,6 @@ package whatsapp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -118,29 +117,10 @@ func (m *Manager) PairPhone(ctx context.Context, orgID, id string, n phone.Numbe
 	// whatsmeow requires a display name of the form "Browser (OS)"; the phone shows it.
 	code, err := client.PairPhone(ctx, n.E164, true, whatsmeow.PairClientChrome, "Chrome (Linux)")
 	if err != nil {
-		return "", liveCallError("ask WhatsApp for a pairing code", err)
+		return "", liveCallError("send a pairing code", err)
 	}
 	return code, nil
 }
-
-// liveCallError is the adapter's error for a live call that failed, by what failed.
-func liveCallError(doing string, err error) error {
-	switch {
-	case errors.Is(err, whatsmeow.ErrPhoneNumberTooShort), errors.Is(err, whatsmeow.ErrPhoneNumberIsNotInternational):
-		return &Error{Code: EINVALID, Message: "the phone number must be international, with its country code, and longer than 6 digits", Cause: err}
-	case errors.Is(err, whatsmeow.ErrIQRateOverLimit):
-		return RateLimited(rateOverLimitWait, err)
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, whatsmeow.ErrIQTimedOut):
-		return &Error{Code: ETIMEOUT, Message: fmt.Sprintf("WhatsApp did not answer in time (%s)", doing), Cause: err}
-	case errors.Is(err, whatsmeow.ErrNotConnected), errors.Is(err, whatsmeow.ErrNotLoggedIn):
-		return &Error{Code: ENOTCONNECTED, Message: fmt.Sprintf("the connection to WhatsApp closed (%s); try again once the session is connected", doing), Cause: err}
-	}
-	return &Error{Code: EUPSTREAM, Message: fmt.Sprintf("WhatsApp refused to %s", doing), Cause: err}
-}
-
-// rateOverLimitWait is how long to wait after WhatsApp answered rate-overlimit, which says
-// no time: a minute, the refill period of the lookups' own limit.
-const rateOverLimitWait = time.Minute
 
 func alreadyPaired(phone *string) error {
 	with := "a phone"

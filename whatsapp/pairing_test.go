@@ -40,7 +40,7 @@ func TestPairingByQR(t *testing.T) {
 		if !strings.Contains(err.Error(), "connect it to get one") {
 			t.Fatalf("QR before connect: %v", err)
 		}
-		must[store.Session](t)(r.m.Connect(ctx, r.org.ID, sess.ID))
+		noErr[store.Session](t)(r.m.Connect(ctx, r.org.ID, sess.ID))
 		c := r.client()
 		r.awaitStatus(sess.ID, store.SessionPairing, "scan the QR code")
 		_, err = r.m.QR(ctx, r.org.ID, sess.ID)
@@ -99,7 +99,7 @@ func TestPairingCodesRunOut(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		r := newRig(t, s, showsCodes)
 		sess := r.session("sales")
-		must[store.Session](t)(r.m.Connect(ctx, r.org.ID, sess.ID))
+		noErr[store.Session](t)(r.m.Connect(ctx, r.org.ID, sess.ID))
 		c := r.client()
 		r.awaitStatus(sess.ID, store.SessionPairing, "")
 		c.EmitQR(whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: "2@first", Timeout: time.Minute})
@@ -122,7 +122,7 @@ func TestPairError(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		r := newRig(t, s, showsCodes)
 		sess := r.session("sales")
-		must[store.Session](t)(r.m.Connect(ctx, r.org.ID, sess.ID))
+		noErr[store.Session](t)(r.m.Connect(ctx, r.org.ID, sess.ID))
 		c := r.client()
 		r.awaitStatus(sess.ID, store.SessionPairing, "")
 		c.Dispatch(&events.PairError{Error: whatsmeow.ErrPairInvalidDeviceSignature})

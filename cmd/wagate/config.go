@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/server/loginjwt"
 	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/whatsapp"
 	"github.com/wagate/wagate/whatsapp/phone"
 )
 
@@ -28,7 +30,34 @@ type config struct {
 	Login         *loginjwt.Config // nil when JWT_JWKS_URL is unset
 	Roles         map[string]store.Capabilities
 	CORSOrigins   []string // CORS_ALLOWED_ORIGINS; empty is CORS off
+	WhatsApp      whatsappConfig
 }
+
+// whatsappConfig is how wagate treats WhatsApp: its live lookups' limit, cache and timeout,
+// and how far apart a session's reconnects may grow.
+type whatsappConfig struct {
+	LookupsPerMinute float64       // WHATSAPP_LOOKUPS_PER_MINUTE, per session
+	LookupBurst      int           // WHATSAPP_LOOKUP_BURST
+	LookupMaxWait    time.Duration // WHATSAPP_LOOKUP_MAX_WAIT
+	CacheTTL         time.Duration // WHATSAPP_CHECK_CACHE_TTL: "on WhatsApp" answers
+	NegativeCacheTTL time.Duration // WHATSAPP_CHECK_CACHE_NEGATIVE_TTL: "not on WhatsApp" answers
+	CallTimeout      time.Duration // WHATSAPP_CALL_TIMEOUT
+	ReconnectMax     time.Duration // WHATSAPP_RECONNECT_MAX
+}
+
+// The WhatsApp defaults. 20 numbers a minute with bursts of 10 per session is well under
+// what accounts get banned for (whatsmeow's tracker reports bans from number checks sprayed by
+// the thousand); the cache keeps a confirmed account a week, since accounts rarely leave, and
+// a negative answer a day, since a number may join WhatsApp any time.
+const (
+	defaultLookupsPerMinute = "20"
+	defaultLookupBurst      = "10"
+	defaultLookupMaxWait    = "2s"
+	defaultCacheTTL         = "168h"
+	defaultNegativeCacheTTL = "24h"
+	defaultCallTimeout      = "15s"
+	defaultReconnectMax     = "5m"
+)
 
 // defaultDrainPeriod is how long /readyz answers 503 before the listener closes. Five seconds
 // lets a load balancer probing every second or two see the failure more than once, and
@@ -78,6 +107,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err := server.CheckCORSOrigins(c.CORSOrigins); err != nil {
 		return c, fmt.Errorf("CORS_ALLOWED_ORIGINS: %w", err)
 	}
+	if c.WhatsApp, err = loadWhatsAppConfig(env); err != nil {
+		return c, err
+	}
 	if !phone.ValidRegion(c.DefaultRegion) {
 		return c, fmt.Errorf("DEFAULT_REGION %q is not an ISO 3166-1 region with phone numbers (e.g. AR, MX, BR)", c.DefaultRegion)
 	}
@@ -99,6 +131,46 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("JWT_ISSUER or JWT_AUDIENCE is set without JWT_JWKS_URL: login tokens need the identity provider's keys")
 	}
 	return c, nil
+}
+
+func loadWhatsAppConfig(env func(name, fallback string) string) (whatsappConfig, error) {
+	var w whatsappConfig
+	var err error
+	if w.LookupsPerMinute, err = strconv.ParseFloat(env("WHATSAPP_LOOKUPS_PER_MINUTE", defaultLookupsPerMinute), 64); err != nil || !(w.LookupsPerMinute > 0) || math.IsInf(w.LookupsPerMinute, 0) {
+		return w, fmt.Errorf("WHATSAPP_LOOKUPS_PER_MINUTE must be a positive number of numbers a minute, such as %s", defaultLookupsPerMinute)
+	}
+	if w.LookupBurst, err = strconv.Atoi(env("WHATSAPP_LOOKUP_BURST", defaultLookupBurst)); err != nil || w.LookupBurst < 1 {
+		return w, fmt.Errorf("WHATSAPP_LOOKUP_BURST must be a whole number of numbers, 1 or more, such as %s", defaultLookupBurst)
+	}
+	durations := []struct {
+		name, fallback string
+		into           *time.Duration
+		zeroOK         bool
+	}{
+		{"WHATSAPP_LOOKUP_MAX_WAIT", defaultLookupMaxWait, &w.LookupMaxWait, true},
+		{"WHATSAPP_CHECK_CACHE_TTL", defaultCacheTTL, &w.CacheTTL, true},
+		{"WHATSAPP_CHECK_CACHE_NEGATIVE_TTL", defaultNegativeCacheTTL, &w.NegativeCacheTTL, true},
+		{"WHATSAPP_CALL_TIMEOUT", defaultCallTimeout, &w.CallTimeout, false},
+		{"WHATSAPP_RECONNECT_MAX", defaultReconnectMax, &w.ReconnectMax, false},
+	}
+	for _, d := range durations {
+		v, err := time.ParseDuration(env(d.name, d.fallback))
+		if err != nil || v < 0 || (v == 0 && !d.zeroOK) {
+			return w, fmt.Errorf("%s must be a duration such as %s", d.name, d.fallback)
+		}
+		*d.into = v
+	}
+	if w.ReconnectMax < whatsapp.DefaultBackoff.First {
+		return w, fmt.Errorf("WHATSAPP_RECONNECT_MAX must be at least the first reconnect delay, %s", whatsapp.DefaultBackoff.First)
+	}
+	return w, nil
+}
+
+// backoff is the sessions' reconnect backoff with the configured cap.
+func (w whatsappConfig) backoff() whatsapp.Backoff {
+	b := whatsapp.DefaultBackoff
+	b.Max = w.ReconnectMax
+	return b
 }
 
 // parseRoles reads "admin=read+write+admin;viewer=read".

@@ -21,6 +21,14 @@ func TestBadConfiguration(t *testing.T) {
 		{"CORS_ALLOWED_ORIGINS": "https://crm.example.com/"},
 		{"CORS_ALLOWED_ORIGINS": "crm.example.com"},
 		{"CORS_ALLOWED_ORIGINS": "*, https://crm.example.com"},
+		{"WHATSAPP_LOOKUPS_PER_MINUTE": "0"},
+		{"WHATSAPP_LOOKUPS_PER_MINUTE": "NaN"},
+		{"WHATSAPP_LOOKUP_BURST": "0"},
+		{"WHATSAPP_LOOKUP_MAX_WAIT": "-1s"},
+		{"WHATSAPP_CHECK_CACHE_TTL": "7d"},
+		{"WHATSAPP_CHECK_CACHE_NEGATIVE_TTL": "-1h"},
+		{"WHATSAPP_CALL_TIMEOUT": "0"},
+		{"WHATSAPP_RECONNECT_MAX": "1s"},
 	} {
 		if e["DATABASE_URL"] == "" {
 			e["WAGATE_DATA_DIR"] = t.TempDir()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/server/loginjwt"
+	"github.com/wagate/wagate/whatsapp"
 )
 
 // serveHooks let tests watch and pace serve; production uses the zero value.
@@ -72,6 +73,18 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		endLife()
 		background.Wait()
 	}()
+	devices, err := whatsapp.NewDevices(s.Pool(), string(s.Dialect()), log)
+	if err != nil {
+		return err
+	}
+	// The sessions' clients run on the server's lifetime, through the drain: requests still
+	// served then may use them. Closing them (after the server, before the store) leaves each
+	// session's recorded state as it was, for the next start to resume.
+	sessions, err := whatsapp.NewManager(life, whatsapp.ManagerConfig{Store: s, Devices: devices, Backoff: cfg.WhatsApp.backoff(), Logger: log})
+	if err != nil {
+		return err
+	}
+	defer sessions.Close()
 	var draining atomic.Bool
 	metrics := server.NewMetrics(s.Pool())
 	handler, err := server.New(life, server.Config{
@@ -90,6 +103,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	if created {
 		fmt.Fprintf(stdout, "First start: created organization %q (%s) with an admin API key. It is shown only now:\n%s\n",
 			b.Organization.Name, b.Organization.ID, b.Secret)
+	}
+
+	// A session that cannot resume (its row or keys unreadable) is logged; the others and the
+	// API go on: its status says what a person must do.
+	if err := sessions.Resume(ctx); err != nil {
+		log.Error("resume WhatsApp sessions", "err", err)
 	}
 
 	srv := &http.Server{
