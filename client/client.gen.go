@@ -539,7 +539,7 @@ type ErrorBody struct {
 	// Details Machine-readable specifics. `validation_error`: `fields`, a list of
 	// `{field, in, message}` (`in` is `query`, `path`, `header` or `body`; a body field is a
 	// JSON pointer such as `/tags/0`). `conflict`: the id in the way. `internal`:
-	// `requestId`.
+	// `requestId`. `rate_limited` in a batch's result: `retryAfter`, in seconds.
 	Details map[string]interface{} `json:"details"`
 
 	// Message What went wrong, in words fit to show a developer.
@@ -687,7 +687,7 @@ type NullableErrorBody struct {
 	// Details Machine-readable specifics. `validation_error`: `fields`, a list of
 	// `{field, in, message}` (`in` is `query`, `path`, `header` or `body`; a body field is a
 	// JSON pointer such as `/tags/0`). `conflict`: the id in the way. `internal`:
-	// `requestId`.
+	// `requestId`. `rate_limited` in a batch's result: `retryAfter`, in seconds.
 	Details map[string]interface{} `json:"details"`
 
 	// Message What went wrong, in words fit to show a developer.
@@ -1547,12 +1547,15 @@ type ClientInterface interface {
 	//
 	// A malformed phone fails its own result, not the batch: the others were well-formed and
 	// are answered, as one bad row in a list a CRM exported should not cost the whole call.
-	// The session's limit counts the numbers WhatsApp is asked about (cached answers and
-	// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
-	// and `Retry-After` before anything is asked.
+	// The same number in several spellings is asked once. The session's limit counts the
+	// numbers WhatsApp is asked about (cached answers and invalid phones cost nothing): when
+	// fewer tokens are left than numbers to ask, the first are asked and the rest are
+	// `unknown` with `rate_limited` (`details.retryAfter` says in how many seconds).
 	//
 	// **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
-	// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+	// strings; `404` as for the single check; when WhatsApp answered none of the numbers
+	// asked, its failure is the whole answer, as for the single check: `429` (with
+	// `Retry-After`), `501`, `502` or `503`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1569,12 +1572,15 @@ type ClientInterface interface {
 	//
 	// A malformed phone fails its own result, not the batch: the others were well-formed and
 	// are answered, as one bad row in a list a CRM exported should not cost the whole call.
-	// The session's limit counts the numbers WhatsApp is asked about (cached answers and
-	// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
-	// and `Retry-After` before anything is asked.
+	// The same number in several spellings is asked once. The session's limit counts the
+	// numbers WhatsApp is asked about (cached answers and invalid phones cost nothing): when
+	// fewer tokens are left than numbers to ask, the first are asked and the rest are
+	// `unknown` with `rate_limited` (`details.retryAfter` says in how many seconds).
 	//
 	// **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
-	// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+	// strings; `404` as for the single check; when WhatsApp answered none of the numbers
+	// asked, its failure is the whole answer, as for the single check: `429` (with
+	// `Retry-After`), `501`, `502` or `503`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2401,12 +2407,15 @@ func (c *RawClient) CheckContact(ctx context.Context, sessionId SessionId, param
 //
 // A malformed phone fails its own result, not the batch: the others were well-formed and
 // are answered, as one bad row in a list a CRM exported should not cost the whole call.
-// The session's limit counts the numbers WhatsApp is asked about (cached answers and
-// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
-// and `Retry-After` before anything is asked.
+// The same number in several spellings is asked once. The session's limit counts the
+// numbers WhatsApp is asked about (cached answers and invalid phones cost nothing): when
+// fewer tokens are left than numbers to ask, the first are asked and the rest are
+// `unknown` with `rate_limited` (`details.retryAfter` says in how many seconds).
 //
 // **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
-// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+// strings; `404` as for the single check; when WhatsApp answered none of the numbers
+// asked, its failure is the whole answer, as for the single check: `429` (with
+// `Retry-After`), `501`, `502` or `503`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2433,12 +2442,15 @@ func (c *RawClient) CheckContactsWithBody(ctx context.Context, sessionId Session
 //
 // A malformed phone fails its own result, not the batch: the others were well-formed and
 // are answered, as one bad row in a list a CRM exported should not cost the whole call.
-// The session's limit counts the numbers WhatsApp is asked about (cached answers and
-// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
-// and `Retry-After` before anything is asked.
+// The same number in several spellings is asked once. The session's limit counts the
+// numbers WhatsApp is asked about (cached answers and invalid phones cost nothing): when
+// fewer tokens are left than numbers to ask, the first are asked and the rest are
+// `unknown` with `rate_limited` (`details.retryAfter` says in how many seconds).
 //
 // **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
-// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+// strings; `404` as for the single check; when WhatsApp answered none of the numbers
+// asked, its failure is the whole answer, as for the single check: `429` (with
+// `Retry-After`), `501`, `502` or `503`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4613,12 +4625,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// A malformed phone fails its own result, not the batch: the others were well-formed and
 	// are answered, as one bad row in a list a CRM exported should not cost the whole call.
-	// The session's limit counts the numbers WhatsApp is asked about (cached answers and
-	// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
-	// and `Retry-After` before anything is asked.
+	// The same number in several spellings is asked once. The session's limit counts the
+	// numbers WhatsApp is asked about (cached answers and invalid phones cost nothing): when
+	// fewer tokens are left than numbers to ask, the first are asked and the rest are
+	// `unknown` with `rate_limited` (`details.retryAfter` says in how many seconds).
 	//
 	// **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
-	// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+	// strings; `404` as for the single check; when WhatsApp answered none of the numbers
+	// asked, its failure is the whole answer, as for the single check: `429` (with
+	// `Retry-After`), `501`, `502` or `503`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4635,12 +4650,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// A malformed phone fails its own result, not the batch: the others were well-formed and
 	// are answered, as one bad row in a list a CRM exported should not cost the whole call.
-	// The session's limit counts the numbers WhatsApp is asked about (cached answers and
-	// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
-	// and `Retry-After` before anything is asked.
+	// The same number in several spellings is asked once. The session's limit counts the
+	// numbers WhatsApp is asked about (cached answers and invalid phones cost nothing): when
+	// fewer tokens are left than numbers to ask, the first are asked and the rest are
+	// `unknown` with `rate_limited` (`details.retryAfter` says in how many seconds).
 	//
 	// **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
-	// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+	// strings; `404` as for the single check; when WhatsApp answered none of the numbers
+	// asked, its failure is the whole answer, as for the single check: `429` (with
+	// `Retry-After`), `501`, `502` or `503`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8217,12 +8235,15 @@ func (c *ClientWithResponses) CheckContactWithResponse(ctx context.Context, sess
 //
 // A malformed phone fails its own result, not the batch: the others were well-formed and
 // are answered, as one bad row in a list a CRM exported should not cost the whole call.
-// The session's limit counts the numbers WhatsApp is asked about (cached answers and
-// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
-// and `Retry-After` before anything is asked.
+// The same number in several spellings is asked once. The session's limit counts the
+// numbers WhatsApp is asked about (cached answers and invalid phones cost nothing): when
+// fewer tokens are left than numbers to ask, the first are asked and the rest are
+// `unknown` with `rate_limited` (`details.retryAfter` says in how many seconds).
 //
 // **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
-// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+// strings; `404` as for the single check; when WhatsApp answered none of the numbers
+// asked, its failure is the whole answer, as for the single check: `429` (with
+// `Retry-After`), `501`, `502` or `503`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8245,12 +8266,15 @@ func (c *ClientWithResponses) CheckContactsWithBodyWithResponse(ctx context.Cont
 //
 // A malformed phone fails its own result, not the batch: the others were well-formed and
 // are answered, as one bad row in a list a CRM exported should not cost the whole call.
-// The session's limit counts the numbers WhatsApp is asked about (cached answers and
-// invalid phones cost nothing); a batch that would exceed it is refused whole with `429`
-// and `Retry-After` before anything is asked.
+// The same number in several spellings is asked once. The session's limit counts the
+// numbers WhatsApp is asked about (cached answers and invalid phones cost nothing): when
+// fewer tokens are left than numbers to ask, the first are asked and the rest are
+// `unknown` with `rate_limited` (`details.retryAfter` says in how many seconds).
 //
 // **Auth:** requires `read`. **Errors:** `400` when the body is not a list of 1 to 50
-// strings; `404`, `429`, `501`, `502`, `503` as for the single check.
+// strings; `404` as for the single check; when WhatsApp answered none of the numbers
+// asked, its failure is the whole answer, as for the single check: `429` (with
+// `Retry-After`), `501`, `502` or `503`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

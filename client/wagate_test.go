@@ -9,6 +9,7 @@ import (
 
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/whatsapp"
 )
 
 // startWagate serves a real wagate (the server package over SQLite in a fresh directory) on
@@ -35,13 +36,30 @@ func startWagate() (baseURL, apiKey string, stop func()) {
 	if err != nil {
 		panic(err)
 	}
-	e, err := server.New(ctx, server.Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	// The WhatsApp sessions, with whatsmeow's own clients: these tests connect none.
+	devices, err := whatsapp.NewDevices(s.Pool(), string(s.Dialect()), nil)
+	if err != nil {
+		panic(err)
+	}
+	if _, _, err := devices.Upgrade(ctx); err != nil {
+		panic(err)
+	}
+	sessions, err := whatsapp.NewManager(ctx, whatsapp.ManagerConfig{Store: s, Devices: devices})
+	if err != nil {
+		panic(err)
+	}
+	lookups, err := whatsapp.NewLookups(whatsapp.LookupConfig{Sessions: sessions, Cache: s})
+	if err != nil {
+		panic(err)
+	}
+	e, err := server.New(ctx, server.Config{Store: s, Sessions: sessions, Lookups: lookups, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		panic(err)
 	}
 	srv := httptest.NewServer(e)
 	return srv.URL, key, func() {
 		srv.Close()
+		sessions.Close()
 		cancel()
 		s.Close()
 		os.RemoveAll(dir)

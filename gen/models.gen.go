@@ -529,7 +529,7 @@ type ErrorBody struct {
 	// Details Machine-readable specifics. `validation_error`: `fields`, a list of
 	// `{field, in, message}` (`in` is `query`, `path`, `header` or `body`; a body field is a
 	// JSON pointer such as `/tags/0`). `conflict`: the id in the way. `internal`:
-	// `requestId`.
+	// `requestId`. `rate_limited` in a batch's result: `retryAfter`, in seconds.
 	Details map[string]interface{} `json:"details"`
 
 	// Message What went wrong, in words fit to show a developer.
@@ -677,7 +677,7 @@ type NullableErrorBody struct {
 	// Details Machine-readable specifics. `validation_error`: `fields`, a list of
 	// `{field, in, message}` (`in` is `query`, `path`, `header` or `body`; a body field is a
 	// JSON pointer such as `/tags/0`). `conflict`: the id in the way. `internal`:
-	// `requestId`.
+	// `requestId`. `rate_limited` in a batch's result: `retryAfter`, in seconds.
 	Details map[string]interface{} `json:"details"`
 
 	// Message What went wrong, in words fit to show a developer.

@@ -8,6 +8,12 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/wagate/wagate/client"
+	"github.com/wagate/wagate/whatsapp/whatsapptest"
 )
 
 // docsWalk is the order in which a person runs every operation from /docs, each one's inputs
@@ -21,6 +27,9 @@ var docsWalk = []string{
 	"createContact", "getContact", "updateContact",
 	"lookupContact", "lookupContactWithoutSlash", "lookupContactsBatch",
 	"deleteContact", "deleteContactList",
+	"createSession", "listSessions", "getSession", "connectSession", "getSessionQR", "requestPairingCode",
+	"checkContact", "checkContacts", "getContactAbout",
+	"disconnectSession", "logoutSession", "deleteSession",
 }
 
 // TestDocsPrefilledExamplesSucceed sends every operation as Swagger UI's "Try it out" fills it
@@ -52,10 +61,37 @@ func TestDocsPrefilledExamplesSucceed(t *testing.T) {
 
 		// ids holds what earlier answers returned, by the name of the input a person fills with it.
 		ids := map[string]any{}
+		// arrange does, before an operation, what a person does away from the page: the phone
+		// shows a QR code, then is paired; WhatsApp knows the examples' numbers.
+		h.wa.set(h.wa.pairing)
+		h.wa.has("Hey there! I am using WhatsApp.", "+5492235961983")
+		var wa *whatsapptest.Client
+		arrange := map[string]func(){
+			"getSessionQR": func() {
+				wa = h.wa.connecting(t, 0)
+				wa.Dispatch(&events.QR{Codes: []string{"2@docs"}})
+				waitStatus(t, h.client(h.admin), ids["sessionId"].(string), client.Pairing)
+				wa.EmitQR(whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: "2@docs", Timeout: time.Minute})
+				for must(h.client(h.admin).GetSessionQRWithResponse(ctx, ids["sessionId"].(string), nil)).JSON200 == nil {
+					time.Sleep(time.Millisecond)
+				}
+			},
+			"requestPairingCode": func() {
+				h.wa.answerPairing(func(string) (string, error) { return "ABCD-EFGH", nil })
+			},
+			"checkContact": func() {
+				wa.Dispatch(&events.PairSuccess{ID: types.JID{User: "5492235961983", Device: 12, Server: types.DefaultUserServer}})
+				wa.Dispatch(&events.Connected{})
+				waitStatus(t, h.client(h.admin), ids["sessionId"].(string), client.Connected)
+			},
+		}
 		for _, id := range docsWalk {
 			o, ok := ops[id]
 			if !ok {
 				t.Fatalf("docsWalk names %s, which the spec does not have", id)
+			}
+			if f := arrange[id]; f != nil {
+				f()
 			}
 			path, query := o.path, []string{}
 			for _, p := range o.op.Parameters {
@@ -106,6 +142,8 @@ func TestDocsPrefilledExamplesSucceed(t *testing.T) {
 				ids["listId"] = answer.ID
 			case "createContact":
 				ids["contactId"] = answer.ID
+			case "createSession":
+				ids["sessionId"] = answer.ID
 			}
 		}
 	}, withMetrics(true))

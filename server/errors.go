@@ -138,6 +138,8 @@ var answers = map[kind]answer{
 	whatsapp.EINVALID:  {http.StatusBadRequest, gen.ErrorCodeValidationError},
 	whatsapp.ECONFLICT: {http.StatusConflict, gen.ErrorCodeConflict},
 	whatsapp.ENOTFOUND: {http.StatusNotFound, gen.ErrorCodeNotFound},
+	// WhatsApp answered, with an error of its own: the upstream failed, not the request.
+	whatsapp.EUPSTREAM: {http.StatusBadGateway, gen.ErrorCodeBadGateway},
 }
 
 // answerFor looks k up in the table; ok is false for a kind the table lacks, answered as

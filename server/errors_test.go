@@ -131,6 +131,7 @@ func TestWhatsAppErrorsByKind(t *testing.T) {
 		{&whatsapp.Error{Code: whatsapp.EINVALID, Message: "not a WhatsApp address"}, http.StatusBadRequest, gen.ErrorCodeValidationError},
 		{&whatsapp.Error{Code: whatsapp.ECONFLICT, Message: "the session is paired already"}, http.StatusConflict, gen.ErrorCodeConflict},
 		{&whatsapp.Error{Code: whatsapp.ENOTFOUND, Message: "no such session"}, http.StatusNotFound, gen.ErrorCodeNotFound},
+		{&whatsapp.Error{Code: whatsapp.EUPSTREAM, Message: "WhatsApp refused to ask for a pairing code"}, http.StatusBadGateway, gen.ErrorCodeBadGateway},
 	}
 	for _, tc := range cases {
 		rec, body := answered(t, fmt.Errorf("lookup: %w", tc.err))

@@ -26,6 +26,7 @@ import (
 	"github.com/wagate/wagate/server/loginjwt"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
+	"github.com/wagate/wagate/whatsapp"
 )
 
 var ctx = context.Background()
@@ -42,6 +43,7 @@ type harness struct {
 	org    store.Organization
 	logins *loginjwt.Verifier
 	logs   *storetest.Buffer // the server's log, as text, unless withLogger sends it elsewhere
+	wa     *waFake           // the live clients the session manager made
 }
 
 type harnessOption func(*server.Config)
@@ -57,6 +59,20 @@ func withMaxBody(n int64) harnessOption { return func(c *server.Config) { c.MaxB
 
 func withLogger(l *slog.Logger) harnessOption { return func(c *server.Config) { c.Logger = l } }
 
+// withLookups replaces the harness's lookups (generous limits, so that no test meets them
+// by accident) with ones configured by edit.
+func withLookups(edit func(*whatsapp.LookupConfig)) harnessOption {
+	return func(c *server.Config) {
+		cfg := generousLookups(c)
+		edit(&cfg)
+		c.Lookups = must(whatsapp.NewLookups(cfg))
+	}
+}
+
+func generousLookups(c *server.Config) whatsapp.LookupConfig {
+	return whatsapp.LookupConfig{Sessions: c.Sessions, Cache: c.Store, PerMinute: 6000, Burst: 100, Logger: c.Logger}
+}
+
 // eachBackend runs fn on a fresh harness per database engine.
 func eachBackend(t *testing.T, fn func(t *testing.T, h *harness), opts ...harnessOption) {
 	t.Helper()
@@ -71,6 +87,9 @@ func newHarness(t *testing.T, s *store.Store, opts ...harnessOption) *harness {
 	t.Helper()
 	logs := &storetest.Buffer{}
 	cfg := server.Config{Store: s, Logger: slog.New(slog.NewTextHandler(logs, nil))}
+	wa := newWAFake()
+	cfg.Sessions = newManager(t, s, wa, cfg.Logger)
+	cfg.Lookups = must(whatsapp.NewLookups(generousLookups(&cfg)))
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -80,7 +99,7 @@ func newHarness(t *testing.T, s *store.Store, opts ...harnessOption) *harness {
 	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	h := &harness{t: t, store: s, echo: e, url: srv.URL, logins: cfg.Logins, logs: logs}
+	h := &harness{t: t, store: s, echo: e, url: srv.URL, logins: cfg.Logins, logs: logs, wa: wa}
 	h.http = &http.Client{Transport: &contractTransport{t: t, base: srv.Client().Transport}}
 	h.org = must(s.CreateOrganization(ctx, "acme", "AR"))
 	h.admin = h.newKey(h.org.ID, store.AllCapabilities...)

@@ -42,7 +42,8 @@ func TestBodyLimit(t *testing.T) {
 			t.Fatalf("small body: %d %s", r.StatusCode(), r.Body)
 		}
 		// Every operation that takes a body answers 413 the same way.
-		for _, path := range []string{"/api/v1/api-keys", "/api/v1/contacts", "/api/v1/contact-lookup/batch"} {
+		for _, path := range []string{"/api/v1/api-keys", "/api/v1/contacts", "/api/v1/contact-lookup/batch", "/api/v1/sessions",
+			"/api/v1/sessions/sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0/pairing-code", "/api/v1/sessions/sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0/contacts/check"} {
 			status, body, _ := h.do("POST", path, big, "X-API-Key", h.admin)
 			envelope(t, status, body, http.StatusRequestEntityTooLarge, client.ErrorCodePayloadTooLarge)
 		}

@@ -192,7 +192,10 @@ func TestPostgresBackendTerminated(t *testing.T) {
 		}
 		return waiting > 0
 	})
-	// End every connection of this test's pool, the waiting one and the idle ones.
+	// End every connection of this test's pool, the waiting one and the idle ones. An idle
+	// one learns of it only when next used (the first query on it reads the termination),
+	// so each may cost one request a 503 below, once.
+	idle := h.store.Pool().Stats().Idle
 	if _, err := admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, app); err != nil {
 		t.Fatal(err)
 	}
@@ -206,10 +209,18 @@ func TestPostgresBackendTerminated(t *testing.T) {
 	}
 	tx.Rollback()
 
-	// The pool replaces the lost connections: the next requests are served.
-	for range 5 {
-		if r := must(a.ListContactListsWithResponse(ctx, nil)); r.JSON200 == nil {
-			t.Fatalf("after the termination: %d %s", r.StatusCode(), r.Body)
+	// The pool replaces the lost connections: once each idle one has failed at most once,
+	// the next requests are served.
+	failed := 0
+	for served := 0; served < 5; {
+		r := must(a.ListContactListsWithResponse(ctx, nil))
+		switch {
+		case r.JSON200 != nil:
+			served++
+		case served == 0 && failed < idle && r.StatusCode() == http.StatusServiceUnavailable:
+			failed++
+		default:
+			t.Fatalf("after the termination (%d idle connections, %d failed, %d served since): %d %s", idle, failed, served, r.StatusCode(), r.Body)
 		}
 	}
 }

@@ -23,6 +23,9 @@ func bodyTemplates(listID, contactID int64) map[string][2]string { // operationI
 		"createcontact":       {"/api/v1/contacts", fmt.Sprintf(`{"contactListId": %d, "phone": "5491155554444", "notes": "n%%s"}`, listID)},
 		"updatecontact":       {fmt.Sprintf("/api/v1/contacts/%d", contactID), `{"notes": "changed%s"}`},
 		"lookupcontactsbatch": {"/api/v1/contact-lookup/batch", `{"phones": ["5492235961983%s"]}`},
+		"createsession":       {"/api/v1/sessions", `{"name": "session%s"}`},
+		"requestpairingcode":  {"/api/v1/sessions/sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0/pairing-code", `{"phone": "+5492235961983%s"}`},
+		"checkcontacts":       {"/api/v1/sessions/sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0/contacts/check", `{"phones": ["5492235961983%s"]}`},
 	}
 }
 
@@ -116,6 +119,9 @@ func TestBodyIsOneUTF8JSONValue(t *testing.T) {
 		}
 		if r := must(c.LookupContactWithResponse(ctx, &client.LookupContactParams{Phone: "5491155554444"})).JSON200; r.Found {
 			t.Fatal("a refused body created a contact")
+		}
+		if sessions := must(c.ListSessionsWithResponse(ctx, nil)).JSON200; len(sessions.Items) != 0 {
+			t.Fatalf("a refused body created a session: %+v", sessions.Items)
 		}
 		if keys := must(c.ListApiKeysWithResponse(ctx, nil)).JSON200; len(keys.Items) != 1 {
 			t.Fatalf("a refused body created an API key: %d keys", len(keys.Items))

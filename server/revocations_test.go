@@ -17,6 +17,7 @@ import (
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
+	"github.com/wagate/wagate/whatsapp"
 )
 
 // pollTimeout bounds how long a test waits for a condition before it fails: a bound on
@@ -51,10 +52,13 @@ func startReplica(t *testing.T, s *store.Store) *replica {
 	r := &replica{t: t, logs: new(storetest.Buffer)}
 	lifetime, end := context.WithCancel(context.Background())
 	var background sync.WaitGroup
-	e, err := server.New(lifetime, server.Config{
+	cfg := server.Config{
 		Store: s, Logger: slog.New(slog.NewJSONHandler(r.logs, nil)),
 		CredentialTTL: time.Hour, Background: &background,
-	})
+	}
+	cfg.Sessions = newManager(t, s, newWAFake(), cfg.Logger)
+	cfg.Lookups = must(whatsapp.NewLookups(generousLookups(&cfg)))
+	e, err := server.New(lifetime, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/wagate/wagate/openapi"
 	"github.com/wagate/wagate/server/loginjwt"
 	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/whatsapp"
 )
 
 // DefaultMaxBodyBytes is the body-size limit when Config leaves it zero.
@@ -25,8 +27,12 @@ const DefaultMaxBodyBytes = 1 << 20
 
 // Config is what the HTTP layer needs.
 type Config struct {
-	Store  *store.Store
-	Logger *slog.Logger
+	Store *store.Store
+	// Sessions runs the WhatsApp sessions and Lookups asks WhatsApp through them; both are
+	// required (the server answers the session operations with them).
+	Sessions *whatsapp.Manager
+	Lookups  *whatsapp.Lookups
+	Logger   *slog.Logger
 	// Logins verifies login JWTs; nil accepts API keys only.
 	Logins *loginjwt.Verifier
 	// Roles maps a login token's role to the capabilities it grants.
@@ -55,6 +61,9 @@ type Config struct {
 // New builds the HTTP handler: an Echo instance with every route of the spec. ctx is the
 // server's lifetime, not only its construction's: the revocation listener runs until it ends.
 func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
+	if cfg.Sessions == nil || cfg.Lookups == nil {
+		return nil, errors.New("the server needs the WhatsApp session manager and lookups (Config.Sessions, Config.Lookups)")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -87,7 +96,7 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	if cfg.CredentialTTL > 0 {
 		auth.keys.ttl, auth.orgs.ttl = cfg.CredentialTTL, cfg.CredentialTTL
 	}
-	h := &handlers{store: cfg.Store, keys: auth.keys, cursors: cursors{key: secret}, system: docs, draining: cfg.Draining}
+	h := &handlers{store: cfg.Store, sessions: cfg.Sessions, lookups: cfg.Lookups, keys: auth.keys, cursors: cursors{key: secret}, system: docs, draining: cfg.Draining}
 	if cfg.ServeMetrics {
 		h.metrics = cfg.Metrics
 	}
