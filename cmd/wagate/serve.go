@@ -85,6 +85,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		return err
 	}
 	defer sessions.Close()
+	background.Add(1)
+	go func() {
+		defer background.Done()
+		purgeExpiredChecks(life, s, checkCachePurgeEvery, log)
+	}()
 	var draining atomic.Bool
 	metrics := server.NewMetrics(s.Pool())
 	handler, err := server.New(life, server.Config{
