@@ -8,9 +8,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"go.mau.fi/whatsmeow"
-	"go.mau.fi/whatsmeow/types"
-	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/whatsapp/whatsapptest"
@@ -69,9 +66,9 @@ func TestDocsPrefilledExamplesSucceed(t *testing.T) {
 		arrange := map[string]func(){
 			"getSessionQR": func() {
 				wa = h.wa.connecting(t, 0)
-				wa.Dispatch(&events.QR{Codes: []string{"2@docs"}})
+				showQR(wa, "2@docs")
 				waitStatus(t, h.client(h.admin), ids["sessionId"].(string), client.Pairing)
-				wa.EmitQR(whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: "2@docs", Timeout: time.Minute})
+				emitCode(wa, "2@docs")
 				for must(h.client(h.admin).GetSessionQRWithResponse(ctx, ids["sessionId"].(string), nil)).JSON200 == nil {
 					time.Sleep(time.Millisecond)
 				}
@@ -80,8 +77,7 @@ func TestDocsPrefilledExamplesSucceed(t *testing.T) {
 				h.wa.answerPairing(func(string) (string, error) { return "ABCD-EFGH", nil })
 			},
 			"checkContact": func() {
-				wa.Dispatch(&events.PairSuccess{ID: types.JID{User: "5492235961983", Device: 12, Server: types.DefaultUserServer}})
-				wa.Dispatch(&events.Connected{})
+				pairAndLogIn(wa, "5492235961983", 12)
 				waitStatus(t, h.client(h.admin), ids["sessionId"].(string), client.Connected)
 			},
 		}

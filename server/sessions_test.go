@@ -15,10 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"go.mau.fi/whatsmeow"
-	"go.mau.fi/whatsmeow/types"
-	"go.mau.fi/whatsmeow/types/events"
-
 	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/store/storetest"
 	"github.com/wagate/wagate/whatsapp/whatsapptest"
@@ -78,9 +74,9 @@ func pairingSession(t *testing.T, h *harness, name, code string) (client.Session
 		t.Fatalf("connect: %d %s", r.StatusCode(), r.Body)
 	}
 	wa := h.wa.connecting(t, made)
-	wa.Dispatch(&events.QR{Codes: []string{code}})
+	showQR(wa, code)
 	waitStatus(t, c, s.Id, client.Pairing)
-	if !wa.EmitQR(whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: code, Timeout: time.Minute}) {
+	if !emitCode(wa, code) {
 		t.Fatal("the manager opened no QR channel")
 	}
 	// The code shows once the manager's QR follower took it.
@@ -270,7 +266,7 @@ func TestPairing(t *testing.T) {
 		}
 		pc = pair() // WhatsApp was given no answer: whatsmeow's "not connected"
 		wantError(t, pc.StatusCode(), pc.Body, http.StatusNotImplemented, client.ErrorCodeNotImplemented)
-		h.wa.answerPairing(func(string) (string, error) { return "", whatsmeow.ErrIQRateOverLimit })
+		h.wa.answerPairing(func(string) (string, error) { return "", errRateOverLimit })
 		pc = pair()
 		wantError(t, pc.StatusCode(), pc.Body, http.StatusTooManyRequests, client.ErrorCodeRateLimited)
 		if pc.HTTPResponse.Header.Get("Retry-After") == "" {
@@ -290,11 +286,9 @@ func TestPairing(t *testing.T) {
 		}
 
 		// The phone scans: paired, then connected; no more codes.
-		jid := types.JID{User: "5492235961983", Device: 12, Server: types.DefaultUserServer}
-		wa.Dispatch(&events.PairSuccess{ID: jid, Platform: "android"})
-		wa.Dispatch(&events.Connected{})
+		jid := pairAndLogIn(wa, "5492235961983", 12)
 		got := waitStatus(t, c, s.Id, client.Connected)
-		if got.DeviceJid.MustGet() != jid.String() || got.Phone.MustGet() != "+5492235961983" {
+		if got.DeviceJid.MustGet() != jid || got.Phone.MustGet() != "+5492235961983" {
 			t.Fatalf("paired session %+v", got)
 		}
 		r = must(c.GetSessionQRWithResponse(ctx, s.Id, nil))

@@ -18,6 +18,27 @@ import (
 	"github.com/wagate/wagate/whatsapp/whatsapptest"
 )
 
+// The whatsmeow types the tests need, in this one file: the phone shows a QR code; the
+// QR channel hands the manager a code; the phone pairs and the device logs in.
+
+func showQR(c *whatsapptest.Client, code string) { c.Dispatch(&events.QR{Codes: []string{code}}) }
+
+func emitCode(c *whatsapptest.Client, code string) bool {
+	return c.EmitQR(whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: code, Timeout: time.Minute})
+}
+
+// pairAndLogIn pairs the client with the account of user (its digits) as device number
+// device, and logs it in; it returns the device's JID.
+func pairAndLogIn(c *whatsapptest.Client, user string, device uint16) string {
+	jid := types.JID{User: user, Device: device, Server: types.DefaultUserServer}
+	c.Dispatch(&events.PairSuccess{ID: jid, Platform: "android"})
+	c.Dispatch(&events.Connected{})
+	return jid.String()
+}
+
+// errRateOverLimit is WhatsApp's "slow down" (rate-overlimit), as whatsmeow returns it.
+var errRateOverLimit = whatsmeow.ErrIQRateOverLimit
+
 // newManager is the real session manager on the harness's database (whatsmeow's device
 // store upgraded in it), making its live clients with wa: no network. It closes with the
 // test.
