@@ -69,7 +69,7 @@ func pairingSession(t *testing.T, h *harness, name, code string) (client.Session
 	s := newSession(t, c, name)
 	h.wa.set(h.wa.pairing)
 	defer h.wa.set(h.wa.loggedIn)
-	made := h.wa.made()
+	made := h.wa.count()
 	if r := must(c.ConnectSessionWithResponse(ctx, s.Id)); r.JSON200 == nil || r.JSON200.Status != client.Connecting {
 		t.Fatalf("connect: %d %s", r.StatusCode(), r.Body)
 	}
@@ -208,7 +208,7 @@ func TestConcurrentConnects(t *testing.T) {
 			t.Fatalf("statuses %v: want one 200 and the rest 409", statuses)
 		}
 		waitStatus(t, c, s.Id, client.Connected)
-		if made := h.wa.made(); made != 1 || h.wa.last().Calls("ConnectContext") != 1 {
+		if made := h.wa.count(); made != 1 || h.wa.last().Calls("ConnectContext") != 1 {
 			t.Fatalf("%d clients made, the last connected %d times; want one client connected once", made, h.wa.last().Calls("ConnectContext"))
 		}
 	})
