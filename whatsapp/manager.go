@@ -169,4 +169,5 @@ func (m *Manager) stop(id string) bool {
 	<-s.done
 	return true
 }
+
 var _ LiveSessions = (*Manager)(nil)

@@ -145,18 +145,18 @@ func loadWhatsAppConfig(env func(name, fallback string) string) (whatsappConfig,
 	durations := []struct {
 		name, fallback string
 		into           *time.Duration
-		zeroOK         bool
 	}{
-		{"WHATSAPP_LOOKUP_MAX_WAIT", defaultLookupMaxWait, &w.LookupMaxWait, true},
-		{"WHATSAPP_CHECK_CACHE_TTL", defaultCacheTTL, &w.CacheTTL, true},
-		{"WHATSAPP_CHECK_CACHE_NEGATIVE_TTL", defaultNegativeCacheTTL, &w.NegativeCacheTTL, true},
-		{"WHATSAPP_CALL_TIMEOUT", defaultCallTimeout, &w.CallTimeout, false},
-		{"WHATSAPP_RECONNECT_MAX", defaultReconnectMax, &w.ReconnectMax, false},
+		{"WHATSAPP_LOOKUP_MAX_WAIT", defaultLookupMaxWait, &w.LookupMaxWait},
+		{"WHATSAPP_CHECK_CACHE_TTL", defaultCacheTTL, &w.CacheTTL},
+		{"WHATSAPP_CHECK_CACHE_NEGATIVE_TTL", defaultNegativeCacheTTL, &w.NegativeCacheTTL},
+		{"WHATSAPP_CALL_TIMEOUT", defaultCallTimeout, &w.CallTimeout},
+		{"WHATSAPP_RECONNECT_MAX", defaultReconnectMax, &w.ReconnectMax},
 	}
 	for _, d := range durations {
+		// Positive: the lookups read zero as "the default", which a setting of 0 would not mean.
 		v, err := time.ParseDuration(env(d.name, d.fallback))
-		if err != nil || v < 0 || (v == 0 && !d.zeroOK) {
-			return w, fmt.Errorf("%s must be a duration such as %s", d.name, d.fallback)
+		if err != nil || v <= 0 {
+			return w, fmt.Errorf("%s must be a positive duration such as %s", d.name, d.fallback)
 		}
 		*d.into = v
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wagate/wagate/whatsapp"
 )
 
 func TestBadConfiguration(t *testing.T) {
@@ -27,6 +29,7 @@ func TestBadConfiguration(t *testing.T) {
 		{"WHATSAPP_LOOKUP_MAX_WAIT": "-1s"},
 		{"WHATSAPP_CHECK_CACHE_TTL": "7d"},
 		{"WHATSAPP_CHECK_CACHE_NEGATIVE_TTL": "-1h"},
+		{"WHATSAPP_LOOKUP_MAX_WAIT": "0"},
 		{"WHATSAPP_CALL_TIMEOUT": "0"},
 		{"WHATSAPP_RECONNECT_MAX": "1s"},
 	} {
@@ -97,5 +100,20 @@ func TestUnopenableDatabaseURLNamesTheVariable(t *testing.T) {
 				t.Errorf("%s with DATABASE_URL=%s: exit %d, stderr %q; want a failure naming DATABASE_URL, without the password", cmd, url, code, errs)
 			}
 		}
+	}
+}
+
+// TestWhatsAppDefaultsAreTheAdapters: the defaults the README's table shows are the ones the
+// adapter falls back to, so that leaving a setting unset and setting its default agree.
+func TestWhatsAppDefaultsAreTheAdapters(t *testing.T) {
+	cfg, err := loadConfig(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := cfg.WhatsApp
+	if w.LookupsPerMinute != whatsapp.DefaultPerMinute || w.LookupBurst != whatsapp.DefaultBurst || w.LookupMaxWait != whatsapp.DefaultMaxWait ||
+		w.CacheTTL != whatsapp.DefaultPositiveTTL || w.NegativeCacheTTL != whatsapp.DefaultNegativeTTL || w.CallTimeout != whatsapp.DefaultTimeout ||
+		w.ReconnectMax != whatsapp.DefaultBackoff.Max {
+		t.Fatalf("defaults %+v differ from the adapter's", w)
 	}
 }

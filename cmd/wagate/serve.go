@@ -85,6 +85,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		return err
 	}
 	defer sessions.Close()
+	w := cfg.WhatsApp
+	lookups, err := whatsapp.NewLookups(whatsapp.LookupConfig{
+		Sessions: sessions, Cache: s, PerMinute: w.LookupsPerMinute, Burst: w.LookupBurst, MaxWait: w.LookupMaxWait,
+		PositiveTTL: w.CacheTTL, NegativeTTL: w.NegativeCacheTTL, Timeout: w.CallTimeout, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
 	background.Add(1)
 	go func() {
 		defer background.Done()
@@ -93,7 +101,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	var draining atomic.Bool
 	metrics := server.NewMetrics(s.Pool())
 	handler, err := server.New(life, server.Config{
-		Store: s, Logger: log, Logins: logins, Roles: cfg.Roles, MaxBodyBytes: cfg.MaxBodyBytes,
+		Store: s, Sessions: sessions, Lookups: lookups, Logger: log, Logins: logins, Roles: cfg.Roles, MaxBodyBytes: cfg.MaxBodyBytes,
 		Draining: draining.Load, Background: &background, CredentialTTL: hooks.credentialTTL,
 		Metrics: metrics, ServeMetrics: metricsLn == nil,
 		CORSAllowedOrigins: cfg.CORSOrigins,
