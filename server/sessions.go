@@ -58,6 +58,7 @@ func (h *handlers) DeleteSession(ctx context.Context, req gen.DeleteSessionReque
 	if err := h.sessions.Delete(ctx, principalFrom(ctx).Org.ID, req.SessionId); err != nil {
 		return nil, err
 	}
+	h.lookups.Forget(req.SessionId) // its limiter: session ids are never reused
 	return gen.DeleteSession204Response{}, nil
 }
 

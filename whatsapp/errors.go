@@ -62,7 +62,8 @@ func liveCallError(doing string, err error) error {
 	case errors.Is(err, whatsmeow.ErrPhoneNumberTooShort), errors.Is(err, whatsmeow.ErrPhoneNumberIsNotInternational):
 		return &Error{Code: EINVALID, Message: "the phone number must be international, with its country code, and longer than 6 digits", Cause: err}
 	case errors.Is(err, whatsmeow.ErrIQRateOverLimit):
-		return RateLimited(rateOverLimitWait, err)
+		return &Error{Code: ERATELIMITED, Message: fmt.Sprintf("WhatsApp limits how often this session may %s; retry in %s", doing, rateOverLimitWait),
+			Retry: rateOverLimitWait, Cause: err}
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, whatsmeow.ErrIQTimedOut):
 		return &Error{Code: ETIMEOUT, Message: fmt.Sprintf("WhatsApp did not answer in time to %s", doing), Cause: err}
 	case errors.Is(err, whatsmeow.ErrNotConnected), errors.Is(err, whatsmeow.ErrNotLoggedIn):
