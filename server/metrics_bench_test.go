@@ -7,6 +7,7 @@ import (
 
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/store/storetest"
+	"github.com/wagate/wagate/whatsapp"
 )
 
 // BenchmarkHealthzMetrics is a request through the whole middleware without metrics and with
@@ -16,7 +17,8 @@ func BenchmarkHealthzMetrics(b *testing.B) {
 		name := map[bool]string{false: "without", true: "with"}[counted]
 		b.Run(name, func(b *testing.B) {
 			s := storetest.Open(b, storetest.SQLite)
-			cfg := server.Config{Store: s}
+			cfg := server.Config{Store: s, Sessions: newManager(b, s, newWAFake(), nil)}
+			cfg.Lookups = must(whatsapp.NewLookups(generousLookups(&cfg)))
 			if counted {
 				cfg.Metrics = server.NewMetrics(s.Pool())
 			}

@@ -27,7 +27,7 @@ var errRateOverLimit = whatsapptest.ErrRateOverLimit
 // newManager is the real session manager on the harness's database (whatsmeow's device
 // store upgraded in it), making its live clients with wa: no network. It closes with the
 // test.
-func newManager(t *testing.T, s *store.Store, wa *waFake, log *slog.Logger) *whatsapp.Manager {
+func newManager(t testing.TB, s *store.Store, wa *waFake, log *slog.Logger) *whatsapp.Manager {
 	t.Helper()
 	devices := must(whatsapp.NewDevices(s.Pool(), string(s.Dialect()), nil))
 	if _, _, err := devices.Upgrade(ctx); err != nil {
