@@ -24,19 +24,19 @@ import (
 
 // Defines values for Capability.
 const (
-	Admin Capability = "admin"
-	Read  Capability = "read"
-	Write Capability = "write"
+	CapabilityAdmin Capability = "admin"
+	CapabilityRead  Capability = "read"
+	CapabilityWrite Capability = "write"
 )
 
 // Valid indicates whether the value is a known member of the Capability enum.
 func (e Capability) Valid() bool {
 	switch e {
-	case Admin:
+	case CapabilityAdmin:
 		return true
-	case Read:
+	case CapabilityRead:
 		return true
-	case Write:
+	case CapabilityWrite:
 		return true
 	default:
 		return false
@@ -45,22 +45,22 @@ func (e Capability) Valid() bool {
 
 // Defines values for ContactCheckStatus.
 const (
-	Invalid       ContactCheckStatus = "invalid"
-	NotOnWhatsapp ContactCheckStatus = "not_on_whatsapp"
-	OnWhatsapp    ContactCheckStatus = "on_whatsapp"
-	Unknown       ContactCheckStatus = "unknown"
+	ContactCheckStatusInvalid       ContactCheckStatus = "invalid"
+	ContactCheckStatusNotOnWhatsapp ContactCheckStatus = "not_on_whatsapp"
+	ContactCheckStatusOnWhatsapp    ContactCheckStatus = "on_whatsapp"
+	ContactCheckStatusUnknown       ContactCheckStatus = "unknown"
 )
 
 // Valid indicates whether the value is a known member of the ContactCheckStatus enum.
 func (e ContactCheckStatus) Valid() bool {
 	switch e {
-	case Invalid:
+	case ContactCheckStatusInvalid:
 		return true
-	case NotOnWhatsapp:
+	case ContactCheckStatusNotOnWhatsapp:
 		return true
-	case OnWhatsapp:
+	case ContactCheckStatusOnWhatsapp:
 		return true
-	case Unknown:
+	case ContactCheckStatusUnknown:
 		return true
 	default:
 		return false
@@ -120,13 +120,13 @@ func (e ErrorCode) Valid() bool {
 
 // Defines values for HealthStatus.
 const (
-	Ok HealthStatus = "ok"
+	HealthStatusOk HealthStatus = "ok"
 )
 
 // Valid indicates whether the value is a known member of the HealthStatus enum.
 func (e HealthStatus) Valid() bool {
 	switch e {
-	case Ok:
+	case HealthStatusOk:
 		return true
 	default:
 		return false
@@ -153,28 +153,28 @@ func (e PrincipalType) Valid() bool {
 
 // Defines values for SessionStatus.
 const (
-	Banned       SessionStatus = "banned"
-	Connected    SessionStatus = "connected"
-	Connecting   SessionStatus = "connecting"
-	Disconnected SessionStatus = "disconnected"
-	LoggedOut    SessionStatus = "logged_out"
-	Pairing      SessionStatus = "pairing"
+	SessionStatusBanned       SessionStatus = "banned"
+	SessionStatusConnected    SessionStatus = "connected"
+	SessionStatusConnecting   SessionStatus = "connecting"
+	SessionStatusDisconnected SessionStatus = "disconnected"
+	SessionStatusLoggedOut    SessionStatus = "logged_out"
+	SessionStatusPairing      SessionStatus = "pairing"
 )
 
 // Valid indicates whether the value is a known member of the SessionStatus enum.
 func (e SessionStatus) Valid() bool {
 	switch e {
-	case Banned:
+	case SessionStatusBanned:
 		return true
-	case Connected:
+	case SessionStatusConnected:
 		return true
-	case Connecting:
+	case SessionStatusConnecting:
 		return true
-	case Disconnected:
+	case SessionStatusDisconnected:
 		return true
-	case LoggedOut:
+	case SessionStatusLoggedOut:
 		return true
-	case Pairing:
+	case SessionStatusPairing:
 		return true
 	default:
 		return false

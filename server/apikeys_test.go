@@ -14,7 +14,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		admin := h.client(h.admin)
 		expires := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
-		created := must(admin.CreateApiKeyWithResponse(ctx, client.NewApiKey{Name: "campaign tool", Capabilities: []client.Capability{client.Read}, ExpiresAt: &expires}))
+		created := must(admin.CreateApiKeyWithResponse(ctx, client.NewApiKey{Name: "campaign tool", Capabilities: []client.Capability{client.CapabilityRead}, ExpiresAt: &expires}))
 		if created.JSON201 == nil {
 			t.Fatalf("create: %d %s", created.StatusCode(), created.Body)
 		}
@@ -70,7 +70,7 @@ func TestAPIKeyCreationRules(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		// An admin without write cannot mint a key that writes.
 		adminOnly := h.client(h.newKey(h.org.ID, store.Admin))
-		r := must(adminOnly.CreateApiKeyWithResponse(ctx, client.NewApiKey{Name: "escalate", Capabilities: []client.Capability{client.Write}}))
+		r := must(adminOnly.CreateApiKeyWithResponse(ctx, client.NewApiKey{Name: "escalate", Capabilities: []client.Capability{client.CapabilityWrite}}))
 		wantError(t, r.StatusCode(), r.Body, http.StatusForbidden, client.ErrorCodeForbidden)
 		admin := h.client(h.admin)
 		for name, body := range map[string]string{

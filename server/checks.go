@@ -54,7 +54,7 @@ func (h *handlers) CheckContacts(ctx context.Context, req gen.CheckContactsReque
 			Lid: nullable.NewNullNullable[string](), CheckedAt: nullable.NewNullNullable[time.Time](), Error: nullable.NewNullNullable[gen.NullableErrorBody]()}
 		n, err := phone.Parse(raw, "")
 		if reason, ok := phoneProblem(err); ok {
-			slots[i].Status = gen.Invalid
+			slots[i].Status = gen.ContactCheckStatusInvalid
 			slots[i].Error = nullable.NewNullableWithValue(gen.NullableErrorBody{Code: gen.ErrorCodeValidationError, Message: reason, Details: map[string]any{}})
 			continue
 		} else if err != nil {
@@ -86,13 +86,13 @@ func (h *handlers) CheckContacts(ctx context.Context, req gen.CheckContactsReque
 			if !ok { // a failure of no known kind is the whole answer's, and logged as one
 				return nil, unknownCause(r.Err)
 			}
-			s.Status, s.Error = gen.Unknown, nullable.NewNullableWithValue(body)
+			s.Status, s.Error = gen.ContactCheckStatusUnknown, nullable.NewNullableWithValue(body)
 			continue
 		}
 		known := r.State == whatsapp.StateOnWhatsApp
-		s.Status, s.IsOnWhatsApp = gen.NotOnWhatsapp, &known
+		s.Status, s.IsOnWhatsApp = gen.ContactCheckStatusNotOnWhatsapp, &known
 		if known {
-			s.Status = gen.OnWhatsapp
+			s.Status = gen.ContactCheckStatusOnWhatsapp
 		}
 		s.Jid, s.Lid, s.CheckedAt = checkedJID(r), nonEmptyNull(r.LID), nullable.NewNullableWithValue(r.CheckedAt)
 	}

@@ -71,19 +71,19 @@ func TestCheckContacts(t *testing.T) {
 		if r.JSON200 == nil || len(r.JSON200.Results) != len(phones) {
 			t.Fatalf("batch: %d %s", r.StatusCode(), r.Body)
 		}
-		want := []client.ContactCheckStatus{client.OnWhatsapp, client.NotOnWhatsapp, client.Invalid, client.OnWhatsapp, client.Invalid}
+		want := []client.ContactCheckStatus{client.ContactCheckStatusOnWhatsapp, client.ContactCheckStatusNotOnWhatsapp, client.ContactCheckStatusInvalid, client.ContactCheckStatusOnWhatsapp, client.ContactCheckStatusInvalid}
 		for i, res := range r.JSON200.Results {
 			if res.Query != phones[i] || res.Status != want[i] {
 				t.Fatalf("slot %d: %+v, want query %q status %s", i, res, phones[i], want[i])
 			}
 			switch res.Status {
-			case client.Invalid:
+			case client.ContactCheckStatusInvalid:
 				if res.IsOnWhatsApp != nil || !res.Phone.IsNull() || res.Error.MustGet().Code != client.ErrorCodeValidationError {
 					t.Fatalf("slot %d, invalid: %s", i, r.Body)
 				}
 			default:
-				if res.IsOnWhatsApp == nil || *res.IsOnWhatsApp != (res.Status == client.OnWhatsapp) || !res.Error.IsNull() ||
-					res.CheckedAt.IsNull() || res.Phone.IsNull() || res.Jid.IsNull() == (res.Status == client.OnWhatsapp) {
+				if res.IsOnWhatsApp == nil || *res.IsOnWhatsApp != (res.Status == client.ContactCheckStatusOnWhatsapp) || !res.Error.IsNull() ||
+					res.CheckedAt.IsNull() || res.Phone.IsNull() || res.Jid.IsNull() == (res.Status == client.ContactCheckStatusOnWhatsapp) {
 					t.Fatalf("slot %d, answered: %s", i, r.Body)
 				}
 			}
@@ -192,7 +192,7 @@ func TestLiveLookupRateLimit(t *testing.T) {
 		if first.JSON200 == nil {
 			t.Fatalf("first batch: %d %s", first.StatusCode(), first.Body)
 		}
-		if res := first.JSON200.Results; res[0].Status != client.NotOnWhatsapp || res[1].Status != client.Unknown || res[1].IsOnWhatsApp != nil ||
+		if res := first.JSON200.Results; res[0].Status != client.ContactCheckStatusNotOnWhatsapp || res[1].Status != client.ContactCheckStatusUnknown || res[1].IsOnWhatsApp != nil ||
 			res[1].Error.MustGet().Code != client.ErrorCodeRateLimited || res[1].Error.MustGet().Details["retryAfter"].(float64) < 1 {
 			t.Fatalf("first batch: %s", first.Body)
 		}

@@ -67,7 +67,7 @@ func TestDocsPrefilledExamplesSucceed(t *testing.T) {
 			"getSessionQR": func() {
 				wa = h.wa.connecting(t, 0)
 				showQR(wa, "2@docs")
-				waitStatus(t, h.client(h.admin), ids["sessionId"].(string), client.Pairing)
+				waitStatus(t, h.client(h.admin), ids["sessionId"].(string), client.SessionStatusPairing)
 				emitCode(wa, "2@docs")
 				for must(h.client(h.admin).GetSessionQRWithResponse(ctx, ids["sessionId"].(string), nil)).JSON200 == nil {
 					time.Sleep(time.Millisecond)
@@ -78,7 +78,7 @@ func TestDocsPrefilledExamplesSucceed(t *testing.T) {
 			},
 			"checkContact": func() {
 				pairAndLogIn(wa, "5492235961983", 12)
-				waitStatus(t, h.client(h.admin), ids["sessionId"].(string), client.Connected)
+				waitStatus(t, h.client(h.admin), ids["sessionId"].(string), client.SessionStatusConnected)
 			},
 		}
 		for _, id := range docsWalk {

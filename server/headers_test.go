@@ -80,7 +80,7 @@ func firstOperation[T any](ops map[string]T) T {
 func TestAnswerHeaders(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		c := h.client(h.admin)
-		key := must(c.CreateApiKeyWithResponse(ctx, client.NewApiKey{Name: "new", Capabilities: []client.Capability{client.Read}}))
+		key := must(c.CreateApiKeyWithResponse(ctx, client.NewApiKey{Name: "new", Capabilities: []client.Capability{client.CapabilityRead}}))
 		if key.JSON201 == nil {
 			t.Fatalf("create key: %d %s", key.StatusCode(), key.Body)
 		}

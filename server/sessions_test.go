@@ -58,7 +58,7 @@ func connected(t *testing.T, h *harness, name string) client.Session {
 	if r := must(c.ConnectSessionWithResponse(ctx, s.Id)); r.JSON200 == nil {
 		t.Fatalf("connect: %d %s", r.StatusCode(), r.Body)
 	}
-	return waitStatus(t, c, s.Id, client.Connected)
+	return waitStatus(t, c, s.Id, client.SessionStatusConnected)
 }
 
 // pairingSession creates a session and connects it with a client that waits to be paired,
@@ -70,12 +70,12 @@ func pairingSession(t *testing.T, h *harness, name, code string) (client.Session
 	h.wa.set(h.wa.pairing)
 	defer h.wa.set(h.wa.loggedIn)
 	made := h.wa.count()
-	if r := must(c.ConnectSessionWithResponse(ctx, s.Id)); r.JSON200 == nil || r.JSON200.Status != client.Connecting {
+	if r := must(c.ConnectSessionWithResponse(ctx, s.Id)); r.JSON200 == nil || r.JSON200.Status != client.SessionStatusConnecting {
 		t.Fatalf("connect: %d %s", r.StatusCode(), r.Body)
 	}
 	wa := h.wa.connecting(t, made)
 	showQR(wa, code)
-	waitStatus(t, c, s.Id, client.Pairing)
+	waitStatus(t, c, s.Id, client.SessionStatusPairing)
 	if !emitCode(wa, code) {
 		t.Fatal("the manager opened no QR channel")
 	}
@@ -97,7 +97,7 @@ func TestSessionLifecycle(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		c := h.client(h.admin)
 		s := newSession(t, c, "ventas")
-		if s.Status != client.Disconnected || s.Reason == "" || !s.Phone.IsNull() || !s.DeviceJid.IsNull() || s.Reconnect != nil ||
+		if s.Status != client.SessionStatusDisconnected || s.Reason == "" || !s.Phone.IsNull() || !s.DeviceJid.IsNull() || s.Reconnect != nil ||
 			!strings.HasPrefix(s.Id, "sess_") {
 			t.Fatalf("new session %+v", s)
 		}
@@ -125,10 +125,10 @@ func TestSessionLifecycle(t *testing.T) {
 
 		// Connect answers at once, connecting; the client logs in in the background.
 		con := must(c.ConnectSessionWithResponse(ctx, s.Id))
-		if con.JSON200 == nil || con.JSON200.Status != client.Connecting {
+		if con.JSON200 == nil || con.JSON200.Status != client.SessionStatusConnecting {
 			t.Fatalf("connect: %d %s", con.StatusCode(), con.Body)
 		}
-		got := waitStatus(t, c, s.Id, client.Connected)
+		got := waitStatus(t, c, s.Id, client.SessionStatusConnected)
 		if got.Reason == "" || got.Reconnect != nil || !got.StatusChangedAt.After(s.StatusChangedAt.Add(-time.Nanosecond)) {
 			t.Fatalf("connected session %+v", got)
 		}
@@ -138,7 +138,7 @@ func TestSessionLifecycle(t *testing.T) {
 		// Disconnect keeps the session; twice is the same answer.
 		for range 2 {
 			d := must(c.DisconnectSessionWithResponse(ctx, s.Id))
-			if d.JSON200 == nil || d.JSON200.Status != client.Disconnected {
+			if d.JSON200 == nil || d.JSON200.Status != client.SessionStatusDisconnected {
 				t.Fatalf("disconnect: %d %s", d.StatusCode(), d.Body)
 			}
 		}
@@ -207,7 +207,7 @@ func TestConcurrentConnects(t *testing.T) {
 		if ok != 1 || conflicts != len(statuses)-1 {
 			t.Fatalf("statuses %v: want one 200 and the rest 409", statuses)
 		}
-		waitStatus(t, c, s.Id, client.Connected)
+		waitStatus(t, c, s.Id, client.SessionStatusConnected)
 		if made := h.wa.count(); made != 1 || h.wa.last().Calls("ConnectContext") != 1 {
 			t.Fatalf("%d clients made, the last connected %d times; want one client connected once", made, h.wa.last().Calls("ConnectContext"))
 		}
@@ -287,7 +287,7 @@ func TestPairing(t *testing.T) {
 
 		// The phone scans: paired, then connected; no more codes.
 		jid := pairAndLogIn(wa, "5492235961983", 12)
-		got := waitStatus(t, c, s.Id, client.Connected)
+		got := waitStatus(t, c, s.Id, client.SessionStatusConnected)
 		if got.DeviceJid.MustGet() != jid || got.Phone.MustGet() != "+5492235961983" {
 			t.Fatalf("paired session %+v", got)
 		}
@@ -298,7 +298,7 @@ func TestPairing(t *testing.T) {
 
 		// Logout: unpaired, and stopped.
 		lo := must(c.LogoutSessionWithResponse(ctx, s.Id))
-		if lo.JSON200 == nil || lo.JSON200.Status != client.Disconnected || !lo.JSON200.DeviceJid.IsNull() || !lo.JSON200.Phone.IsNull() {
+		if lo.JSON200 == nil || lo.JSON200.Status != client.SessionStatusDisconnected || !lo.JSON200.DeviceJid.IsNull() || !lo.JSON200.Phone.IsNull() {
 			t.Fatalf("logout: %d %s", lo.StatusCode(), lo.Body)
 		}
 		if wa.Calls("Logout") != 1 {
@@ -351,7 +351,7 @@ func TestSessionTenancy(t *testing.T) {
 
 		// Untouched: still connected, still checks.
 		a := h.client(h.admin)
-		waitStatus(t, a, id, client.Connected)
+		waitStatus(t, a, id, client.SessionStatusConnected)
 		if r := must(a.CheckContactWithResponse(ctx, id, &client.CheckContactParams{Phone: "5492235961983"})); r.JSON200 == nil || !r.JSON200.IsOnWhatsApp {
 			t.Fatalf("the owner's check: %d %s", r.StatusCode(), r.Body)
 		}
@@ -369,7 +369,7 @@ func TestConnectWithoutRoute(t *testing.T) {
 		})
 		c := h.client(h.admin)
 		s := newSession(t, c, "ventas")
-		if r := must(c.ConnectSessionWithResponse(ctx, s.Id)); r.JSON200 == nil || r.JSON200.Status != client.Connecting {
+		if r := must(c.ConnectSessionWithResponse(ctx, s.Id)); r.JSON200 == nil || r.JSON200.Status != client.SessionStatusConnecting {
 			t.Fatalf("connect: %d %s", r.StatusCode(), r.Body)
 		}
 		deadline := time.Now().Add(10 * time.Second)
@@ -381,12 +381,12 @@ func TestConnectWithoutRoute(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 			got = *must(c.GetSessionWithResponse(ctx, s.Id)).JSON200
 		}
-		if got.Status != client.Connecting || got.Reconnect.Attempt != 1 || !got.Reconnect.NextRetryAt.After(got.StatusChangedAt) ||
+		if got.Status != client.SessionStatusConnecting || got.Reconnect.Attempt != 1 || !got.Reconnect.NextRetryAt.After(got.StatusChangedAt) ||
 			!strings.Contains(got.Reason, "no network route") {
 			t.Fatalf("session without a route: %+v (reconnect %+v)", got, *got.Reconnect)
 		}
 		d := must(c.DisconnectSessionWithResponse(ctx, s.Id))
-		if d.JSON200 == nil || d.JSON200.Status != client.Disconnected || d.JSON200.Reconnect != nil {
+		if d.JSON200 == nil || d.JSON200.Status != client.SessionStatusDisconnected || d.JSON200.Reconnect != nil {
 			t.Fatalf("disconnect: %d %s", d.StatusCode(), d.Body)
 		}
 	})

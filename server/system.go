@@ -77,7 +77,7 @@ func docsAssets(c echo.Context) error {
 }
 
 func (h *handlers) GetHealth(context.Context, gen.GetHealthRequestObject) (gen.GetHealthResponseObject, error) {
-	return gen.GetHealth200JSONResponse{HealthyJSONResponse: gen.HealthyJSONResponse{Status: gen.Ok}}, nil
+	return gen.GetHealth200JSONResponse{HealthyJSONResponse: gen.HealthyJSONResponse{Status: gen.HealthStatusOk}}, nil
 }
 
 func (h *handlers) GetReadiness(ctx context.Context, _ gen.GetReadinessRequestObject) (gen.GetReadinessResponseObject, error) {
@@ -93,7 +93,7 @@ func (h *handlers) GetReadiness(ctx context.Context, _ gen.GetReadinessRequestOb
 		ae.Cause = err
 		return nil, ae
 	}
-	return gen.GetReadiness200JSONResponse{HealthyJSONResponse: gen.HealthyJSONResponse{Status: gen.Ok}}, nil
+	return gen.GetReadiness200JSONResponse{HealthyJSONResponse: gen.HealthyJSONResponse{Status: gen.HealthStatusOk}}, nil
 }
 
 func (h *handlers) GetOpenAPIJSON(context.Context, gen.GetOpenAPIJSONRequestObject) (gen.GetOpenAPIJSONResponseObject, error) {

@@ -21,7 +21,7 @@ import (
 func TestHealthAndReadiness(t *testing.T) {
 	eachBackend(t, func(t *testing.T, h *harness) {
 		c := h.clientWith(nil)
-		if r := must(c.GetHealthWithResponse(ctx)); r.JSON200 == nil || r.JSON200.Status != client.Ok {
+		if r := must(c.GetHealthWithResponse(ctx)); r.JSON200 == nil || r.JSON200.Status != client.HealthStatusOk {
 			t.Fatalf("healthz: %d %s", r.StatusCode(), r.Body)
 		}
 		if r := must(c.GetReadinessWithResponse(ctx)); r.JSON200 == nil {

@@ -35,7 +35,7 @@ func TestSessionWithoutRouteToWhatsApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sess.Status != client.Connecting {
+	if sess.Status != client.SessionStatusConnecting {
 		t.Fatalf("connect answered %s: %s", sess.Status, sess.Reason)
 	}
 
@@ -55,7 +55,7 @@ func TestSessionWithoutRouteToWhatsApp(t *testing.T) {
 	}
 	t.Logf("after %s: status %s, attempt %d, next at %s: %s", time.Since(began).Round(time.Millisecond),
 		sess.Status, sess.Reconnect.Attempt, sess.Reconnect.NextRetryAt.Format(time.RFC3339), sess.Reason)
-	if sess.Status != client.Connecting || !strings.Contains(sess.Reason, "WhatsApp's servers cannot be reached from this machine") ||
+	if sess.Status != client.SessionStatusConnecting || !strings.Contains(sess.Reason, "WhatsApp's servers cannot be reached from this machine") ||
 		!sess.Reconnect.NextRetryAt.After(sess.StatusChangedAt) {
 		t.Fatalf("retrying: %+v", sess)
 	}
@@ -68,7 +68,7 @@ func TestSessionWithoutRouteToWhatsApp(t *testing.T) {
 	}
 
 	sess, err = api.DisconnectSession(ctx, sess.Id)
-	if err != nil || sess.Status != client.Disconnected || sess.Reconnect != nil {
+	if err != nil || sess.Status != client.SessionStatusDisconnected || sess.Reconnect != nil {
 		t.Fatalf("disconnect: %+v, %v", sess, err)
 	}
 	if code := p.stop(t); code != 0 {
