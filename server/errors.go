@@ -134,10 +134,11 @@ var answers = map[kind]answer{
 	whatsapp.ENOTCONNECTED: {http.StatusNotImplemented, gen.ErrorCodeNotImplemented},
 	whatsapp.ERATELIMITED:  {http.StatusTooManyRequests, gen.ErrorCodeRateLimited},
 	// WhatsApp not answering in time is a passing failure of an upstream: "retry later".
-	whatsapp.ETIMEOUT:  {http.StatusServiceUnavailable, gen.ErrorCodeUnavailable},
-	whatsapp.EINVALID:  {http.StatusBadRequest, gen.ErrorCodeValidationError},
-	whatsapp.ECONFLICT: {http.StatusConflict, gen.ErrorCodeConflict},
-	whatsapp.ENOTFOUND: {http.StatusNotFound, gen.ErrorCodeNotFound},
+	whatsapp.ETIMEOUT:     {http.StatusServiceUnavailable, gen.ErrorCodeUnavailable},
+	whatsapp.EUNAVAILABLE: {http.StatusServiceUnavailable, gen.ErrorCodeUnavailable},
+	whatsapp.EINVALID:     {http.StatusBadRequest, gen.ErrorCodeValidationError},
+	whatsapp.ECONFLICT:    {http.StatusConflict, gen.ErrorCodeConflict},
+	whatsapp.ENOTFOUND:    {http.StatusNotFound, gen.ErrorCodeNotFound},
 	// WhatsApp answered, with an error of its own: the upstream failed, not the request.
 	whatsapp.EUPSTREAM: {http.StatusBadGateway, gen.ErrorCodeBadGateway},
 }

@@ -20,6 +20,7 @@ const (
 	ECONFLICT     = "whatsapp_conflict"      // the session's state forbids the action
 	ENOTFOUND     = "whatsapp_not_found"     // no such session or device
 	EUPSTREAM     = "whatsapp_upstream"      // WhatsApp answered with an error of its own
+	EUNAVAILABLE  = "whatsapp_unavailable"   // the service cannot run sessions now (it is stopping)
 )
 
 // Error is a failure of the adapter: a kind, words fit for an API client, and the cause,

@@ -21,16 +21,32 @@ const logoutTimeout = 15 * time.Second
 func (m *Manager) lockSession(id string) func() {
 	m.mu.Lock()
 	if m.ops == nil {
-		m.ops = map[string]*sync.Mutex{}
+		m.ops = map[string]*opLock{}
 	}
 	l, ok := m.ops[id]
 	if !ok {
-		l = &sync.Mutex{}
+		l = &opLock{}
 		m.ops[id] = l
 	}
+	l.users++
 	m.mu.Unlock()
 	l.Lock()
-	return l.Unlock
+	return func() {
+		l.Unlock()
+		m.mu.Lock()
+		// The entry goes with its last user, whatever id it was asked for (another
+		// organization's, one that does not exist): the map holds only ids in use.
+		if l.users--; l.users == 0 {
+			delete(m.ops, id)
+		}
+		m.mu.Unlock()
+	}
+}
+
+// opLock is a session's lifecycle lock and how many calls hold or wait for it.
+type opLock struct {
+	sync.Mutex
+	users int
 }
 
 // Connect starts connecting the organization's session and answers at once, with the
@@ -61,10 +77,17 @@ func (m *Manager) start(ctx context.Context, sess store.Session, resuming bool) 
 		return store.Session{}, err
 	}
 	m.mu.Lock()
+	for running := m.sessions[sess.ID]; running != nil && running.ending(); running = m.sessions[sess.ID] {
+		// A loop that an event just ended (the status already says so) is not running any
+		// more: wait the moment it takes to leave.
+		m.mu.Unlock()
+		<-running.done
+		m.mu.Lock()
+	}
 	switch {
 	case m.closed:
 		m.mu.Unlock()
-		return store.Session{}, &Error{Code: ENOTCONNECTED, Message: "the service is stopping; connect again once it runs"}
+		return store.Session{}, &Error{Code: EUNAVAILABLE, Message: "the service is stopping; connect again once it runs"}
 	case m.sessions[sess.ID] != nil:
 		running := m.sessions[sess.ID]
 		m.mu.Unlock()
@@ -212,13 +235,7 @@ func (m *Manager) deleteKeys(ctx context.Context, deviceJID string) error {
 // Delete logs the organization's session out (as Logout, when it is paired), stops it and
 // deletes it.
 func (m *Manager) Delete(ctx context.Context, orgID, id string) error {
-	unlock := m.lockSession(id)
-	defer func() {
-		unlock()
-		m.mu.Lock()
-		delete(m.ops, id)
-		m.mu.Unlock()
-	}()
+	defer m.lockSession(id)()
 	sess, err := m.session(ctx, orgID, id)
 	if err != nil {
 		return err

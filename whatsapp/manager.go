@@ -34,8 +34,8 @@ type Manager struct {
 	mu       sync.Mutex
 	sessions map[string]*liveSession // by session id, while its loop runs
 	closed   bool
-	ops      map[string]*sync.Mutex // per session: see lockSession
-	wg       sync.WaitGroup         // the sessions' loops
+	ops      map[string]*opLock // per session: see lockSession
+	wg       sync.WaitGroup     // the sessions' loops
 }
 
 // ManagerConfig is what a Manager needs.
@@ -92,6 +92,9 @@ func clientFactory(log *slog.Logger) func(dev *wastore.Device) Live {
 	return func(dev *wastore.Device) Live {
 		c := whatsmeow.NewClient(dev, newLogger(log, "Client"))
 		c.EnableAutoReconnect = false
+		// After a pairing, whatsmeow would reconnect once by itself and only log a failure,
+		// leaving the session connecting for ever; ManualLoginReconnect hands it to the loop.
+		c.DisableLoginAutoReconnect = true
 		return c
 	}
 }
@@ -167,6 +170,10 @@ func (m *Manager) stop(id string) bool {
 	}
 	s.cancel()
 	<-s.done
+	// An event handler that entered before the loop finished may still be writing; the
+	// caller's own write of the session's state must come after it.
+	s.writes.Lock()
+	s.writes.Unlock()
 	return true
 }
 

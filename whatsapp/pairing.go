@@ -46,6 +46,8 @@ func (s *liveSession) followQR(ctx context.Context, gen int, ch <-chan whatsmeow
 		case whatsmeow.QRChannelTimeout.Event:
 			s.clearQR(gen)
 			s.handle(gen, PairingTimedOut{})
+		case whatsmeow.QRChannelScannedWithoutMultidevice.Event:
+			// The channel goes on with the code in view: another phone may scan it.
 		default:
 			// success, or an error that an event (PairError, ClientOutdated, ...) reports.
 			s.clearQR(gen)

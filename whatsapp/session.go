@@ -7,6 +7,7 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	wastore "go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wagate/wagate/store"
@@ -33,10 +34,17 @@ type liveSession struct {
 
 	mu     sync.Mutex
 	status Status
+	// jid is the paired device's JID, "" while unpaired. It is the session's own record of
+	// the pairing: whatsmeow clears dev.ID on its own goroutines (a logout), unlocked.
+	jid    string
 	dev    *wastore.Device // nil until the loop makes one; a fresh one for each pairing attempt
 	client Live
-	// gen counts the clients the session has had: events from an older one are stale.
-	gen int
+	// gen counts the clients the session has had, and seq its connection attempts: an event
+	// from an older client, or one that came in before the current attempt began (queued
+	// behind a slow write, say), belongs to a connection that is over.
+	gen, seq int
+	// finished: the loop has returned; no event may change the session any more.
+	finished bool
 	// attempt counts the connection attempts that failed in a row; retryAt is the next one,
 	// and retrying says one is pending (a second drop event then changes nothing).
 	attempt  int
@@ -52,6 +60,9 @@ type liveSession struct {
 func newLiveSession(m *Manager, sess store.Session, dev *wastore.Device) *liveSession {
 	s := &liveSession{m: m, id: sess.ID, org: sess.OrgID, done: make(chan struct{}), wake: make(chan struct{}, 1),
 		status: Status(sess.Status), dev: dev}
+	if dev != nil && sess.DeviceJID != nil {
+		s.jid = *sess.DeviceJID
+	}
 	s.ctx, s.cancel = context.WithCancel(m.ctx)
 	return s
 }
@@ -89,6 +100,9 @@ func (s *liveSession) run(wait time.Time) {
 
 // exit takes the session out of the manager's running sessions.
 func (s *liveSession) exit() {
+	s.mu.Lock()
+	s.finished = true
+	s.mu.Unlock()
 	s.m.mu.Lock()
 	if s.m.sessions[s.id] == s {
 		delete(s.m.sessions, s.id)
@@ -128,7 +142,9 @@ func (s *liveSession) connectOnce() (Transition, bool) {
 	}
 	// The session's context, not the attempt's: whatsmeow keeps it as the connection's
 	// context for its handlers, keepalives and the reconnect that completes a pairing.
-	if err := client.ConnectContext(s.ctx); err != nil {
+	// An attempt the session itself cancelled (disconnect, or the service stopping) is no
+	// failure to record: the state stays as the API or the last event left it.
+	if err := client.ConnectContext(s.ctx); err != nil && s.ctx.Err() == nil {
 		s.handle(gen, ConnectAttemptFailed{Err: err})
 	}
 	select {
@@ -151,11 +167,12 @@ func (s *liveSession) newAttempt(ctx context.Context) (Live, int, <-chan whatsme
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pending, s.over, s.retrying, s.qr = nil, false, false, QRCode{}
+	s.seq++
 	select {
 	case <-s.wake: // an instruction from the attempt before, already followed
 	default:
 	}
-	paired := s.dev != nil && s.dev.ID != nil
+	paired := s.jid != ""
 	if paired && s.client != nil {
 		return s.client, s.gen, nil
 	}
@@ -182,10 +199,13 @@ func (s *liveSession) newAttempt(ctx context.Context) (Live, int, <-chan whatsme
 // ConnectAttemptFailed) from the client of generation gen: it records the session's new
 // state and, when the event ends the connection, leaves the loop its instruction.
 func (s *liveSession) handle(gen int, evt any) {
+	s.mu.Lock()
+	seq := s.seq // the attempt the event came in during
+	s.mu.Unlock()
 	s.writes.Lock()
 	defer s.writes.Unlock()
 	s.mu.Lock()
-	if gen != s.gen || s.over {
+	if s.finished || gen != s.gen || seq != s.seq || s.over {
 		s.mu.Unlock()
 		return
 	}
@@ -196,24 +216,29 @@ func (s *liveSession) handle(gen int, evt any) {
 		return
 	}
 	st := store.SessionState{Status: store.SessionStatus(t.Status), Reason: t.Reason}
-	var forget *wastore.Device
-	switch t.Action {
-	case ActionReconnect:
+	var forget string
+	_, loginReconnect := evt.(*events.ManualLoginReconnect)
+	switch {
+	case loginReconnect:
+		// Not a failure: reconnect at once, and count nothing.
+		s.retrying, s.retryAt = true, now
+	case t.Action == ActionReconnect:
 		s.attempt++
 		r := s.m.backoff.Schedule(s.attempt, now)
 		s.retrying, s.retryAt = true, r.At
 		st.ReconnectAttempt, st.NextRetryAt = r.Attempt, &r.At
-	case ActionWaitUntil:
+	case t.Action == ActionWaitUntil:
 		st.NextRetryAt = &t.Until
-	case ActionRecordDevice:
+	case t.Action == ActionRecordDevice:
+		s.jid = t.Device.JID
 		st.Device = &store.SessionDevice{JID: t.Device.JID, Phone: t.Device.Phone}
-	case ActionForgetDevice:
+	case t.Action == ActionForgetDevice:
 		st.Device = &store.SessionDevice{}
-		forget, s.dev, s.client = s.dev, nil, nil
+		forget, s.jid, s.dev, s.client = s.jid, "", nil, nil
 	}
 	if _, ok := evt.(*events.Connected); ok {
 		s.attempt, s.retrying = 0, false
-		st.Device = deviceOf(s.dev)
+		st.Device = s.device()
 	}
 	if t.Action != ActionNone && t.Action != ActionRecordDevice {
 		if s.pending == nil || s.pending.Action == ActionReconnect {
@@ -228,11 +253,11 @@ func (s *liveSession) handle(gen int, evt any) {
 	s.status = t.Status
 	s.mu.Unlock()
 
-	if forget != nil && forget.ID != nil {
+	if forget != "" {
 		// whatsmeow deleted a logged-out device's keys itself; deleting again is harmless,
-		// and a failed pairing's partial device must not linger.
+		// and keys it failed to delete must not linger.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
-		if err := s.m.devices.Delete(ctx, forget); err != nil {
+		if err := s.m.deleteKeys(ctx, forget); err != nil {
 			s.m.log.Error("delete an unlinked device's keys", "session", s.id, "err", err)
 		}
 		cancel()
@@ -260,19 +285,32 @@ func (s *liveSession) write(st store.SessionState) {
 	}
 }
 
-// deviceOf is the store's record of a paired device, nil when dev is not paired.
-func deviceOf(dev *wastore.Device) *store.SessionDevice {
-	if dev == nil || dev.ID == nil {
+// device is the store's record of the paired device, nil while unpaired; the caller holds mu.
+func (s *liveSession) device() *store.SessionDevice {
+	jid, err := types.ParseJID(s.jid)
+	if s.jid == "" || err != nil {
 		return nil
 	}
-	return &store.SessionDevice{JID: dev.ID.String(), Phone: "+" + dev.ID.User, PushName: dev.PushName}
+	d := &store.SessionDevice{JID: s.jid, Phone: "+" + jid.User}
+	if s.dev != nil {
+		d.PushName = s.dev.PushName // whatsmeow sets it from the account's settings on login
+	}
+	return d
+}
+
+// ending reports that the loop has returned or is about to, of its own accord: a connect
+// may then wait for it rather than call the session running.
+func (s *liveSession) ending() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.finished || (s.over && s.pending != nil && s.pending.Action != ActionWaitUntil)
 }
 
 // loggedInClient is the session's client when it is logged in, nil otherwise.
 func (s *liveSession) loggedInClient() Live {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.client == nil || s.status != StatusConnected || !s.client.IsLoggedIn() {
+	if s.finished || s.client == nil || s.status != StatusConnected || !s.client.IsLoggedIn() {
 		return nil
 	}
 	return s.client

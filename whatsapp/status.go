@@ -128,7 +128,8 @@ func Next(cur Status, event any, now time.Time) Transition {
 			return Transition{Status: StatusConnecting, Action: ActionReconnect, Reason: "WhatsApp closed the connection; reconnecting."}
 		case StatusPairing:
 			// An unpaired device has nothing to reconnect with: whatsmeow does not retry it either.
-			return Transition{Status: StatusDisconnected, Reason: "The connection closed before a QR code was scanned; connect again for new codes."}
+			return Transition{Status: StatusDisconnected, Action: ActionStop,
+				Reason: "The connection closed before a QR code was scanned; connect again for new codes."}
 		}
 		return unchanged
 	case *events.LoggedOut:
@@ -166,6 +167,12 @@ func Next(cur Status, event any, now time.Time) Transition {
 			Reason: fmt.Sprintf("WhatsApp ended the connection with an unexpected error (code %q); reconnecting.", e.Code)}
 	case ConnectAttemptFailed:
 		return connectAttemptFailed(e.Err)
+	case *events.ManualLoginReconnect:
+		// After a pairing, WhatsApp closes the connection (stream error 515) for the device to
+		// log in on a new one. whatsmeow is set to leave that to the manager, so that a failed
+		// reconnect is retried and shown like any other.
+		return Transition{Status: StatusConnecting, Action: ActionReconnect,
+			Reason: "Paired; connecting again to log in as the linked device, as WhatsApp asks after a pairing."}
 	case PairingTimedOut:
 		if cur != StatusPairing && cur != StatusConnecting {
 			return unchanged
@@ -236,10 +243,10 @@ func connectFailure(reason events.ConnectFailureReason, message string) Transiti
 	return Transition{Status: StatusDisconnected, Action: ActionStop, Reason: why + "; connect again to retry."}
 }
 
+// connectAttemptFailed follows a failed dial. The manager does not pass the failure of an
+// attempt it cancelled itself (disconnect, or the service stopping): the session's recorded
+// state then stays as the API or the last event left it.
 func connectAttemptFailed(err error) Transition {
-	if errors.Is(err, context.Canceled) {
-		return Transition{Status: StatusDisconnected, Reason: "The connection attempt was cancelled because the service is stopping."}
-	}
 	return Transition{Status: StatusConnecting, Action: ActionReconnect,
 		Reason: fmt.Sprintf("WhatsApp's servers cannot be reached from this machine: %s; retrying.", unreachable(err))}
 }

@@ -1,7 +1,6 @@
 package whatsapp_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -58,7 +57,7 @@ var transitions = []transitionCase{
 	{"connected", whatsapp.StatusConnecting, &events.Connected{}, whatsapp.StatusConnected, whatsapp.ActionNone, "Connected to WhatsApp."},
 	{"disconnected while connected", whatsapp.StatusConnected, &events.Disconnected{}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "closed the connection; reconnecting"},
 	{"disconnected while connecting", whatsapp.StatusConnecting, &events.Disconnected{}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "reconnecting"},
-	{"disconnected while pairing", whatsapp.StatusPairing, &events.Disconnected{}, whatsapp.StatusDisconnected, whatsapp.ActionNone, "before a QR code was scanned"},
+	{"disconnected while pairing", whatsapp.StatusPairing, &events.Disconnected{}, whatsapp.StatusDisconnected, whatsapp.ActionStop, "before a QR code was scanned"},
 	{"disconnected after logged out", whatsapp.StatusLoggedOut, &events.Disconnected{}, whatsapp.StatusLoggedOut, whatsapp.ActionNone, ""},
 	{"disconnected after a ban", whatsapp.StatusBanned, &events.Disconnected{}, whatsapp.StatusBanned, whatsapp.ActionNone, ""},
 	{"disconnected after replaced", whatsapp.StatusDisconnected, &events.Disconnected{}, whatsapp.StatusDisconnected, whatsapp.ActionNone, ""},
@@ -89,7 +88,7 @@ var transitions = []transitionCase{
 	{"network unreachable", whatsapp.StatusConnecting, whatsapp.ConnectAttemptFailed{Err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", syscall.ENETUNREACH)}}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "cannot be reached from this machine: there is no network route to them"},
 	{"dial timeout", whatsapp.StatusConnecting, whatsapp.ConnectAttemptFailed{Err: fmt.Errorf("failed to dial whatsapp web websocket: %w", errTimeout{})}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "the connection attempt timed out"},
 	{"handshake failure", whatsapp.StatusConnecting, whatsapp.ConnectAttemptFailed{Err: fmt.Errorf("failed to do handshake: %w", errors.New("unexpected EOF"))}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "cannot be reached from this machine: unexpected EOF; retrying."},
-	{"connect cancelled", whatsapp.StatusConnecting, whatsapp.ConnectAttemptFailed{Err: fmt.Errorf("dial: %w", context.Canceled)}, whatsapp.StatusDisconnected, whatsapp.ActionNone, "the service is stopping"},
+	{"login reconnect after pairing", whatsapp.StatusConnecting, &events.ManualLoginReconnect{}, whatsapp.StatusConnecting, whatsapp.ActionReconnect, "connecting again to log in as the linked device"},
 	{"QR codes ran out", whatsapp.StatusPairing, whatsapp.PairingTimedOut{}, whatsapp.StatusDisconnected, whatsapp.ActionStop, "No phone scanned the QR code before the codes ran out"},
 	{"QR codes ran out after pairing", whatsapp.StatusConnected, whatsapp.PairingTimedOut{}, whatsapp.StatusConnected, whatsapp.ActionNone, ""},
 	{"an unrelated event", whatsapp.StatusConnected, &events.OfflineSyncCompleted{Count: 3}, whatsapp.StatusConnected, whatsapp.ActionNone, ""},
