@@ -195,6 +195,21 @@ func (s *Store) SetSessionState(ctx context.Context, orgID, id string, st Sessio
 	return row.session(), nil
 }
 
+// SetSessionPushName records the paired account's push name, as the account's settings
+// change it; the status and its time stay. Returns ENOTFOUND if the organization has no such
+// session.
+func (s *Store) SetSessionPushName(ctx context.Context, orgID, id, pushName string) error {
+	res := s.db.WithContext(ctx).Model(&sessionRow{}).Where("id = ? AND org_id = ?", id, orgID).
+		Updates(map[string]any{"push_name": nonEmpty(pushName), "updated_at": s.Now()})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return sessionNotFound(id)
+	}
+	return nil
+}
+
 // nonEmpty is v, or nil (NULL) for "".
 func nonEmpty(v string) *string {
 	if v == "" {

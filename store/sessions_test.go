@@ -186,3 +186,26 @@ func TestSessionsToResume(t *testing.T) {
 		}
 	})
 }
+
+// TestSetSessionPushName: the push name changes alone (the status and its time stay), and
+// only in the session's own organization.
+func TestSetSessionPushName(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		org := newOrg(t, s, "acme")
+		other := newOrg(t, s, "globex")
+		sess := must[store.Session](t)(s.CreateSession(ctx, org.ID, "sales"))
+		if err := s.SetSessionPushName(ctx, org.ID, sess.ID, "Ana"); err != nil {
+			t.Fatal(err)
+		}
+		got := must[store.Session](t)(s.Session(ctx, org.ID, sess.ID))
+		if got.PushName == nil || *got.PushName != "Ana" || !got.StatusChangedAt.Equal(sess.StatusChangedAt) || got.Status != sess.Status {
+			t.Fatalf("after the push name: %+v", got)
+		}
+		if err := s.SetSessionPushName(ctx, other.ID, sess.ID, "Intruder"); store.ErrorCode(err) != store.ENOTFOUND {
+			t.Fatalf("another organization's push name: %v", err)
+		}
+		if got := must[store.Session](t)(s.Session(ctx, org.ID, sess.ID)); *got.PushName != "Ana" {
+			t.Fatalf("another organization changed the push name: %+v", got)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/proto/waSyncAction"
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/wagate/wagate/store"
@@ -87,6 +88,15 @@ func TestConnectionEvents(t *testing.T) {
 		time.Sleep(2 * fastBackoff.Max)
 		if n := c.Calls("ConnectContext"); n != 2 {
 			t.Fatalf("connected %d times after one drop told twice, want 2", n)
+		}
+
+		// The account's name arrives with its settings, after the login.
+		before := noErr[store.Session](t)(s.Session(ctx, r.org.ID, sess.ID))
+		name := "Ana María"
+		c.Dispatch(&events.PushNameSetting{Action: &waSyncAction.PushNameSetting{Name: &name}})
+		if got := noErr[store.Session](t)(s.Session(ctx, r.org.ID, sess.ID)); got.PushName == nil || *got.PushName != "Ana María" ||
+			!got.StatusChangedAt.Equal(before.StatusChangedAt) {
+			t.Fatalf("after the push name setting: %+v", got)
 		}
 
 		// Keepalives: failing a while is shown; failing past whatsmeow's limit reconnects.

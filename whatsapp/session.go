@@ -209,6 +209,16 @@ func (s *liveSession) handle(gen int, evt any) {
 		s.mu.Unlock()
 		return
 	}
+	if e, ok := evt.(*events.PushNameSetting); ok {
+		// Not a change of state: the account's name, from its settings, once they sync.
+		s.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
+		defer cancel()
+		if err := s.m.store.SetSessionPushName(ctx, s.org, s.id, e.Action.GetName()); err != nil {
+			s.m.log.Error("record a WhatsApp session's push name", "session", s.id, "err", err)
+		}
+		return
+	}
 	now := s.m.now()
 	t := Next(s.status, evt, now)
 	if t.Reason == "" || (t.Action == ActionReconnect && s.retrying) {
