@@ -148,4 +148,3 @@ func TestReplyNotStoredIsNotAcknowledged(t *testing.T) {
 		}
 	})
 }
-
