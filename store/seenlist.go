@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // SeenFilter narrows SeenContacts; zero values do not filter. Combinable (AND).
@@ -77,6 +79,13 @@ func (s *Store) SeenContacts(ctx context.Context, orgID, sessionID string, f See
 		}
 		args = append(args, "%"+escapeLike(f.Q)+"%")
 		where.WriteString(" AND p.search LIKE " + s.foldFunction() + "($" + strconv.Itoa(len(args)) + `) ESCAPE '\'`)
+	}
+	if s.dialect == Postgres {
+		// Planned with this call's values, every time (an unnamed statement): a statement
+		// prepared once gets PostgreSQL's generic plan after five runs, which cannot know that
+		// q is rare and walks the whole session in id order where the trigram index answers
+		// at once (50 ms against 1 at 100,000 people). The planning costs far less.
+		args = append([]any{pgx.QueryExecModeExec}, args...)
 	}
 	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT s.id, p.id, p.phone_jid, p.lid, p.phone, p.full_name, p.first_name, p.push_name,
 	p.business_name, p.direct_chat, p.first_seen_at, p.last_seen_at,
