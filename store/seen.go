@@ -87,7 +87,7 @@ func (s *Store) RecordSeen(ctx context.Context, orgID, sessionID string, people 
 		return s.checkSession(ctx, s.sql, orgID, sessionID)
 	}
 	err = s.writeSeen(ctx, orgID, sessionID, batch)
-	for attempt := 0; isUniqueViolation(err) && attempt < 3; attempt++ {
+	for attempt := 0; retrySeen(err) && attempt < 3; attempt++ {
 		// A LID given with a phone is another row's: link the two, then write again. A
 		// concurrent writer may take a key between the link and the write: try again.
 		err = s.sqlTx(ctx, func(tx *sql.Tx) error {
@@ -489,6 +489,14 @@ func (s *Store) checkSession(ctx context.Context, q queryer, orgID, sessionID st
 		return sessionNotFound(sessionID)
 	}
 	return err
+}
+
+// retrySeen reports whether a seen-contacts write lost a race worth running again: a key
+// another writer took first, or, on PostgreSQL, a deadlock between two links that locked the
+// same two rows in opposite orders.
+func retrySeen(err error) bool {
+	var pg *pgconn.PgError
+	return isUniqueViolation(err) || errors.As(err, &pg) && pg.Code == "40P01"
 }
 
 // isUniqueViolation reports whether err is a unique constraint's, from either driver as

@@ -242,6 +242,47 @@ func TestLinkLIDMergesInAnyOrder(t *testing.T) {
 	}
 }
 
+// TestSeenConcurrentSightingsOfOnePerson: sightings by phone, by LID, by both, and the
+// mapping, racing on several connections, end as one person with both JIDs.
+func TestSeenConcurrentSightingsOfOnePerson(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		org := newOrg(t, s, "a")
+		sess := newSession(t, s, org.ID, "main")
+		for round := range 10 {
+			phoneJID, lid := fmt.Sprintf("54911555%05d@s.whatsapp.net", round), fmt.Sprintf("7%014d@lid", round)
+			errs := make(chan error, 4)
+			for i, p := range []store.SeenPerson{
+				{PhoneJID: phoneJID, PushName: "by phone", At: seenAt},
+				{LID: lid, FirstName: "by lid", At: seenAt.Add(time.Second)},
+				{PhoneJID: phoneJID, LID: lid, At: seenAt.Add(2 * time.Second)},
+				{},
+			} {
+				go func() {
+					if i == 3 {
+						errs <- s.LinkLID(ctx, org.ID, sess.ID, lid, phoneJID)
+						return
+					}
+					errs <- s.RecordSeen(ctx, org.ID, sess.ID, []store.SeenPerson{p})
+				}()
+			}
+			for range 4 {
+				if err := <-errs; err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			all := allSeen(t, s, org.ID, sess.ID, store.SeenFilter{})
+			if len(all) != round+1 {
+				t.Fatalf("round %d: listed %v", round, jids(all))
+			}
+			got := all[len(all)-1]
+			if got.PhoneJID != phoneJID || got.LID != lid || got.PushName != "by phone" || got.FirstName != "by lid" ||
+				!got.FirstSeenAt.Equal(seenAt) || !got.LastSeenAt.Equal(seenAt.Add(2*time.Second)) {
+				t.Fatalf("round %d: %+v", round, got)
+			}
+		}
+	})
+}
+
 // TestLinkLIDKeepsTheFirstSeenID: the merged person keeps the id of the record seen first,
 // whichever of the two that was, so that a reader paging by id does not meet them twice.
 func TestLinkLIDKeepsTheFirstSeenID(t *testing.T) {

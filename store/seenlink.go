@@ -30,7 +30,7 @@ func (s *Store) LinkLID(ctx context.Context, orgID, sessionID, lid, phoneJID str
 			}
 			return s.linkLID(ctx, tx, orgID, sessionID, lid, phoneJID)
 		})
-		if !isUniqueViolation(err) {
+		if !retrySeen(err) {
 			break
 		}
 	}
