@@ -22,14 +22,14 @@ import (
 // SeenPerson is what one event tells of a person a session met. An empty string is "not told"
 // and never overwrites what is stored.
 type SeenPerson struct {
-	PhoneJID            string // "5492235961983@s.whatsapp.net" (no device part); "" when the event gave only a LID
-	LID                 string // "123456789012345@lid"; "" when not told
-	FullName, FirstName string // from the phone's address book
-	PushName            string // the name the person set
-	BusinessName        string // a verified business name
-	DirectChat          bool   // seen in a one-to-one chat with the session (true sets; false leaves as is)
-	Group               string // a group JID (…@g.us) they were seen in; "" for none
-	At                  time.Time
+	PhoneJID            string    // "5492235961983@s.whatsapp.net" (no device part); "" when the event gave only a LID
+	LID                 string    // "123456789012345@lid"; "" when not told
+	FullName, FirstName string    // from the phone's address book
+	PushName            string    // the name the person set
+	BusinessName        string    // a verified business name
+	DirectChat          bool      // seen in a one-to-one chat with the session (true sets; false leaves as is)
+	Group               string    // a group JID (…@g.us) they were seen in; "" for none
+	At                  time.Time // when: first seen is the earliest, last seen the latest
 }
 
 // The servers of the JIDs the store takes.
