@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -68,6 +69,8 @@ type Store struct {
 	fileLock *os.File
 	// now is the clock; tests replace it, while requests run, to move through reply windows.
 	now atomic.Pointer[func() time.Time]
+	// seenStmts holds SQLite's prepared statements of a message's seen person (see execSeen).
+	seenStmts sync.Map
 }
 
 // Open connects to the database of cfg. It does not migrate; call Migrate.
