@@ -20,7 +20,7 @@ import (
 var ctx = context.Background()
 
 // upgraded is the device store on s's database and pool, upgraded.
-func upgraded(t *testing.T, s *store.Store) *whatsapp.Devices {
+func upgraded(t testing.TB, s *store.Store) *whatsapp.Devices {
 	t.Helper()
 	d, err := whatsapp.NewDevices(s.Pool(), string(s.Dialect()), nil)
 	if err != nil {

@@ -95,6 +95,11 @@ func clientFactory(log *slog.Logger) func(dev *wastore.Device) Live {
 		// After a pairing, whatsmeow would reconnect once by itself and only log a failure,
 		// leaving the session connecting for ever; ManualLoginReconnect hands it to the loop.
 		c.DisableLoginAutoReconnect = true
+		// A message is acknowledged only once every handler returned, and a handler that
+		// failed (a reply not stored) leaves it unacknowledged: WhatsApp delivers it again,
+		// and the buffer of decrypted events lets whatsmeow read it a second time.
+		c.SynchronousAck = true
+		c.EnableDecryptedEventBuffer = true
 		return c
 	}
 }

@@ -182,7 +182,10 @@ func (s *liveSession) newAttempt(ctx context.Context) (Live, int, <-chan whatsme
 	s.client = s.m.newClient(s.dev)
 	s.gen++
 	gen := s.gen
+	// The state's handler first: whatsmeow stops at the first handler that reports a failure,
+	// and the recorder's may (to leave a message unacknowledged).
 	s.client.AddEventHandler(func(evt any) { s.handle(gen, evt) })
+	s.client.AddEventHandlerWithSuccessStatus(s.recordEvent)
 	if paired {
 		return s.client, gen, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	waE2E "go.mau.fi/whatsmeow/proto/waE2E"
 	wastore "go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -111,4 +112,23 @@ func (d *Directory) userInfo(_ context.Context, jids []types.JID) (map[types.JID
 		}
 	}
 	return out, nil
+}
+
+// Receive dispatches a text message from the phone user (its digits) at the time at, in a
+// direct chat with the session or, when group is set, in that group (its id, digits); it
+// reports whether the handlers took it (false leaves it unacknowledged for WhatsApp).
+func (c *Client) Receive(user, group string, at time.Time) bool {
+	sender := types.NewJID(user, types.DefaultUserServer)
+	chat := sender
+	if group != "" {
+		chat = types.NewJID(group, types.GroupServer)
+	}
+	text := "hola"
+	return c.Dispatch(&events.Message{
+		Info: types.MessageInfo{
+			MessageSource: types.MessageSource{Chat: chat, Sender: sender, IsGroup: group != ""},
+			ID:            "3EB0" + user + at.UTC().Format("150405.000000"), Timestamp: at,
+		},
+		Message: &waE2E.Message{Conversation: &text},
+	})
 }
