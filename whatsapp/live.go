@@ -33,6 +33,8 @@ type Live interface {
 	// by Query, never by position.
 	IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)
 	GetUserInfo(ctx context.Context, jids []types.JID) (map[types.JID]types.UserInfo, error)
+	// GetJoinedGroups lists the groups the account is in, with their participants.
+	GetJoinedGroups(ctx context.Context) ([]*types.GroupInfo, error)
 }
 
 var _ Live = (*whatsmeow.Client)(nil)

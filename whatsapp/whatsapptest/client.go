@@ -38,7 +38,9 @@ type Client struct {
 	IsOnWhatsAppFunc func(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)
 	GetUserInfoFunc  func(ctx context.Context, jids []types.JID) (map[types.JID]types.UserInfo, error)
 	PairPhoneFunc    func(ctx context.Context, phone string) (string, error)
-	LogoutFunc       func(ctx context.Context) error
+	// GetJoinedGroupsFunc answers GetJoinedGroups; nil answers no groups.
+	GetJoinedGroupsFunc func(ctx context.Context) ([]*types.GroupInfo, error)
+	LogoutFunc          func(ctx context.Context) error
 
 	// Calls counts the calls by method name ("ConnectContext", "IsOnWhatsApp", ...).
 	calls sync.Map // string → *atomic.Int64
@@ -259,4 +261,12 @@ func (c *Client) GetUserInfo(ctx context.Context, jids []types.JID) (map[types.J
 		return nil, whatsmeow.ErrNotConnected
 	}
 	return c.GetUserInfoFunc(ctx, jids)
+}
+
+func (c *Client) GetJoinedGroups(ctx context.Context) ([]*types.GroupInfo, error) {
+	c.count("GetJoinedGroups")
+	if c.GetJoinedGroupsFunc == nil {
+		return nil, nil
+	}
+	return c.GetJoinedGroupsFunc(ctx)
 }
