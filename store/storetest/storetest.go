@@ -95,6 +95,7 @@ func freshSchema(t testing.TB, base string) string {
 		t.Fatalf("connect to %s: %v", EnvPostgres, err)
 	}
 	t.Cleanup(func() { admin.Close() })
+	sharedExtensions(t, admin)
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 		t.Fatalf("create schema on %s: %v", EnvPostgres, err)
 	}
@@ -111,4 +112,27 @@ func freshSchema(t testing.TB, base string) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// sharedExtensions creates the extensions the migrations use (pg_trgm, for the seen-contacts
+// search) in the database's default schema before any test schema exists. Left to the first
+// migration, an extension would be created in that test's schema, on its search path, and
+// dropped with it, taking every other test's indexes that use it along. An advisory lock
+// serializes test processes that start together; where the extension cannot be created the
+// migration falls back to a plain index, so a failure here is not the test's.
+func sharedExtensions(t testing.TB, admin *sql.DB) {
+	t.Helper()
+	tx, err := admin.Begin()
+	if err != nil {
+		t.Fatalf("connect to %s: %v", EnvPostgres, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec("SELECT pg_advisory_xact_lock(7240512)"); err != nil {
+		t.Fatalf("lock on %s: %v", EnvPostgres, err)
+	}
+	if _, err := tx.Exec("CREATE EXTENSION IF NOT EXISTS pg_trgm"); err != nil {
+		t.Logf("pg_trgm is not available on %s (%v): the seen-contacts search scans", EnvPostgres, err)
+		return
+	}
+	tx.Commit()
 }
