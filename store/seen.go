@@ -273,7 +273,12 @@ const searchSeparator = "\n"
 // searchOf is the search column's value of the names and phone given (SQL expressions, in
 // the order full, first, push, business name, phone): them lower-cased, one per line.
 func (s *Store) searchOf(full, first, push, business, phone string) string {
-	return s.foldFunction() + "(concat_ws('" + searchSeparator + "', " + strings.Join([]string{full, first, push, business, phone}, ", ") + "))"
+	args := []string{full, first, push, business, phone}
+	for i, a := range args {
+		// Typed: PostgreSQL cannot infer a parameter's type from concat_ws's "any".
+		args[i] = "CAST(" + a + " AS TEXT)"
+	}
+	return s.foldFunction() + "(concat_ws('" + searchSeparator + "', " + strings.Join(args, ", ") + "))"
 }
 
 // upsertSeen is the statement that records a chunk of people keyed by key (phone_jid or lid),
