@@ -199,6 +199,42 @@ func (e QRFormat) Valid() bool {
 	}
 }
 
+// Defines values for SourceFilter.
+const (
+	SourceFilterDm    SourceFilter = "dm"
+	SourceFilterGroup SourceFilter = "group"
+)
+
+// Valid indicates whether the value is a known member of the SourceFilter enum.
+func (e SourceFilter) Valid() bool {
+	switch e {
+	case SourceFilterDm:
+		return true
+	case SourceFilterGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSeenContactsParamsSource.
+const (
+	ListSeenContactsParamsSourceDm    ListSeenContactsParamsSource = "dm"
+	ListSeenContactsParamsSourceGroup ListSeenContactsParamsSource = "group"
+)
+
+// Valid indicates whether the value is a known member of the ListSeenContactsParamsSource enum.
+func (e ListSeenContactsParamsSource) Valid() bool {
+	switch e {
+	case ListSeenContactsParamsSourceDm:
+		return true
+	case ListSeenContactsParamsSourceGroup:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetSessionQRParamsFormat.
 const (
 	GetSessionQRParamsFormatJson GetSessionQRParamsFormat = "json"
@@ -766,6 +802,116 @@ type Region = string
 // Seconds Seconds.
 type Seconds = int32
 
+// SeenContact A person the session has seen. Fields that can be null are always present, as null.
+type SeenContact struct {
+	// Contacts The organization's contacts with this phone (in any spelling), by contact id; empty when none.
+	Contacts []SeenContactMatch `json:"contacts"`
+
+	// DirectChat The person has a direct (one-to-one) chat with the session, in either direction.
+	DirectChat bool `json:"directChat"`
+
+	// DisplayName The first known of full name, first name, push name and business name; null when none is.
+	//
+	// Example: Ana Pérez
+	DisplayName nullable.Nullable[string] `json:"displayName"`
+
+	// FirstSeenAt When the session first saw the person.
+	FirstSeenAt time.Time `json:"firstSeenAt"`
+
+	// Groups The JIDs of the session's groups the person was seen in, sorted.
+	Groups []string `json:"groups"`
+
+	// LastSeenAt When the session last saw the person.
+	LastSeenAt time.Time `json:"lastSeenAt"`
+
+	// Lid The person's LID (`digits@lid`, WhatsApp's hidden id); null until WhatsApp shows it.
+	//
+	// Example: 123456789012345@lid
+	Lid nullable.Nullable[string] `json:"lid"`
+
+	// Names Each name by where it came from; null when that source never gave one.
+	Names SeenContactNames `json:"names"`
+
+	// Phone The phone in E.164, from `phoneJid`; null when the phone is not known.
+	//
+	// Example: +5492235961983
+	Phone nullable.Nullable[string] `json:"phone"`
+
+	// PhoneJid The person's JID by phone (`digits@s.whatsapp.net`); null while WhatsApp has shown only their LID.
+	//
+	// Example: 5492235961983@s.whatsapp.net
+	PhoneJid nullable.Nullable[string] `json:"phoneJid"`
+}
+
+// SeenContactMatch One of the organization's contacts with the person's phone.
+type SeenContactMatch struct {
+	// ContactId Example: 1
+	ContactId int64 `json:"contactId"`
+
+	// ContactListId Example: 1
+	ContactListId int64 `json:"contactListId"`
+}
+
+// SeenContactNames Each name by where it came from; null when that source never gave one.
+type SeenContactNames struct {
+	// BusinessName The name WhatsApp verified for a business account.
+	//
+	// Example: Tienda Sur SRL
+	BusinessName nullable.Nullable[string] `json:"businessName"`
+
+	// FirstName The first name in the session's phone's address book.
+	//
+	// Example: Ana
+	FirstName nullable.Nullable[string] `json:"firstName"`
+
+	// FullName The full name in the session's phone's address book.
+	//
+	// Example: Ana Pérez
+	FullName nullable.Nullable[string] `json:"fullName"`
+
+	// PushName The name the person set on their own WhatsApp account.
+	//
+	// Example: Anita
+	PushName nullable.Nullable[string] `json:"pushName"`
+}
+
+// SeenContactPage defines model for SeenContactPage.
+type SeenContactPage struct {
+	Items []SeenContact `json:"items"`
+
+	// NextCursor Pass as `cursor` (with the same filters) for the next page; empty when this is the last page.
+	NextCursor string `json:"nextCursor"`
+}
+
+// SeenGroup A group the session is in.
+type SeenGroup struct {
+	// Jid The group's JID, for the `group` filter of the seen contacts.
+	//
+	// Example: 120363025246125888@g.us
+	Jid string `json:"jid"`
+
+	// Name The group's name (its subject); null until WhatsApp tells it.
+	//
+	// Example: Clientes zona sur
+	Name nullable.Nullable[string] `json:"name"`
+
+	// Participants How many members WhatsApp listed at `refreshedAt`.
+	//
+	// Example: 57
+	Participants int32 `json:"participants"`
+
+	// RefreshedAt When wagate last read the group from WhatsApp.
+	RefreshedAt time.Time `json:"refreshedAt"`
+}
+
+// SeenGroupPage defines model for SeenGroupPage.
+type SeenGroupPage struct {
+	Items []SeenGroup `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; empty when this is the last page.
+	NextCursor string `json:"nextCursor"`
+}
+
 // Session A WhatsApp session: one account's link to wagate. Fields that can be null are always
 // present, as null; `reconnect` is present only while the session waits to retry.
 type Session struct {
@@ -854,6 +1000,9 @@ type ContactPhone = string
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// GroupFilter defines model for GroupFilter.
+type GroupFilter = string
+
 // KeyId defines model for KeyId.
 type KeyId = string
 
@@ -869,8 +1018,14 @@ type Phone = string
 // QRFormat defines model for QRFormat.
 type QRFormat string
 
+// SearchQuery defines model for SearchQuery.
+type SearchQuery = string
+
 // SessionIdFilter defines model for SessionIdFilter.
 type SessionIdFilter = string
+
+// SourceFilter defines model for SourceFilter.
+type SourceFilter string
 
 // ApiKeyNotFound The one error envelope.
 type ApiKeyNotFound = Error
@@ -923,11 +1078,17 @@ type BadQRQuery = Error
 // BadQuery The one error envelope.
 type BadQuery = Error
 
+// BadSeenContactsQuery The one error envelope.
+type BadSeenContactsQuery = Error
+
 // BadSessionBody The one error envelope.
 type BadSessionBody = Error
 
 // BadSessionId The one error envelope.
 type BadSessionId = Error
+
+// BadSessionPage The one error envelope.
+type BadSessionPage = Error
 
 // Conflict The one error envelope.
 type Conflict = Error
@@ -1029,7 +1190,8 @@ type LookupContactWithoutSlashParams struct {
 	Phone Phone `form:"phone" json:"phone"`
 
 	// SessionId Count only messages received by this WhatsApp session (`sess_` and 26 characters, such as
-	// `sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0`). Leave it out to count every session's messages.
+	// `sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0`). Leave it out to count every session's messages. A
+	// session that is not the organization's is a `404`.
 	SessionId *SessionIdFilter `form:"sessionId,omitempty" json:"sessionId,omitempty"`
 }
 
@@ -1043,7 +1205,8 @@ type LookupContactParams struct {
 	Phone Phone `form:"phone" json:"phone"`
 
 	// SessionId Count only messages received by this WhatsApp session (`sess_` and 26 characters, such as
-	// `sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0`). Leave it out to count every session's messages.
+	// `sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0`). Leave it out to count every session's messages. A
+	// session that is not the organization's is a `404`.
 	SessionId *SessionIdFilter `form:"sessionId,omitempty" json:"sessionId,omitempty"`
 }
 
@@ -1056,6 +1219,30 @@ type ListSessionsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListSeenContactsParams defines parameters for ListSeenContacts.
+type ListSeenContactsParams struct {
+	// Source `dm` for the people with a direct (one-to-one) chat with the session, `group` for the
+	// people seen in any of its groups. Leave it out for both and the rest.
+	Source *ListSeenContactsParamsSource `form:"source,omitempty" json:"source,omitempty"`
+
+	// Group Only the members of this group, by its JID (`digits@g.us`, or `digits-digits@g.us` for
+	// an older group), such as `120363025246125888@g.us`; `GET .../groups` lists them.
+	Group *GroupFilter `form:"group,omitempty" json:"group,omitempty"`
+
+	// Q A piece of any of the person's names or of their number's digits, such as `ana` or
+	// `2235961`; letter case does not matter, and `%`, `_` and `\` are plain characters.
+	Q *SearchQuery `form:"q,omitempty" json:"q,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListSeenContactsParamsSource defines parameters for ListSeenContacts.
+type ListSeenContactsParamsSource string
+
 // CheckContactParams defines parameters for CheckContact.
 type CheckContactParams struct {
 	// Phone The phone to check, in international form: its country code, with or without `+`
@@ -1063,6 +1250,15 @@ type CheckContactParams struct {
 	// refused: WhatsApp knows numbers only with their country code. Write `+` as `%2B` in a
 	// query string, where a bare `+` means a space.
 	Phone CheckPhone `form:"phone" json:"phone"`
+}
+
+// ListSeenGroupsParams defines parameters for ListSeenGroups.
+type ListSeenGroupsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetSessionQRParams defines parameters for GetSessionQR.
@@ -1320,7 +1516,8 @@ type ClientInterface interface {
 	// is open, a template otherwise.
 	//
 	// **Auth:** requires `read`. **Errors:** `400` when `phone` is missing or cannot be a phone
-	// (the message says why).
+	// (the message says why); `404` when `sessionId` names no session of the caller's
+	// organization.
 	//
 	// Corresponds with GET /api/v1/contact-lookup/ (the `LookupContact` operationId).
 	LookupContact(ctx context.Context, params *LookupContactParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1332,7 +1529,8 @@ type ClientInterface interface {
 	// result carries `error` (code `validation_error`) and `found: false`.
 	//
 	// **Auth:** requires `read`. **Errors:** `400` when the body is malformed (not an array of
-	// strings, empty, or over 1000 phones).
+	// strings, empty, or over 1000 phones); `404` when `sessionId` names no session of the
+	// caller's organization.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1346,7 +1544,8 @@ type ClientInterface interface {
 	// result carries `error` (code `validation_error`) and `found: false`.
 	//
 	// **Auth:** requires `read`. **Errors:** `400` when the body is malformed (not an array of
-	// strings, empty, or over 1000 phones).
+	// strings, empty, or over 1000 phones); `404` when `sessionId` names no session of the
+	// caller's organization.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1512,6 +1711,41 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/sessions/{sessionId}/connect (the `ConnectSession` operationId).
 	ConnectSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListSeenContacts List the people a session has seen
+	//
+	// The people this session has met on WhatsApp, oldest first: in direct chats (either
+	// way), as members of its groups, in the phone's address book, in the history the phone
+	// shared at pairing. Read from what wagate stored, so it answers while the session is
+	// disconnected too, and for as long as the session exists.
+	//
+	// - A person is one item even when WhatsApp named them two ways: a LID (`…@lid`, the
+	//   hidden id WhatsApp uses in groups) is merged with the phone once WhatsApp tells which
+	//   phone it is. Until then `phoneJid` and `phone` are null.
+	// - `names` holds each name by where it came from (the phone's address book, the name
+	//   the person set, a verified business name); a name once known is never blanked by a
+	//   later event without one. `displayName` is the first of full name, first name, push
+	//   name and business name that is known.
+	// - `contacts` lists the organization's contacts with the same phone, whichever spelling
+	//   they were saved with (the lookup's match).
+	//
+	// **Filters**, all optional and combined with AND: `source=dm` (people with a direct chat
+	// with the session), `source=group` (people seen in any group), `group` (members of this
+	// group; `GET .../groups` lists them), `q` (a case-insensitive piece of any name or of
+	// the number's digits; `%`, `_` and `\` are plain characters).
+	//
+	// **Paging:** `limit` (1 to 200, default 50) and `cursor`, as everywhere. A person seen
+	// for the first time while you page comes after the ones already listed, so paging to
+	// the end misses no one and lists no one twice. A cursor is good only for the session
+	// and the filters it was issued for: change either and start again without it.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when a filter or paging parameter is
+	// malformed (a `group` that is not a group JID, a `source` other than `dm` or `group`, a
+	// `q` over 200 characters, a `limit` out of range) or the cursor is not one for this
+	// listing; `404` when the session does not exist in the caller's organization.
+	//
+	// Corresponds with GET /api/v1/sessions/{sessionId}/contacts (the `ListSeenContacts` operationId).
+	ListSeenContacts(ctx context.Context, sessionId SessionId, params *ListSeenContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CheckContact Is this phone on WhatsApp
 	//
 	// Asks WhatsApp, through this session, whether `phone` has an account, and answers its
@@ -1612,6 +1846,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/sessions/{sessionId}/disconnect (the `DisconnectSession` operationId).
 	DisconnectSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSeenGroups List a session's groups
+	//
+	// The WhatsApp groups the session is in, by JID, each with its name, how many members
+	// WhatsApp listed and when wagate last read them (at connect, and on every change
+	// WhatsApp reports). Use a `jid` as the `group` filter of `GET .../contacts`. Read from
+	// what wagate stored, so it answers while the session is disconnected too.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when a paging parameter is out of range or
+	// the cursor is not one for this listing; `404` when the session does not exist in the
+	// caller's organization.
+	//
+	// Corresponds with GET /api/v1/sessions/{sessionId}/groups (the `ListSeenGroups` operationId).
+	ListSeenGroups(ctx context.Context, sessionId SessionId, params *ListSeenGroupsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LogoutSession Log a WhatsApp session out
 	//
@@ -2010,7 +2258,8 @@ func (c *RawClient) LookupContactWithoutSlash(ctx context.Context, params *Looku
 // is open, a template otherwise.
 //
 // **Auth:** requires `read`. **Errors:** `400` when `phone` is missing or cannot be a phone
-// (the message says why).
+// (the message says why); `404` when `sessionId` names no session of the caller's
+// organization.
 //
 // Corresponds with GET /api/v1/contact-lookup/ (the `LookupContact` operationId).
 func (c *RawClient) LookupContact(ctx context.Context, params *LookupContactParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2032,7 +2281,8 @@ func (c *RawClient) LookupContact(ctx context.Context, params *LookupContactPara
 // result carries `error` (code `validation_error`) and `found: false`.
 //
 // **Auth:** requires `read`. **Errors:** `400` when the body is malformed (not an array of
-// strings, empty, or over 1000 phones).
+// strings, empty, or over 1000 phones); `404` when `sessionId` names no session of the
+// caller's organization.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2056,7 +2306,8 @@ func (c *RawClient) LookupContactsBatchWithBody(ctx context.Context, contentType
 // result carries `error` (code `validation_error`) and `found: false`.
 //
 // **Auth:** requires `read`. **Errors:** `400` when the body is malformed (not an array of
-// strings, empty, or over 1000 phones).
+// strings, empty, or over 1000 phones); `404` when `sessionId` names no session of the
+// caller's organization.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2362,6 +2613,51 @@ func (c *RawClient) ConnectSession(ctx context.Context, sessionId SessionId, req
 	return c.Client.Do(req)
 }
 
+// ListSeenContacts List the people a session has seen
+//
+// The people this session has met on WhatsApp, oldest first: in direct chats (either
+// way), as members of its groups, in the phone's address book, in the history the phone
+// shared at pairing. Read from what wagate stored, so it answers while the session is
+// disconnected too, and for as long as the session exists.
+//
+//   - A person is one item even when WhatsApp named them two ways: a LID (`…@lid`, the
+//     hidden id WhatsApp uses in groups) is merged with the phone once WhatsApp tells which
+//     phone it is. Until then `phoneJid` and `phone` are null.
+//   - `names` holds each name by where it came from (the phone's address book, the name
+//     the person set, a verified business name); a name once known is never blanked by a
+//     later event without one. `displayName` is the first of full name, first name, push
+//     name and business name that is known.
+//   - `contacts` lists the organization's contacts with the same phone, whichever spelling
+//     they were saved with (the lookup's match).
+//
+// **Filters**, all optional and combined with AND: `source=dm` (people with a direct chat
+// with the session), `source=group` (people seen in any group), `group` (members of this
+// group; `GET .../groups` lists them), `q` (a case-insensitive piece of any name or of
+// the number's digits; `%`, `_` and `\` are plain characters).
+//
+// **Paging:** `limit` (1 to 200, default 50) and `cursor`, as everywhere. A person seen
+// for the first time while you page comes after the ones already listed, so paging to
+// the end misses no one and lists no one twice. A cursor is good only for the session
+// and the filters it was issued for: change either and start again without it.
+//
+// **Auth:** requires `read`. **Errors:** `400` when a filter or paging parameter is
+// malformed (a `group` that is not a group JID, a `source` other than `dm` or `group`, a
+// `q` over 200 characters, a `limit` out of range) or the cursor is not one for this
+// listing; `404` when the session does not exist in the caller's organization.
+//
+// Corresponds with GET /api/v1/sessions/{sessionId}/contacts (the `ListSeenContacts` operationId).
+func (c *RawClient) ListSeenContacts(ctx context.Context, sessionId SessionId, params *ListSeenContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSeenContactsRequest(c.Server, sessionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CheckContact Is this phone on WhatsApp
 //
 // Asks WhatsApp, through this session, whether `phone` has an account, and answers its
@@ -2503,6 +2799,30 @@ func (c *RawClient) GetContactAbout(ctx context.Context, sessionId SessionId, ph
 // Corresponds with POST /api/v1/sessions/{sessionId}/disconnect (the `DisconnectSession` operationId).
 func (c *RawClient) DisconnectSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDisconnectSessionRequest(c.Server, sessionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSeenGroups List a session's groups
+//
+// The WhatsApp groups the session is in, by JID, each with its name, how many members
+// WhatsApp listed and when wagate last read them (at connect, and on every change
+// WhatsApp reports). Use a `jid` as the `group` filter of `GET .../contacts`. Read from
+// what wagate stored, so it answers while the session is disconnected too.
+//
+// **Auth:** requires `read`. **Errors:** `400` when a paging parameter is out of range or
+// the cursor is not one for this listing; `404` when the session does not exist in the
+// caller's organization.
+//
+// Corresponds with GET /api/v1/sessions/{sessionId}/groups (the `ListSeenGroups` operationId).
+func (c *RawClient) ListSeenGroups(ctx context.Context, sessionId SessionId, params *ListSeenGroupsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSeenGroupsRequest(c.Server, sessionId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3669,6 +3989,115 @@ func NewConnectSessionRequest(server string, sessionId SessionId) (*http.Request
 	return req, nil
 }
 
+// NewListSeenContactsRequest constructs an http.Request for the ListSeenContacts method
+func NewListSeenContactsRequest(server string, sessionId SessionId, params *ListSeenContactsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/contacts", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Source != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "source", *params.Source, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Group != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "group", *params.Group, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCheckContactRequest constructs an http.Request for the CheckContact method
 func NewCheckContactRequest(server string, sessionId SessionId, params *CheckContactParams) (*http.Request, error) {
 	var err error
@@ -3841,6 +4270,79 @@ func NewDisconnectSessionRequest(server string, sessionId SessionId) (*http.Requ
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListSeenGroupsRequest constructs an http.Request for the ListSeenGroups method
+func NewListSeenGroupsRequest(server string, sessionId SessionId, params *ListSeenGroupsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/sessions/%s/groups", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4380,7 +4882,8 @@ type ClientWithResponsesInterface interface {
 	// is open, a template otherwise.
 	//
 	// **Auth:** requires `read`. **Errors:** `400` when `phone` is missing or cannot be a phone
-	// (the message says why).
+	// (the message says why); `404` when `sessionId` names no session of the caller's
+	// organization.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4394,7 +4897,8 @@ type ClientWithResponsesInterface interface {
 	// result carries `error` (code `validation_error`) and `found: false`.
 	//
 	// **Auth:** requires `read`. **Errors:** `400` when the body is malformed (not an array of
-	// strings, empty, or over 1000 phones).
+	// strings, empty, or over 1000 phones); `404` when `sessionId` names no session of the
+	// caller's organization.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4408,7 +4912,8 @@ type ClientWithResponsesInterface interface {
 	// result carries `error` (code `validation_error`) and `found: false`.
 	//
 	// **Auth:** requires `read`. **Errors:** `400` when the body is malformed (not an array of
-	// strings, empty, or over 1000 phones).
+	// strings, empty, or over 1000 phones); `404` when `sessionId` names no session of the
+	// caller's organization.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4588,6 +5093,43 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/sessions/{sessionId}/connect (the `ConnectSession` operationId).
 	ConnectSessionWithResponse(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*ConnectSessionResponse, error)
 
+	// ListSeenContactsWithResponse List the people a session has seen
+	//
+	// The people this session has met on WhatsApp, oldest first: in direct chats (either
+	// way), as members of its groups, in the phone's address book, in the history the phone
+	// shared at pairing. Read from what wagate stored, so it answers while the session is
+	// disconnected too, and for as long as the session exists.
+	//
+	// - A person is one item even when WhatsApp named them two ways: a LID (`…@lid`, the
+	//   hidden id WhatsApp uses in groups) is merged with the phone once WhatsApp tells which
+	//   phone it is. Until then `phoneJid` and `phone` are null.
+	// - `names` holds each name by where it came from (the phone's address book, the name
+	//   the person set, a verified business name); a name once known is never blanked by a
+	//   later event without one. `displayName` is the first of full name, first name, push
+	//   name and business name that is known.
+	// - `contacts` lists the organization's contacts with the same phone, whichever spelling
+	//   they were saved with (the lookup's match).
+	//
+	// **Filters**, all optional and combined with AND: `source=dm` (people with a direct chat
+	// with the session), `source=group` (people seen in any group), `group` (members of this
+	// group; `GET .../groups` lists them), `q` (a case-insensitive piece of any name or of
+	// the number's digits; `%`, `_` and `\` are plain characters).
+	//
+	// **Paging:** `limit` (1 to 200, default 50) and `cursor`, as everywhere. A person seen
+	// for the first time while you page comes after the ones already listed, so paging to
+	// the end misses no one and lists no one twice. A cursor is good only for the session
+	// and the filters it was issued for: change either and start again without it.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when a filter or paging parameter is
+	// malformed (a `group` that is not a group JID, a `source` other than `dm` or `group`, a
+	// `q` over 200 characters, a `limit` out of range) or the cursor is not one for this
+	// listing; `404` when the session does not exist in the caller's organization.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sessions/{sessionId}/contacts (the `ListSeenContacts` operationId).
+	ListSeenContactsWithResponse(ctx context.Context, sessionId SessionId, params *ListSeenContactsParams, reqEditors ...RequestEditorFn) (*ListSeenContactsResponse, error)
+
 	// CheckContactWithResponse Is this phone on WhatsApp
 	//
 	// Asks WhatsApp, through this session, whether `phone` has an account, and answers its
@@ -4694,6 +5236,22 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/sessions/{sessionId}/disconnect (the `DisconnectSession` operationId).
 	DisconnectSessionWithResponse(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*DisconnectSessionResponse, error)
+
+	// ListSeenGroupsWithResponse List a session's groups
+	//
+	// The WhatsApp groups the session is in, by JID, each with its name, how many members
+	// WhatsApp listed and when wagate last read them (at connect, and on every change
+	// WhatsApp reports). Use a `jid` as the `group` filter of `GET .../contacts`. Read from
+	// what wagate stored, so it answers while the session is disconnected too.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when a paging parameter is out of range or
+	// the cursor is not one for this listing; `404` when the session does not exist in the
+	// caller's organization.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/sessions/{sessionId}/groups (the `ListSeenGroups` operationId).
+	ListSeenGroupsWithResponse(ctx context.Context, sessionId SessionId, params *ListSeenGroupsParams, reqEditors ...RequestEditorFn) (*ListSeenGroupsResponse, error)
 
 	// LogoutSessionWithResponse Log a WhatsApp session out
 	//
@@ -5534,6 +6092,8 @@ type LookupContactWithoutSlashResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *ForbiddenRead
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -5558,6 +6118,11 @@ func (r LookupContactWithoutSlashResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r LookupContactWithoutSlashResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r LookupContactWithoutSlashResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -5610,6 +6175,8 @@ type LookupContactResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *ForbiddenRead
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -5634,6 +6201,11 @@ func (r LookupContactResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r LookupContactResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r LookupContactResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -5686,6 +6258,8 @@ type LookupContactsBatchResponse struct {
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *ForbiddenRead
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *PayloadTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -5714,6 +6288,11 @@ func (r LookupContactsBatchResponse) GetJSON401() *Unauthorized {
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
 func (r LookupContactsBatchResponse) GetJSON403() *ForbiddenRead {
 	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r LookupContactsBatchResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -6630,6 +7209,89 @@ func (r ConnectSessionResponse) ContentType() string {
 	return ""
 }
 
+type ListSeenContactsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SeenContactPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadSeenContactsQuery
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSeenContactsResponse) GetJSON200() *SeenContactPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSeenContactsResponse) GetJSON400() *BadSeenContactsQuery {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSeenContactsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListSeenContactsResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListSeenContactsResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListSeenContactsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListSeenContactsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSeenContactsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSeenContactsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSeenContactsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSeenContactsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CheckContactResponse429Headers the declared response headers of an HTTP 429 response for CheckContact
 type CheckContactResponse429Headers struct {
 	RetryAfter *int
@@ -7054,6 +7716,89 @@ func (r DisconnectSessionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DisconnectSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSeenGroupsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SeenGroupPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadSessionPage
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *SessionNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSeenGroupsResponse) GetJSON200() *SeenGroupPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListSeenGroupsResponse) GetJSON400() *BadSessionPage {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSeenGroupsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListSeenGroupsResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListSeenGroupsResponse) GetJSON404() *SessionNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListSeenGroupsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListSeenGroupsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSeenGroupsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSeenGroupsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSeenGroupsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSeenGroupsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7888,7 +8633,8 @@ func (c *ClientWithResponses) LookupContactWithoutSlashWithResponse(ctx context.
 // is open, a template otherwise.
 //
 // **Auth:** requires `read`. **Errors:** `400` when `phone` is missing or cannot be a phone
-// (the message says why).
+// (the message says why); `404` when `sessionId` names no session of the caller's
+// organization.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7908,7 +8654,8 @@ func (c *ClientWithResponses) LookupContactWithResponse(ctx context.Context, par
 // result carries `error` (code `validation_error`) and `found: false`.
 //
 // **Auth:** requires `read`. **Errors:** `400` when the body is malformed (not an array of
-// strings, empty, or over 1000 phones).
+// strings, empty, or over 1000 phones); `404` when `sessionId` names no session of the
+// caller's organization.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7928,7 +8675,8 @@ func (c *ClientWithResponses) LookupContactsBatchWithBodyWithResponse(ctx contex
 // result carries `error` (code `validation_error`) and `found: false`.
 //
 // **Auth:** requires `read`. **Errors:** `400` when the body is malformed (not an array of
-// strings, empty, or over 1000 phones).
+// strings, empty, or over 1000 phones); `404` when `sessionId` names no session of the
+// caller's organization.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -8192,6 +8940,49 @@ func (c *ClientWithResponses) ConnectSessionWithResponse(ctx context.Context, se
 	return ParseConnectSessionResponse(rsp)
 }
 
+// ListSeenContactsWithResponse List the people a session has seen
+//
+// The people this session has met on WhatsApp, oldest first: in direct chats (either
+// way), as members of its groups, in the phone's address book, in the history the phone
+// shared at pairing. Read from what wagate stored, so it answers while the session is
+// disconnected too, and for as long as the session exists.
+//
+//   - A person is one item even when WhatsApp named them two ways: a LID (`…@lid`, the
+//     hidden id WhatsApp uses in groups) is merged with the phone once WhatsApp tells which
+//     phone it is. Until then `phoneJid` and `phone` are null.
+//   - `names` holds each name by where it came from (the phone's address book, the name
+//     the person set, a verified business name); a name once known is never blanked by a
+//     later event without one. `displayName` is the first of full name, first name, push
+//     name and business name that is known.
+//   - `contacts` lists the organization's contacts with the same phone, whichever spelling
+//     they were saved with (the lookup's match).
+//
+// **Filters**, all optional and combined with AND: `source=dm` (people with a direct chat
+// with the session), `source=group` (people seen in any group), `group` (members of this
+// group; `GET .../groups` lists them), `q` (a case-insensitive piece of any name or of
+// the number's digits; `%`, `_` and `\` are plain characters).
+//
+// **Paging:** `limit` (1 to 200, default 50) and `cursor`, as everywhere. A person seen
+// for the first time while you page comes after the ones already listed, so paging to
+// the end misses no one and lists no one twice. A cursor is good only for the session
+// and the filters it was issued for: change either and start again without it.
+//
+// **Auth:** requires `read`. **Errors:** `400` when a filter or paging parameter is
+// malformed (a `group` that is not a group JID, a `source` other than `dm` or `group`, a
+// `q` over 200 characters, a `limit` out of range) or the cursor is not one for this
+// listing; `404` when the session does not exist in the caller's organization.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sessions/{sessionId}/contacts (the `ListSeenContacts` operationId).
+func (c *ClientWithResponses) ListSeenContactsWithResponse(ctx context.Context, sessionId SessionId, params *ListSeenContactsParams, reqEditors ...RequestEditorFn) (*ListSeenContactsResponse, error) {
+	rsp, err := c.ListSeenContacts(ctx, sessionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSeenContactsResponse(rsp)
+}
+
 // CheckContactWithResponse Is this phone on WhatsApp
 //
 // Asks WhatsApp, through this session, whether `phone` has an account, and answers its
@@ -8327,6 +9118,28 @@ func (c *ClientWithResponses) DisconnectSessionWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseDisconnectSessionResponse(rsp)
+}
+
+// ListSeenGroupsWithResponse List a session's groups
+//
+// The WhatsApp groups the session is in, by JID, each with its name, how many members
+// WhatsApp listed and when wagate last read them (at connect, and on every change
+// WhatsApp reports). Use a `jid` as the `group` filter of `GET .../contacts`. Read from
+// what wagate stored, so it answers while the session is disconnected too.
+//
+// **Auth:** requires `read`. **Errors:** `400` when a paging parameter is out of range or
+// the cursor is not one for this listing; `404` when the session does not exist in the
+// caller's organization.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/sessions/{sessionId}/groups (the `ListSeenGroups` operationId).
+func (c *ClientWithResponses) ListSeenGroupsWithResponse(ctx context.Context, sessionId SessionId, params *ListSeenGroupsParams, reqEditors ...RequestEditorFn) (*ListSeenGroupsResponse, error) {
+	rsp, err := c.ListSeenGroups(ctx, sessionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSeenGroupsResponse(rsp)
 }
 
 // LogoutSessionWithResponse Log a WhatsApp session out
@@ -9150,6 +9963,13 @@ func ParseLookupContactWithoutSlashResponse(rsp *http.Response) (*LookupContactW
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9211,6 +10031,13 @@ func ParseLookupContactResponse(rsp *http.Response) (*LookupContactResponse, err
 		}
 		response.JSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -9271,6 +10098,13 @@ func ParseLookupContactsBatchResponse(rsp *http.Response) (*LookupContactsBatchR
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -10026,6 +10860,74 @@ func ParseConnectSessionResponse(rsp *http.Response) (*ConnectSessionResponse, e
 	return response, nil
 }
 
+// ParseListSeenContactsResponse parses an HTTP response from a ListSeenContactsWithResponse call
+func ParseListSeenContactsResponse(rsp *http.Response) (*ListSeenContactsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSeenContactsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SeenContactPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadSeenContactsQuery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseCheckContactResponse parses an HTTP response from a CheckContactWithResponse call
 func ParseCheckContactResponse(rsp *http.Response) (*CheckContactResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10383,6 +11285,74 @@ func ParseDisconnectSessionResponse(rsp *http.Response) (*DisconnectSessionRespo
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
 		var dest ForbiddenAdmin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest SessionNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListSeenGroupsResponse parses an HTTP response from a ListSeenGroupsWithResponse call
+func ParseListSeenGroupsResponse(rsp *http.Response) (*ListSeenGroupsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSeenGroupsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SeenGroupPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadSessionPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -305,6 +305,21 @@ func (c *Client) ConnectSession(ctx context.Context, sessionId SessionId, reqEdi
 	return *r.JSON200, nil
 }
 
+// ListSeenContacts List the people a session has seen
+//
+// GET /api/v1/sessions/{sessionId}/contacts. Any answer but 2xx is an *APIError.
+func (c *Client) ListSeenContacts(ctx context.Context, sessionId SessionId, params *ListSeenContactsParams, reqEditors ...RequestEditorFn) (SeenContactPage, error) {
+	r, err := c.raw.ListSeenContactsWithResponse(ctx, sessionId, params, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero SeenContactPage
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
 // CheckContact Is this phone on WhatsApp
 //
 // GET /api/v1/sessions/{sessionId}/contacts/check. Any answer but 2xx is an *APIError.
@@ -360,6 +375,21 @@ func (c *Client) DisconnectSession(ctx context.Context, sessionId SessionId, req
 	}
 	if err != nil {
 		var zero Session
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// ListSeenGroups List a session's groups
+//
+// GET /api/v1/sessions/{sessionId}/groups. Any answer but 2xx is an *APIError.
+func (c *Client) ListSeenGroups(ctx context.Context, sessionId SessionId, params *ListSeenGroupsParams, reqEditors ...RequestEditorFn) (SeenGroupPage, error) {
+	r, err := c.raw.ListSeenGroupsWithResponse(ctx, sessionId, params, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero SeenGroupPage
 		return zero, err
 	}
 	return *r.JSON200, nil

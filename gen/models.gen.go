@@ -189,6 +189,42 @@ func (e QRFormat) Valid() bool {
 	}
 }
 
+// Defines values for SourceFilter.
+const (
+	SourceFilterDm    SourceFilter = "dm"
+	SourceFilterGroup SourceFilter = "group"
+)
+
+// Valid indicates whether the value is a known member of the SourceFilter enum.
+func (e SourceFilter) Valid() bool {
+	switch e {
+	case SourceFilterDm:
+		return true
+	case SourceFilterGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListSeenContactsParamsSource.
+const (
+	ListSeenContactsParamsSourceDm    ListSeenContactsParamsSource = "dm"
+	ListSeenContactsParamsSourceGroup ListSeenContactsParamsSource = "group"
+)
+
+// Valid indicates whether the value is a known member of the ListSeenContactsParamsSource enum.
+func (e ListSeenContactsParamsSource) Valid() bool {
+	switch e {
+	case ListSeenContactsParamsSourceDm:
+		return true
+	case ListSeenContactsParamsSourceGroup:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetSessionQRParamsFormat.
 const (
 	GetSessionQRParamsFormatJson GetSessionQRParamsFormat = "json"
@@ -756,6 +792,116 @@ type Region = string
 // Seconds Seconds.
 type Seconds = int32
 
+// SeenContact A person the session has seen. Fields that can be null are always present, as null.
+type SeenContact struct {
+	// Contacts The organization's contacts with this phone (in any spelling), by contact id; empty when none.
+	Contacts []SeenContactMatch `json:"contacts"`
+
+	// DirectChat The person has a direct (one-to-one) chat with the session, in either direction.
+	DirectChat bool `json:"directChat"`
+
+	// DisplayName The first known of full name, first name, push name and business name; null when none is.
+	//
+	// Example: Ana Pérez
+	DisplayName nullable.Nullable[string] `json:"displayName"`
+
+	// FirstSeenAt When the session first saw the person.
+	FirstSeenAt time.Time `json:"firstSeenAt"`
+
+	// Groups The JIDs of the session's groups the person was seen in, sorted.
+	Groups []string `json:"groups"`
+
+	// LastSeenAt When the session last saw the person.
+	LastSeenAt time.Time `json:"lastSeenAt"`
+
+	// Lid The person's LID (`digits@lid`, WhatsApp's hidden id); null until WhatsApp shows it.
+	//
+	// Example: 123456789012345@lid
+	Lid nullable.Nullable[string] `json:"lid"`
+
+	// Names Each name by where it came from; null when that source never gave one.
+	Names SeenContactNames `json:"names"`
+
+	// Phone The phone in E.164, from `phoneJid`; null when the phone is not known.
+	//
+	// Example: +5492235961983
+	Phone nullable.Nullable[string] `json:"phone"`
+
+	// PhoneJid The person's JID by phone (`digits@s.whatsapp.net`); null while WhatsApp has shown only their LID.
+	//
+	// Example: 5492235961983@s.whatsapp.net
+	PhoneJid nullable.Nullable[string] `json:"phoneJid"`
+}
+
+// SeenContactMatch One of the organization's contacts with the person's phone.
+type SeenContactMatch struct {
+	// ContactId Example: 1
+	ContactId int64 `json:"contactId"`
+
+	// ContactListId Example: 1
+	ContactListId int64 `json:"contactListId"`
+}
+
+// SeenContactNames Each name by where it came from; null when that source never gave one.
+type SeenContactNames struct {
+	// BusinessName The name WhatsApp verified for a business account.
+	//
+	// Example: Tienda Sur SRL
+	BusinessName nullable.Nullable[string] `json:"businessName"`
+
+	// FirstName The first name in the session's phone's address book.
+	//
+	// Example: Ana
+	FirstName nullable.Nullable[string] `json:"firstName"`
+
+	// FullName The full name in the session's phone's address book.
+	//
+	// Example: Ana Pérez
+	FullName nullable.Nullable[string] `json:"fullName"`
+
+	// PushName The name the person set on their own WhatsApp account.
+	//
+	// Example: Anita
+	PushName nullable.Nullable[string] `json:"pushName"`
+}
+
+// SeenContactPage defines model for SeenContactPage.
+type SeenContactPage struct {
+	Items []SeenContact `json:"items"`
+
+	// NextCursor Pass as `cursor` (with the same filters) for the next page; empty when this is the last page.
+	NextCursor string `json:"nextCursor"`
+}
+
+// SeenGroup A group the session is in.
+type SeenGroup struct {
+	// Jid The group's JID, for the `group` filter of the seen contacts.
+	//
+	// Example: 120363025246125888@g.us
+	Jid string `json:"jid"`
+
+	// Name The group's name (its subject); null until WhatsApp tells it.
+	//
+	// Example: Clientes zona sur
+	Name nullable.Nullable[string] `json:"name"`
+
+	// Participants How many members WhatsApp listed at `refreshedAt`.
+	//
+	// Example: 57
+	Participants int32 `json:"participants"`
+
+	// RefreshedAt When wagate last read the group from WhatsApp.
+	RefreshedAt time.Time `json:"refreshedAt"`
+}
+
+// SeenGroupPage defines model for SeenGroupPage.
+type SeenGroupPage struct {
+	Items []SeenGroup `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; empty when this is the last page.
+	NextCursor string `json:"nextCursor"`
+}
+
 // Session A WhatsApp session: one account's link to wagate. Fields that can be null are always
 // present, as null; `reconnect` is present only while the session waits to retry.
 type Session struct {
@@ -844,6 +990,9 @@ type ContactPhone = string
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// GroupFilter defines model for GroupFilter.
+type GroupFilter = string
+
 // KeyId defines model for KeyId.
 type KeyId = string
 
@@ -859,8 +1008,14 @@ type Phone = string
 // QRFormat defines model for QRFormat.
 type QRFormat string
 
+// SearchQuery defines model for SearchQuery.
+type SearchQuery = string
+
 // SessionIdFilter defines model for SessionIdFilter.
 type SessionIdFilter = string
+
+// SourceFilter defines model for SourceFilter.
+type SourceFilter string
 
 // ApiKeyNotFound The one error envelope.
 type ApiKeyNotFound = Error
@@ -913,11 +1068,17 @@ type BadQRQuery = Error
 // BadQuery The one error envelope.
 type BadQuery = Error
 
+// BadSeenContactsQuery The one error envelope.
+type BadSeenContactsQuery = Error
+
 // BadSessionBody The one error envelope.
 type BadSessionBody = Error
 
 // BadSessionId The one error envelope.
 type BadSessionId = Error
+
+// BadSessionPage The one error envelope.
+type BadSessionPage = Error
 
 // Conflict The one error envelope.
 type Conflict = Error
@@ -1019,7 +1180,8 @@ type LookupContactWithoutSlashParams struct {
 	Phone Phone `form:"phone" json:"phone"`
 
 	// SessionId Count only messages received by this WhatsApp session (`sess_` and 26 characters, such as
-	// `sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0`). Leave it out to count every session's messages.
+	// `sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0`). Leave it out to count every session's messages. A
+	// session that is not the organization's is a `404`.
 	SessionId *SessionIdFilter `form:"sessionId,omitempty" json:"sessionId,omitempty"`
 }
 
@@ -1033,7 +1195,8 @@ type LookupContactParams struct {
 	Phone Phone `form:"phone" json:"phone"`
 
 	// SessionId Count only messages received by this WhatsApp session (`sess_` and 26 characters, such as
-	// `sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0`). Leave it out to count every session's messages.
+	// `sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0`). Leave it out to count every session's messages. A
+	// session that is not the organization's is a `404`.
 	SessionId *SessionIdFilter `form:"sessionId,omitempty" json:"sessionId,omitempty"`
 }
 
@@ -1046,6 +1209,30 @@ type ListSessionsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListSeenContactsParams defines parameters for ListSeenContacts.
+type ListSeenContactsParams struct {
+	// Source `dm` for the people with a direct (one-to-one) chat with the session, `group` for the
+	// people seen in any of its groups. Leave it out for both and the rest.
+	Source *ListSeenContactsParamsSource `form:"source,omitempty" json:"source,omitempty"`
+
+	// Group Only the members of this group, by its JID (`digits@g.us`, or `digits-digits@g.us` for
+	// an older group), such as `120363025246125888@g.us`; `GET .../groups` lists them.
+	Group *GroupFilter `form:"group,omitempty" json:"group,omitempty"`
+
+	// Q A piece of any of the person's names or of their number's digits, such as `ana` or
+	// `2235961`; letter case does not matter, and `%`, `_` and `\` are plain characters.
+	Q *SearchQuery `form:"q,omitempty" json:"q,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListSeenContactsParamsSource defines parameters for ListSeenContacts.
+type ListSeenContactsParamsSource string
+
 // CheckContactParams defines parameters for CheckContact.
 type CheckContactParams struct {
 	// Phone The phone to check, in international form: its country code, with or without `+`
@@ -1053,6 +1240,15 @@ type CheckContactParams struct {
 	// refused: WhatsApp knows numbers only with their country code. Write `+` as `%2B` in a
 	// query string, where a bare `+` means a space.
 	Phone CheckPhone `form:"phone" json:"phone"`
+}
+
+// ListSeenGroupsParams defines parameters for ListSeenGroups.
+type ListSeenGroupsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // GetSessionQRParams defines parameters for GetSessionQR.

@@ -80,6 +80,9 @@ type ServerInterface interface {
 	// ConnectSession Connect a WhatsApp session
 	// (POST /api/v1/sessions/{sessionId}/connect)
 	ConnectSession(ctx echo.Context, sessionId SessionId) error
+	// ListSeenContacts List the people a session has seen
+	// (GET /api/v1/sessions/{sessionId}/contacts)
+	ListSeenContacts(ctx echo.Context, sessionId SessionId, params ListSeenContactsParams) error
 	// CheckContact Is this phone on WhatsApp
 	// (GET /api/v1/sessions/{sessionId}/contacts/check)
 	CheckContact(ctx echo.Context, sessionId SessionId, params CheckContactParams) error
@@ -92,6 +95,9 @@ type ServerInterface interface {
 	// DisconnectSession Disconnect a WhatsApp session
 	// (POST /api/v1/sessions/{sessionId}/disconnect)
 	DisconnectSession(ctx echo.Context, sessionId SessionId) error
+	// ListSeenGroups List a session's groups
+	// (GET /api/v1/sessions/{sessionId}/groups)
+	ListSeenGroups(ctx echo.Context, sessionId SessionId, params ListSeenGroupsParams) error
 	// LogoutSession Log a WhatsApp session out
 	// (POST /api/v1/sessions/{sessionId}/logout)
 	LogoutSession(ctx echo.Context, sessionId SessionId) error
@@ -468,6 +474,59 @@ func (w *ServerInterfaceWrapper) ConnectSession(ctx echo.Context) error {
 	return err
 }
 
+// ListSeenContacts converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSeenContacts(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "sessionId" -------------
+	var sessionId SessionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "sessionId", ctx.Param("sessionId"), &sessionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sessionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSeenContactsParams
+	// ------------- Optional query parameter "source" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "source", ctx.QueryParams(), &params.Source, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter source: %s", err))
+	}
+
+	// ------------- Optional query parameter "group" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "group", ctx.QueryParams(), &params.Group, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter group: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSeenContacts(ctx, sessionId, params)
+	return err
+}
+
 // CheckContact converts echo context to params.
 func (w *ServerInterfaceWrapper) CheckContact(ctx echo.Context) error {
 	var err error
@@ -546,6 +605,38 @@ func (w *ServerInterfaceWrapper) DisconnectSession(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.DisconnectSession(ctx, sessionId)
+	return err
+}
+
+// ListSeenGroups converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSeenGroups(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "sessionId" -------------
+	var sessionId SessionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "sessionId", ctx.Param("sessionId"), &sessionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sessionId: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSeenGroupsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSeenGroups(ctx, sessionId, params)
 	return err
 }
 
@@ -751,6 +842,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/api/v1/sessions/:sessionId/contacts/check", wrapper.CheckContact, options.OperationMiddlewares["checkContact"]...)
 	router.POST(options.BaseURL+"/api/v1/sessions/:sessionId/contacts/check", wrapper.CheckContacts, options.OperationMiddlewares["checkContacts"]...)
 	router.GET(options.BaseURL+"/api/v1/sessions/:sessionId/contacts/:phone/about", wrapper.GetContactAbout, options.OperationMiddlewares["getContactAbout"]...)
+	router.GET(options.BaseURL+"/api/v1/sessions/:sessionId/contacts", wrapper.ListSeenContacts, options.OperationMiddlewares["listSeenContacts"]...)
+	router.GET(options.BaseURL+"/api/v1/sessions/:sessionId/groups", wrapper.ListSeenGroups, options.OperationMiddlewares["listSeenGroups"]...)
 
 }
 
@@ -788,9 +881,13 @@ type BadQRQueryJSONResponse Error
 
 type BadQueryJSONResponse Error
 
+type BadSeenContactsQueryJSONResponse Error
+
 type BadSessionBodyJSONResponse Error
 
 type BadSessionIdJSONResponse Error
+
+type BadSessionPageJSONResponse Error
 
 type ConflictJSONResponse Error
 
@@ -1817,6 +1914,20 @@ func (response LookupContactWithoutSlash403JSONResponse) VisitLookupContactWitho
 	return err
 }
 
+type LookupContactWithoutSlash404JSONResponse struct{ SessionNotFoundJSONResponse }
+
+func (response LookupContactWithoutSlash404JSONResponse) VisitLookupContactWithoutSlashResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LookupContactWithoutSlash500JSONResponse struct{ InternalJSONResponse }
 
 func (response LookupContactWithoutSlash500JSONResponse) VisitLookupContactWithoutSlashResponse(w http.ResponseWriter) error {
@@ -1909,6 +2020,20 @@ func (response LookupContact403JSONResponse) VisitLookupContactResponse(w http.R
 	return err
 }
 
+type LookupContact404JSONResponse struct{ SessionNotFoundJSONResponse }
+
+func (response LookupContact404JSONResponse) VisitLookupContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LookupContact500JSONResponse struct{ InternalJSONResponse }
 
 func (response LookupContact500JSONResponse) VisitLookupContactResponse(w http.ResponseWriter) error {
@@ -1997,6 +2122,20 @@ func (response LookupContactsBatch403JSONResponse) VisitLookupContactsBatchRespo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LookupContactsBatch404JSONResponse struct{ SessionNotFoundJSONResponse }
+
+func (response LookupContactsBatch404JSONResponse) VisitLookupContactsBatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3213,6 +3352,115 @@ func (response ConnectSession503JSONResponse) VisitConnectSessionResponse(w http
 	return err
 }
 
+type ListSeenContactsRequestObject struct {
+	SessionId SessionId `json:"sessionId"`
+	Params    ListSeenContactsParams
+}
+
+type ListSeenContactsResponseObject interface {
+	VisitListSeenContactsResponse(w http.ResponseWriter) error
+}
+
+type ListSeenContacts200JSONResponse SeenContactPage
+
+func (response ListSeenContacts200JSONResponse) VisitListSeenContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenContacts400JSONResponse struct {
+	BadSeenContactsQueryJSONResponse
+}
+
+func (response ListSeenContacts400JSONResponse) VisitListSeenContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenContacts401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListSeenContacts401JSONResponse) VisitListSeenContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenContacts403JSONResponse struct{ ForbiddenReadJSONResponse }
+
+func (response ListSeenContacts403JSONResponse) VisitListSeenContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenContacts404JSONResponse struct{ SessionNotFoundJSONResponse }
+
+func (response ListSeenContacts404JSONResponse) VisitListSeenContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenContacts500JSONResponse struct{ InternalJSONResponse }
+
+func (response ListSeenContacts500JSONResponse) VisitListSeenContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenContacts503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ListSeenContacts503JSONResponse) VisitListSeenContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CheckContactRequestObject struct {
 	SessionId SessionId `json:"sessionId"`
 	Params    CheckContactParams
@@ -3794,6 +4042,113 @@ func (response DisconnectSession500JSONResponse) VisitDisconnectSessionResponse(
 type DisconnectSession503JSONResponse struct{ UnavailableJSONResponse }
 
 func (response DisconnectSession503JSONResponse) VisitDisconnectSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenGroupsRequestObject struct {
+	SessionId SessionId `json:"sessionId"`
+	Params    ListSeenGroupsParams
+}
+
+type ListSeenGroupsResponseObject interface {
+	VisitListSeenGroupsResponse(w http.ResponseWriter) error
+}
+
+type ListSeenGroups200JSONResponse SeenGroupPage
+
+func (response ListSeenGroups200JSONResponse) VisitListSeenGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenGroups400JSONResponse struct{ BadSessionPageJSONResponse }
+
+func (response ListSeenGroups400JSONResponse) VisitListSeenGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenGroups401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListSeenGroups401JSONResponse) VisitListSeenGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenGroups403JSONResponse struct{ ForbiddenReadJSONResponse }
+
+func (response ListSeenGroups403JSONResponse) VisitListSeenGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenGroups404JSONResponse struct{ SessionNotFoundJSONResponse }
+
+func (response ListSeenGroups404JSONResponse) VisitListSeenGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenGroups500JSONResponse struct{ InternalJSONResponse }
+
+func (response ListSeenGroups500JSONResponse) VisitListSeenGroupsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSeenGroups503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ListSeenGroups503JSONResponse) VisitListSeenGroupsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -4517,6 +4872,9 @@ type StrictServerInterface interface {
 	// ConnectSession Connect a WhatsApp session
 	// (POST /api/v1/sessions/{sessionId}/connect)
 	ConnectSession(ctx context.Context, request ConnectSessionRequestObject) (ConnectSessionResponseObject, error)
+	// ListSeenContacts List the people a session has seen
+	// (GET /api/v1/sessions/{sessionId}/contacts)
+	ListSeenContacts(ctx context.Context, request ListSeenContactsRequestObject) (ListSeenContactsResponseObject, error)
 	// CheckContact Is this phone on WhatsApp
 	// (GET /api/v1/sessions/{sessionId}/contacts/check)
 	CheckContact(ctx context.Context, request CheckContactRequestObject) (CheckContactResponseObject, error)
@@ -4529,6 +4887,9 @@ type StrictServerInterface interface {
 	// DisconnectSession Disconnect a WhatsApp session
 	// (POST /api/v1/sessions/{sessionId}/disconnect)
 	DisconnectSession(ctx context.Context, request DisconnectSessionRequestObject) (DisconnectSessionResponseObject, error)
+	// ListSeenGroups List a session's groups
+	// (GET /api/v1/sessions/{sessionId}/groups)
+	ListSeenGroups(ctx context.Context, request ListSeenGroupsRequestObject) (ListSeenGroupsResponseObject, error)
 	// LogoutSession Log a WhatsApp session out
 	// (POST /api/v1/sessions/{sessionId}/logout)
 	LogoutSession(ctx context.Context, request LogoutSessionRequestObject) (LogoutSessionResponseObject, error)
@@ -5247,6 +5608,32 @@ func (sh *strictHandler) ConnectSession(ctx echo.Context, sessionId SessionId) e
 	return nil
 }
 
+// ListSeenContacts operation middleware
+func (sh *strictHandler) ListSeenContacts(ctx echo.Context, sessionId SessionId, params ListSeenContactsParams) error {
+	var request ListSeenContactsRequestObject
+
+	request.SessionId = sessionId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSeenContacts(ctx.Request().Context(), request.(ListSeenContactsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSeenContacts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSeenContactsResponseObject); ok {
+		return validResponse.VisitListSeenContactsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // CheckContact operation middleware
 func (sh *strictHandler) CheckContact(ctx echo.Context, sessionId SessionId, params CheckContactParams) error {
 	var request CheckContactRequestObject
@@ -5366,6 +5753,32 @@ func (sh *strictHandler) DisconnectSession(ctx echo.Context, sessionId SessionId
 		return err
 	} else if validResponse, ok := response.(DisconnectSessionResponseObject); ok {
 		return validResponse.VisitDisconnectSessionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSeenGroups operation middleware
+func (sh *strictHandler) ListSeenGroups(ctx echo.Context, sessionId SessionId, params ListSeenGroupsParams) error {
+	var request ListSeenGroupsRequestObject
+
+	request.SessionId = sessionId
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSeenGroups(ctx.Request().Context(), request.(ListSeenGroupsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSeenGroups")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSeenGroupsResponseObject); ok {
+		return validResponse.VisitListSeenGroupsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -25,7 +25,7 @@ const (
 type cursors struct{ key []byte }
 
 type cursorPayload struct {
-	List  string `json:"l"` // which listing: "api-keys", "contact-lists", ...
+	List  string `json:"l"` // which listing: "api-keys", "contact-lists", a scopedListing ...
 	Org   string `json:"o"`
 	After string `json:"a"`
 }
@@ -43,6 +43,18 @@ func (c cursors) sign(payload []byte) []byte {
 	m := hmac.New(sha256.New, c.key)
 	m.Write(payload)
 	return m.Sum(nil)[:16]
+}
+
+// scopedListing names a listing narrowed to one parent (a session) and, when given, one set
+// of filters: a cursor issued for it is refused for another session or other filters, where
+// its position would silently skip or repeat rows. The scope goes in as a hash of its JSON
+// (Go encodes a struct's fields in a fixed order), so that a cursor stays short whatever the
+// filters hold: the Cursor parameter takes 512 characters, and a q of 200 characters may
+// encode to over a kilobyte of JSON.
+func scopedListing(list, parent string, filters any) string {
+	scope, _ := json.Marshal([]any{parent, filters}) // strings and structs of strings: no error
+	sum := sha256.Sum256(scope)
+	return list + "/" + base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
 // position reads the limit and cursor of a listing request: the page size, and the position

@@ -10,6 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/wagate/wagate/client"
+	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/whatsapp/whatsapptest"
 )
 
@@ -24,7 +25,7 @@ var docsWalk = []string{
 	"createContact", "getContact", "updateContact",
 	"lookupContact", "lookupContactWithoutSlash", "lookupContactsBatch",
 	"deleteContact", "deleteContactList",
-	"createSession", "listSessions", "getSession", "connectSession", "getSessionQR", "requestPairingCode",
+	"createSession", "listSessions", "getSession", "listSeenContacts", "listSeenGroups", "connectSession", "getSessionQR", "requestPairingCode",
 	"checkContact", "checkContacts", "getContactAbout",
 	"disconnectSession", "logoutSession", "deleteSession",
 }
@@ -64,6 +65,22 @@ func TestDocsPrefilledExamplesSucceed(t *testing.T) {
 		h.wa.has("Hey there! I am using WhatsApp.", "+5492235961983")
 		var wa *whatsapptest.Client
 		arrange := map[string]func(){
+			// The session met people and joined a group before this walk (the pages list what
+			// was stored, connected or not).
+			"listSeenContacts": func() {
+				session := ids["sessionId"].(string)
+				at := later.Add(-time.Hour)
+				if err := h.store.RecordSeen(ctx, h.org.ID, session, []store.SeenPerson{
+					{PhoneJID: "5492235961983@s.whatsapp.net", LID: "123456789012345@lid", FullName: "Ana Pérez", PushName: "Anita", DirectChat: true, Group: "120363025246125888@g.us", At: at},
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if err := h.store.RecordGroups(ctx, h.org.ID, session, []store.SeenGroup{
+					{JID: "120363025246125888@g.us", Name: "Clientes zona sur", Participants: 57, RefreshedAt: at},
+				}); err != nil {
+					t.Fatal(err)
+				}
+			},
 			"getSessionQR": func() {
 				wa = h.wa.connecting(t, 0)
 				showQR(wa, "2@docs")

@@ -30,6 +30,9 @@ func (h *handlers) lookup(ctx context.Context, raw string, sessionID *string) (l
 	if err != nil {
 		return lookupJSON{}, err
 	}
+	if err := h.knownSession(ctx, org.ID, sessionID); err != nil {
+		return lookupJSON{}, err
+	}
 	l, err := h.store.LookupContact(ctx, org.ID, n.MatchKey, deref(sessionID))
 	if err != nil {
 		return lookupJSON{}, err
@@ -41,6 +44,9 @@ func (h *handlers) lookup(ctx context.Context, raw string, sessionID *string) (l
 // its own slot and does not fail the batch.
 func (h *handlers) LookupContactsBatch(ctx context.Context, req gen.LookupContactsBatchRequestObject) (gen.LookupContactsBatchResponseObject, error) {
 	org := principalFrom(ctx).Org
+	if err := h.knownSession(ctx, org.ID, req.Body.SessionId); err != nil {
+		return nil, err
+	}
 	phones := req.Body.Phones
 	numbers := make([]phone.Number, len(phones))
 	refused := make([]*gen.ErrorBody, len(phones))
@@ -66,4 +72,15 @@ func (h *handlers) LookupContactsBatch(ctx context.Context, req gen.LookupContac
 		results[i] = batchResultJSON{Phone: raw, lookupJSON: toLookupJSON(found[numbers[i].MatchKey]), Error: refused[i]}
 	}
 	return batchResponse{Results: results}, nil
+}
+
+// knownSession is nil when no session narrows the lookup or when it is the organization's;
+// else the store's not_found (404). Without it a session id of another organization, or
+// none, would answer as a session that never received a message: a plausible "no reply".
+func (h *handlers) knownSession(ctx context.Context, orgID string, sessionID *string) error {
+	if sessionID == nil {
+		return nil
+	}
+	_, err := h.store.Session(ctx, orgID, *sessionID)
+	return err
 }

@@ -124,7 +124,9 @@ func TestLookupWindowAndSessionFilter(t *testing.T) {
 		h.store.SetClock(func() time.Time { return now })
 		createJuan(t, h)
 		n := must(phone.Parse("+5492235961983", "AR"))
-		groupSession, directSession := "sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0", "sess_01HZX3B0V6W8Q9M2N4P5R7T1Y1"
+		// Real sessions of the organization: a sessionId that is not one is a 404.
+		groupSession := must(h.store.CreateSession(ctx, h.org.ID, "grupos")).ID
+		directSession := must(h.store.CreateSession(ctx, h.org.ID, "directos")).ID
 		record := func(session string, at time.Time, direct bool) {
 			if err := h.store.RecordInbound(ctx, h.org.ID, store.InboundMessage{SessionID: session, From: n, At: at, Direct: direct}); err != nil {
 				t.Fatal(err)
@@ -156,7 +158,7 @@ func TestLookupWindowAndSessionFilter(t *testing.T) {
 		if l := lookup(&groupSession); !l.HasReplied || l.SessionWindowActive || !l.LastReplyAt.MustGet().Equal(now.Add(-time.Hour)) {
 			t.Fatalf("narrowed to the group session: %+v", l)
 		}
-		other := "sess_01HZX3B0V6W8Q9M2N4P5R7T1Y2"
+		other := must(h.store.CreateSession(ctx, h.org.ID, "callada")).ID
 		if l := lookup(&other); l.HasReplied || l.SessionWindowActive {
 			t.Fatalf("narrowed to a silent session: %+v", l)
 		}
