@@ -13,12 +13,19 @@ import (
 )
 
 // recordEvent keeps what an event tells of the organization's people: each message a person
-// sends is their reply, at its own time. It runs before whatsmeow acknowledges the message
+// sends is their reply, at its own time, and the people the session meets (see). It runs before whatsmeow acknowledges the message
 // (the clients ack synchronously): false, when the write failed, leaves the message
 // unacknowledged, and WhatsApp delivers it again (whatsmeow's decrypted-event buffer lets it
 // be read a second time).
 func (s *liveSession) recordEvent(evt any) bool {
+	s.see(evt)
 	switch e := evt.(type) {
+	case *events.Connected:
+		// The groups and their participants, asked for off whatsmeow's event goroutine.
+		if c := s.loggedInClient(); c != nil {
+			s.m.wg.Add(1)
+			go s.refreshGroups(c)
+		}
 	case *events.Message:
 		if isProtocol(e.Message) {
 			return true // a revoke, an edit, a key share: the person did not write

@@ -119,6 +119,8 @@ func (m *Manager) start(ctx context.Context, sess store.Session, resuming bool) 
 		s.exit()
 		return store.Session{}, err
 	}
+	m.wg.Add(1)
+	go s.writeSeen()
 	go s.run(wait)
 	return rec, nil
 }

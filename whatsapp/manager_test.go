@@ -3,6 +3,7 @@ package whatsapp_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"runtime"
 	"strings"
@@ -44,7 +45,7 @@ func newRig(t *testing.T, s *store.Store, configure func(c *whatsapptest.Client)
 	r := &rig{t: t, s: s, devices: upgraded(t, s), configure: configure}
 	r.org = noErr[store.Organization](t)(s.CreateOrganization(ctx, "acme", "AR"))
 	before := runtime.NumGoroutine()
-	m, err := whatsapp.NewManager(ctx, whatsapp.ManagerConfig{Store: s, Devices: r.devices, NewClient: r.newClient, Backoff: fastBackoff})
+	m, err := whatsapp.NewManager(ctx, whatsapp.ManagerConfig{Store: s, Devices: r.devices, NewClient: r.newClient, Backoff: fastBackoff, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,4 +304,16 @@ func TestRealClientWithoutRoute(t *testing.T) {
 		m.Close()
 		noGoroutinesAbove(t, before)
 	})
+}
+
+// testLogger writes the manager's errors to the test's log, where a failure shows them.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
 }

@@ -31,6 +31,8 @@ type liveSession struct {
 
 	// writes orders the store writes of the session's changes as their events came.
 	writes sync.Mutex
+	// seen gathers what events tell of people, for writeSeen to write in batches.
+	seen *seenBuffer
 
 	mu     sync.Mutex
 	status Status
@@ -59,7 +61,7 @@ type liveSession struct {
 
 func newLiveSession(m *Manager, sess store.Session, dev *wastore.Device) *liveSession {
 	s := &liveSession{m: m, id: sess.ID, org: sess.OrgID, done: make(chan struct{}), wake: make(chan struct{}, 1),
-		status: Status(sess.Status), dev: dev}
+		status: Status(sess.Status), dev: dev, seen: newSeenBuffer()}
 	if dev != nil && sess.DeviceJID != nil {
 		s.jid = *sess.DeviceJID
 	}
