@@ -704,3 +704,30 @@ func TestSeenRejectsBadInput(t *testing.T) {
 		wantCode(t, err, store.EINVALID)
 	})
 }
+
+// TestRenameSeenGroup: a new name changes the name only; a group not listed yet is left for
+// its listing; another organization's session is untouched; a non-group JID is refused.
+func TestRenameSeenGroup(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		org := newOrg(t, s, "a")
+		other := newOrg(t, s, "b")
+		sess := newSession(t, s, org.ID, "main")
+		if err := s.RecordGroups(ctx, org.ID, sess.ID, []store.SeenGroup{{JID: groupOne, Name: "One", Participants: 3, RefreshedAt: seenAt}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RenameSeenGroup(ctx, org.ID, sess.ID, groupOne, "Uno"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RenameSeenGroup(ctx, other.ID, sess.ID, groupOne, "Intruder"); err != nil {
+			t.Fatal(err) // nothing of theirs to rename: no error, no change
+		}
+		if err := s.RenameSeenGroup(ctx, org.ID, sess.ID, groupTwo, "Two"); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, s.RenameSeenGroup(ctx, org.ID, sess.ID, "5491155550000@s.whatsapp.net", "x"), store.EINVALID)
+		groups, _, err := s.SeenGroups(ctx, org.ID, sess.ID, "", 10)
+		if err != nil || len(groups) != 1 || groups[0] != (store.SeenGroup{JID: groupOne, Name: "Uno", Participants: 3, RefreshedAt: seenAt}) {
+			t.Fatalf("groups = %+v, %v", groups, err)
+		}
+	})
+}

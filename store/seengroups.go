@@ -129,3 +129,13 @@ ORDER BY g.jid`), orgID, sessionID, after, limit+1)
 	out, more := trimPage(out, limit)
 	return out, more, nil
 }
+
+// RenameSeenGroup records a group's new name. A group the session has not listed yet is left
+// for its next listing (which names it): nothing is written, and that is no error.
+func (s *Store) RenameSeenGroup(ctx context.Context, orgID, sessionID, groupJID, name string) error {
+	if !isGroupJID(groupJID) {
+		return invalid("group", "%q is not a group JID (…@g.us)", groupJID)
+	}
+	return s.db.WithContext(ctx).Exec(`UPDATE wa_seen_groups SET name = ? WHERE org_id = ? AND session_id = ? AND jid = ?`,
+		nonEmpty(name), orgID, sessionID, groupJID).Error
+}

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"go.mau.fi/whatsmeow/appstate"
+	wastore "go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
@@ -151,6 +153,18 @@ func (s *liveSession) see(evt any) {
 			p.BusinessName = e.NewBusinessName
 			s.seen.add(p)
 		}
+	case *events.AppStateSyncComplete:
+		// A first sync puts the address book straight into whatsmeow's contact store and
+		// says nothing of each contact: read them all, off the event goroutine.
+		if e.Name == appstate.WAPatchCriticalUnblockLow {
+			s.mu.Lock()
+			dev := s.dev
+			s.mu.Unlock()
+			if dev != nil && dev.Contacts != nil {
+				s.m.wg.Add(1)
+				go s.seeAddressBook(dev.Contacts)
+			}
+		}
 	case *events.JoinedGroup:
 		s.seeGroups(s.m.now(), &e.GroupInfo)
 	case *events.GroupInfo:
@@ -198,6 +212,15 @@ func (s *liveSession) seeMessage(info types.MessageInfo) {
 	if !info.IsFromMe {
 		p.PushName = info.PushName
 	}
+	if p.PhoneJID == "" {
+		// Written as a LID with no phone beside it: whatsmeow's LID store may know it.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
+		pn, err := s.m.devices.LIDs().GetPNForLID(ctx, parseJID(p.LID))
+		cancel()
+		if err == nil && !pn.IsEmpty() {
+			p.PhoneJID = pn.ToNonAD().String()
+		}
+	}
 	s.seen.add(p)
 }
 
@@ -229,9 +252,36 @@ func (s *liveSession) seeGroups(at time.Time, groups ...*types.GroupInfo) {
 	s.seen.add(people...)
 }
 
-// seeGroupChange follows a group's joins and leaves.
+// seeAddressBook takes every contact of the phone's address book, with the names
+// whatsmeow's contact store has for them.
+func (s *liveSession) seeAddressBook(contacts wastore.ContactStore) {
+	defer s.m.wg.Done()
+	ctx, cancel := context.WithTimeout(s.ctx, recordTimeout)
+	defer cancel()
+	all, err := contacts.GetAllContacts(ctx)
+	if err != nil {
+		if s.ctx.Err() == nil {
+			s.m.log.Error("read the address book whatsmeow synced", "session", s.id, "err", err)
+		}
+		return
+	}
+	now := s.m.now()
+	people := make([]store.SeenPerson, 0, len(all))
+	for jid, c := range all {
+		if p, ok := seePerson(jid, types.EmptyJID, now); ok {
+			p.FullName, p.FirstName, p.PushName, p.BusinessName = c.FullName, c.FirstName, c.PushName, c.BusinessName
+			people = append(people, p)
+		}
+	}
+	s.seen.add(people...)
+}
+
+// seeGroupChange follows a group's joins, leaves and new name.
 func (s *liveSession) seeGroupChange(e *events.GroupInfo) {
 	group := e.JID.String()
+	if e.Name != nil && e.Name.Name != "" {
+		s.renameGroup(e.JID, e.Name.Name)
+	}
 	for _, j := range e.Join {
 		if p, ok := seePerson(j, types.EmptyJID, e.Timestamp); ok {
 			p.Group = group
@@ -251,6 +301,15 @@ func (s *liveSession) seeGroupChange(e *events.GroupInfo) {
 	defer cancel()
 	if err := s.m.store.LeaveGroup(ctx, s.org, s.id, group, left); err != nil {
 		s.m.log.Error("record who left a group", "session", s.id, "err", err)
+	}
+}
+
+// renameGroup records a group's new name.
+func (s *liveSession) renameGroup(group types.JID, name string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
+	defer cancel()
+	if err := s.m.store.RenameSeenGroup(ctx, s.org, s.id, group.String(), name); err != nil {
+		s.m.log.Error("record a group's new name", "session", s.id, "err", err)
 	}
 }
 

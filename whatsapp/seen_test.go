@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/proto/waHistorySync"
 	"go.mau.fi/whatsmeow/proto/waSyncAction"
+	wastore "go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
@@ -122,6 +124,35 @@ func TestSeenFromEvents(t *testing.T) {
 		})
 		if j := people["5492235961983@s.whatsapp.net"]; j.DisplayName != "Juan Pérez" || j.FirstName != "Juan" {
 			t.Errorf("after the address book: %+v", j)
+		}
+
+		// A LID sender whose phone only whatsmeow's LID store knows.
+		if err := r.devices.LIDs().PutLIDMapping(ctx, lidJID("333333333333333"), userJID("5491155550033")); err != nil {
+			t.Fatal(err)
+		}
+		c.Dispatch(message(lidJID("333333333333333"), lidJID("333333333333333"), at))
+		seenBy(t, r, sess.ID, "a LID sender through the LID store", func(p map[string]store.SeenContact) bool {
+			return p["5491155550033@s.whatsapp.net"].LID == "333333333333333@lid"
+		})
+
+		// The address book of a first sync, read from whatsmeow's contact store.
+		dev := noErr[*wastore.Device](t)(r.devices.Get(ctx, *c.Device.ID))
+		if err := dev.Contacts.PutAllContactNames(ctx, []wastore.ContactEntry{{JID: userJID("5491155550080"), FullName: "Rosa Díaz", FirstName: "Rosa"}}); err != nil {
+			t.Fatal(err)
+		}
+		c.Dispatch(&events.AppStateSyncComplete{Name: appstate.WAPatchCriticalUnblockLow})
+		seenBy(t, r, sess.ID, "the synced address book", func(p map[string]store.SeenContact) bool {
+			return p["5491155550080@s.whatsapp.net"].DisplayName == "Rosa Díaz"
+		})
+
+		// A join adds a member, a new name renames the group.
+		c.Dispatch(&events.GroupInfo{JID: group, Timestamp: at, Join: []types.JID{userJID("5491155550090")},
+			Name: &types.GroupName{Name: "Ventas Argentina"}})
+		seenBy(t, r, sess.ID, "the join", func(p map[string]store.SeenContact) bool {
+			return len(p["5491155550090@s.whatsapp.net"].Groups) == 1
+		})
+		if groups, _, err := s.SeenGroups(ctx, r.org.ID, sess.ID, "", 10); err != nil || groups[0].Name != "Ventas Argentina" || groups[0].Participants != 1 {
+			t.Fatalf("after the new name: %+v, %v", groups, err)
 		}
 
 		// A leave takes the participant out of the group.
