@@ -88,3 +88,15 @@ func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
 	}
 	return nil
 }
+
+// SeenContactsStatement is the statement SeenContacts runs for these arguments, and its
+// arguments (led by pgx's exec mode on PostgreSQL), for benchmarks that run the same SQL
+// straight through pgx beside the store.
+func (s *Store) SeenContactsStatement(orgID, sessionID string, f SeenFilter, after int64, limit int) (string, []any) {
+	q, args, _ := s.seenContactsStatement(orgID, sessionID, f, after, limit)
+	return q, args
+}
+
+// RecordInboundStatement is RecordInbound's statement, with PostgreSQL's placeholders ($1 org,
+// $2 match key, $3 session, $4 phone, $5 time, $6 direct time or NULL).
+func RecordInboundStatement() string { return recordInbound }

@@ -60,44 +60,12 @@ func (s *Store) SeenContacts(ctx context.Context, orgID, sessionID string, f See
 	case after < 0:
 		return nil, false, invalid("after", "after must not be negative")
 	}
-	args := []any{orgID, sessionID, after, limit + 1}
-	var where strings.Builder
-	switch f.Source {
-	case SeenSourceDM:
-		where.WriteString(" AND p.direct_chat")
-	case SeenSourceGroup:
-		where.WriteString(" AND EXISTS (SELECT 1 FROM wa_seen_memberships m WHERE m.person_id = p.id)")
+	query, args, none := s.seenContactsStatement(orgID, sessionID, f, after, limit)
+	if none {
+		// The separator stands between two fields: no one field holds it.
+		return []SeenContact{}, false, s.checkSession(ctx, s.sql, orgID, sessionID)
 	}
-	if f.Group != "" {
-		args = append(args, f.Group)
-		where.WriteString(" AND EXISTS (SELECT 1 FROM wa_seen_memberships m WHERE m.person_id = p.id AND m.group_jid = $" + strconv.Itoa(len(args)) + ")")
-	}
-	if f.Q != "" {
-		if strings.Contains(f.Q, searchSeparator) {
-			// The separator stands between two fields: no one field holds it.
-			return []SeenContact{}, false, s.checkSession(ctx, s.sql, orgID, sessionID)
-		}
-		args = append(args, "%"+escapeLike(f.Q)+"%")
-		where.WriteString(" AND p.search LIKE " + s.foldFunction() + "($" + strconv.Itoa(len(args)) + `) ESCAPE '\'`)
-	}
-	if s.dialect == Postgres {
-		// Planned with this call's values, every time (an unnamed statement): a statement
-		// prepared once gets PostgreSQL's generic plan after five runs, which cannot know that
-		// q is rare and walks the whole session in id order where the trigram index answers
-		// at once (50 ms against 1 at 100,000 people). The planning costs far less.
-		args = append([]any{pgx.QueryExecModeExec}, args...)
-	}
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT s.id, p.id, p.phone_jid, p.lid, p.phone, p.full_name, p.first_name, p.push_name,
-	p.business_name, p.direct_chat, p.first_seen_at, p.last_seen_at,
-	(SELECT string_agg(m.group_jid, ' ' ORDER BY m.group_jid) FROM wa_seen_memberships m WHERE m.person_id = p.id),
-	(SELECT string_agg(c.id || ':' || c.contact_list_id, ' ' ORDER BY c.id) FROM contacts c
-		WHERE c.org_id = $1 AND c.match_key = p.match_key)
-FROM wa_sessions s
-LEFT JOIN (SELECT p.* FROM wa_seen_people p
-	WHERE p.org_id = $1 AND p.session_id = $2 AND p.id > $3 AND p.last_seen_at IS NOT NULL`+where.String()+`
-	ORDER BY p.id LIMIT $4) p ON 1 = 1
-WHERE s.id = $2 AND s.org_id = $1
-ORDER BY p.id`), args...)
+	rows, err := s.sql.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, false, err
 	}
@@ -154,6 +122,48 @@ ORDER BY p.id`), args...)
 	}
 	out, more := trimPage(out, limit)
 	return out, more, nil
+}
+
+// seenContactsStatement is SeenContacts' one statement and its arguments, for valid input;
+// none says that no person can match (the statement would only check the session).
+func (s *Store) seenContactsStatement(orgID, sessionID string, f SeenFilter, after int64, limit int) (query string, args []any, none bool) {
+	args = []any{orgID, sessionID, after, limit + 1}
+	var where strings.Builder
+	switch f.Source {
+	case SeenSourceDM:
+		where.WriteString(" AND p.direct_chat")
+	case SeenSourceGroup:
+		where.WriteString(" AND EXISTS (SELECT 1 FROM wa_seen_memberships m WHERE m.person_id = p.id)")
+	}
+	if f.Group != "" {
+		args = append(args, f.Group)
+		where.WriteString(" AND EXISTS (SELECT 1 FROM wa_seen_memberships m WHERE m.person_id = p.id AND m.group_jid = $" + strconv.Itoa(len(args)) + ")")
+	}
+	if f.Q != "" {
+		if strings.Contains(f.Q, searchSeparator) {
+			return "", nil, true
+		}
+		args = append(args, "%"+escapeLike(f.Q)+"%")
+		where.WriteString(" AND p.search LIKE " + s.foldFunction() + "($" + strconv.Itoa(len(args)) + `) ESCAPE '\'`)
+	}
+	if s.dialect == Postgres {
+		// Planned with this call's values, every time (an unnamed statement): a statement
+		// prepared once gets PostgreSQL's generic plan after five runs, which cannot know that
+		// q is rare and walks the whole session in id order where the trigram index answers
+		// at once (50 ms against 1 at 100,000 people). The planning costs far less.
+		args = append([]any{pgx.QueryExecModeExec}, args...)
+	}
+	return s.rebind(`SELECT s.id, p.id, p.phone_jid, p.lid, p.phone, p.full_name, p.first_name, p.push_name,
+	p.business_name, p.direct_chat, p.first_seen_at, p.last_seen_at,
+	(SELECT string_agg(m.group_jid, ' ' ORDER BY m.group_jid) FROM wa_seen_memberships m WHERE m.person_id = p.id),
+	(SELECT string_agg(c.id || ':' || c.contact_list_id, ' ' ORDER BY c.id) FROM contacts c
+		WHERE c.org_id = $1 AND c.match_key = p.match_key)
+FROM wa_sessions s
+LEFT JOIN (SELECT p.* FROM wa_seen_people p
+	WHERE p.org_id = $1 AND p.session_id = $2 AND p.id > $3 AND p.last_seen_at IS NOT NULL` + where.String() + `
+	ORDER BY p.id LIMIT $4) p ON 1 = 1
+WHERE s.id = $2 AND s.org_id = $1
+ORDER BY p.id`), args, false
 }
 
 // escapeLike makes %, _ and the escape character \ match themselves in a LIKE pattern
