@@ -136,20 +136,12 @@ func (s *liveSession) see(evt any) {
 			s.seen.add(p)
 		}
 	case *events.PushName:
-		at := s.m.now()
-		if e.Message != nil {
-			at = e.Message.Timestamp
-		}
-		if p, ok := seePerson(e.JID, e.JIDAlt, at); ok {
+		if p, ok := seePerson(e.JID, e.JIDAlt, s.noticedAt(e.Message)); ok {
 			p.PushName = e.NewPushName
 			s.seen.add(p)
 		}
 	case *events.BusinessName:
-		at := s.m.now()
-		if e.Message != nil {
-			at = e.Message.Timestamp
-		}
-		if p, ok := seePerson(e.JID, types.EmptyJID, at); ok {
+		if p, ok := seePerson(e.JID, types.EmptyJID, s.noticedAt(e.Message)); ok {
 			p.BusinessName = e.NewBusinessName
 			s.seen.add(p)
 		}
@@ -172,6 +164,14 @@ func (s *liveSession) see(evt any) {
 	case *events.HistorySync:
 		s.seeHistory(e)
 	}
+}
+
+// noticedAt is when a name change was noticed: the time of the message that carried it, or now.
+func (s *liveSession) noticedAt(msg *types.MessageInfo) time.Time {
+	if msg != nil && !msg.Timestamp.IsZero() {
+		return msg.Timestamp
+	}
+	return s.m.now()
 }
 
 func parseJID(s string) types.JID {
