@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/oapi-codegen/nullable"
 
@@ -25,6 +27,9 @@ func (h *handlers) ListSeenContacts(ctx context.Context, req gen.ListSeenContact
 	// The validator already held source to dm|group, group to a group JID and q to 200
 	// characters.
 	f := store.SeenFilter{Source: string(deref(req.Params.Source)), Group: deref(req.Params.Group), Q: deref(req.Params.Q)}
+	if !utf8.ValidString(f.Q) || strings.ContainsRune(f.Q, 0) {
+		return nil, invalid(fieldError{Field: "q", In: "query", Message: "must be UTF-8 text without NUL characters (%00)"})
+	}
 	list := scopedListing(seenContactsListing, req.SessionId, f)
 	limit, after, err := h.cursors.position(list, org, req.Params.Limit, req.Params.Cursor)
 	if err != nil {

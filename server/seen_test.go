@@ -259,6 +259,10 @@ func TestSeenContactsBadInput(t *testing.T) {
 			"q=" + strings.Repeat("a", 201):              "q",
 			"q=" + strings.Repeat("a", 10000):            "q",
 			"q=" + url.QueryEscape(strings.Repeat("ñ", 201)): "q",
+			"q=%00":       "q",
+			"q=a%00b":     "q",
+			"q=%FF":       "q",
+			"q=%C3":       "q",
 			"cursor=nope": "cursor",
 			"sources=dm":  "sources",
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // This file lends package store_test what its tests of the field declaration and of the
@@ -99,4 +100,16 @@ func (s *Store) SeenContactsStatement(orgID, sessionID string, f SeenFilter, aft
 
 // RecordInboundStatement is RecordInbound's statement, with PostgreSQL's placeholders ($1 org,
 // $2 match key, $3 session, $4 phone, $5 time, $6 direct time or NULL).
-func RecordInboundStatement() string { return recordInbound }
+func RecordInboundStatement() string {
+	var b strings.Builder
+	n := 0
+	for _, r := range recordInbound {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -696,6 +696,9 @@ func TestSeenRejectsBadInput(t *testing.T) {
 			{store.SeenFilter{Group: anaJID}, 0, 10},
 			{store.SeenFilter{}, 0, 0},
 			{store.SeenFilter{}, -1, 10},
+			{store.SeenFilter{Q: "a\x00b"}, 0, 10},
+			{store.SeenFilter{Q: "\xff"}, 0, 10},
+			{store.SeenFilter{Q: "\xc3"}, 0, 10},
 		} {
 			_, _, err := s.SeenContacts(ctx, org.ID, sess.ID, c.f, c.after, c.limit)
 			wantCode(t, err, store.EINVALID)

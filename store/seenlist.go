@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -59,6 +60,9 @@ func (s *Store) SeenContacts(ctx context.Context, orgID, sessionID string, f See
 		return nil, false, invalid("limit", "limit must be at least 1")
 	case after < 0:
 		return nil, false, invalid("after", "after must not be negative")
+	case !utf8.ValidString(f.Q) || strings.ContainsRune(f.Q, 0):
+		// PostgreSQL refuses both in text (a 500 otherwise); no name or number holds them.
+		return nil, false, invalid("q", "q must be UTF-8 text without NUL characters")
 	}
 	query, args, none := s.seenContactsStatement(orgID, sessionID, f, after, limit)
 	if none {

@@ -119,8 +119,7 @@ func (m *Manager) start(ctx context.Context, sess store.Session, resuming bool) 
 		s.exit()
 		return store.Session{}, err
 	}
-	m.wg.Add(1)
-	go s.writeSeen()
+	s.background(s.writeSeen)
 	go s.run(wait)
 	return rec, nil
 }

@@ -2,10 +2,13 @@ package whatsapp
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"go.mau.fi/whatsmeow/appstate"
+	waE2E "go.mau.fi/whatsmeow/proto/waE2E"
 	wastore "go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -26,7 +29,10 @@ const (
 	groupsTimeout = 30 * time.Second
 )
 
-// seenBuffer is what the session's events told of people since the last write.
+// seenBuffer is what the session's events told of people since the last write. It holds at
+// most seenBufferCap people: a batch that failed to write goes back to be tried again, but a
+// database that stays down must not take the process's memory with it (the oldest go first;
+// the next sync or message names them again).
 type seenBuffer struct {
 	mu     sync.Mutex
 	people []store.SeenPerson
@@ -34,11 +40,16 @@ type seenBuffer struct {
 	full   chan struct{}
 }
 
+const seenBufferCap = 100_000
+
 func newSeenBuffer() *seenBuffer { return &seenBuffer{full: make(chan struct{}, 1)} }
 
 func (b *seenBuffer) add(p ...store.SeenPerson) {
 	b.mu.Lock()
 	b.people = append(b.people, p...)
+	if over := len(b.people) - seenBufferCap; over > 0 {
+		b.people = b.people[over:]
+	}
 	n := len(b.people)
 	b.mu.Unlock()
 	if n >= seenFlushAt {
@@ -52,6 +63,9 @@ func (b *seenBuffer) add(p ...store.SeenPerson) {
 func (b *seenBuffer) link(lid, pn string) {
 	b.mu.Lock()
 	b.links = append(b.links, [2]string{lid, pn})
+	if over := len(b.links) - seenBufferCap; over > 0 {
+		b.links = b.links[over:]
+	}
 	b.mu.Unlock()
 }
 
@@ -63,10 +77,18 @@ func (b *seenBuffer) take() ([]store.SeenPerson, [][2]string) {
 	return p, l
 }
 
+// putBack returns what failed to write to the front of the buffer, in order.
+func (b *seenBuffer) putBack(people []store.SeenPerson, links [][2]string) {
+	b.mu.Lock()
+	b.people = append(people, b.people...)
+	b.links = append(links, b.links...)
+	b.mu.Unlock()
+	b.add() // trims to the cap
+}
+
 // writeSeen writes the buffer every seenFlushEvery, or when it fills, until the session ends;
 // then once more.
 func (s *liveSession) writeSeen() {
-	defer s.m.wg.Done()
 	tick := time.NewTicker(seenFlushEvery)
 	defer tick.Stop()
 	for {
@@ -81,34 +103,59 @@ func (s *liveSession) writeSeen() {
 	}
 }
 
+// flushSeen writes what the buffer holds, in the order the events told it: one write at a
+// time (seenWrites), so that a later batch, or a leave, never lands before an earlier one.
+// Each chunk and each link has its own deadline; what fails goes back to the buffer.
 func (s *liveSession) flushSeen() {
+	s.seenWrites.Lock()
+	defer s.seenWrites.Unlock()
+	s.flushSeenLocked()
+}
+
+func (s *liveSession) flushSeenLocked() {
 	people, links := s.seen.take()
-	if len(people) == 0 && len(links) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
-	defer cancel()
 	for len(people) > 0 {
 		n := min(len(people), seenFlushAt)
-		if err := s.m.store.RecordSeen(ctx, s.org, s.id, people[:n]); err != nil {
-			// Dropped: the next message, sync or login names them again.
-			s.m.log.Error("record the people a session met", "session", s.id, "count", n, "err", err)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
+		err := s.m.store.RecordSeen(ctx, s.org, s.id, people[:n])
+		cancel()
+		if err != nil {
+			if store.ErrorCode(err) == store.ENOTFOUND {
+				return // the session was deleted: nobody to keep them for
+			}
+			s.m.log.Error("record the people a session met; trying again later", "session", s.id, "count", n, "err", err)
+			s.seen.putBack(people, links)
+			return
 		}
 		people = people[n:]
 	}
-	for _, l := range links {
-		if err := s.m.store.LinkLID(ctx, s.org, s.id, l[0], l[1]); err != nil {
-			s.m.log.Error("link a LID to its phone", "session", s.id, "err", err)
+	for i, l := range links {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
+		err := s.m.store.LinkLID(ctx, s.org, s.id, l[0], l[1])
+		cancel()
+		if err != nil {
+			if store.ErrorCode(err) == store.ENOTFOUND {
+				return
+			}
+			s.m.log.Error("link a LID to its phone; trying again later", "session", s.id, "err", err)
+			s.seen.putBack(nil, links[i:])
+			return
 		}
 	}
 }
 
 // seePerson is the person jid (a phone JID or a LID) with its alternative address alt, when
-// known, as a SeenPerson at at.
-func seePerson(jid, alt types.JID, at time.Time) (store.SeenPerson, bool) {
+// known, as a SeenPerson at at (now, when at is zero).
+func (s *liveSession) seePerson(jid, alt types.JID, at time.Time) (store.SeenPerson, bool) {
+	if at.IsZero() {
+		at = s.m.now()
+	}
 	p := store.SeenPerson{At: at}
 	for _, j := range []types.JID{jid, alt} {
-		j = j.ToNonAD()
+		j = person(j)
+		if !allDigits(j.User) {
+			continue // not a person's address (whatsmeow does not check what it parses)
+		}
 		switch j.Server {
 		case types.DefaultUserServer:
 			p.PhoneJID = j.String()
@@ -119,29 +166,51 @@ func seePerson(jid, alt types.JID, at time.Time) (store.SeenPerson, bool) {
 	return p, p.PhoneJID != "" || p.LID != ""
 }
 
+// person is a user's address without its device, on the server of phone numbers or of LIDs:
+// accounts hosted by Meta's business platform write from their own servers.
+func person(j types.JID) types.JID {
+	j = j.ToNonAD()
+	switch j.Server {
+	case types.HostedServer:
+		j.Server = types.DefaultUserServer
+	case types.HostedLIDServer:
+		j.Server = types.HiddenUserServer
+	}
+	return j
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // see follows the events that tell of people.
 func (s *liveSession) see(evt any) {
 	switch e := evt.(type) {
 	case *events.Message:
-		s.seeMessage(e.Info)
+		s.seeMessage(e.Info, e.Message)
 	case *events.UndecryptableMessage:
-		s.seeMessage(e.Info)
+		s.seeMessage(e.Info, nil)
 	case *events.Contact:
 		alt := parseJID(e.Action.GetLidJID())
 		if alt.IsEmpty() {
 			alt = parseJID(e.Action.GetPnJID())
 		}
-		if p, ok := seePerson(e.JID, alt, e.Timestamp); ok {
+		if p, ok := s.seePerson(e.JID, alt, e.Timestamp); ok {
 			p.FullName, p.FirstName = e.Action.GetFullName(), e.Action.GetFirstName()
 			s.seen.add(p)
 		}
 	case *events.PushName:
-		if p, ok := seePerson(e.JID, e.JIDAlt, s.noticedAt(e.Message)); ok {
+		if p, ok := s.seePerson(e.JID, e.JIDAlt, s.noticedAt(e.Message)); ok {
 			p.PushName = e.NewPushName
 			s.seen.add(p)
 		}
 	case *events.BusinessName:
-		if p, ok := seePerson(e.JID, types.EmptyJID, s.noticedAt(e.Message)); ok {
+		if p, ok := s.seePerson(e.JID, types.EmptyJID, s.noticedAt(e.Message)); ok {
 			p.BusinessName = e.NewBusinessName
 			s.seen.add(p)
 		}
@@ -153,8 +222,7 @@ func (s *liveSession) see(evt any) {
 			dev := s.dev
 			s.mu.Unlock()
 			if dev != nil && dev.Contacts != nil {
-				s.m.wg.Add(1)
-				go s.seeAddressBook(dev.Contacts)
+				s.background(func() { s.seeAddressBook(dev.Contacts) })
 			}
 		}
 	case *events.JoinedGroup:
@@ -174,6 +242,21 @@ func (s *liveSession) noticedAt(msg *types.MessageInfo) time.Time {
 	return s.m.now()
 }
 
+// isOwn reports the session's own account's phone JID.
+func (s *liveSession) isOwn(phoneJID string) bool {
+	if phoneJID == "" {
+		return false
+	}
+	s.mu.Lock()
+	own := s.jid
+	s.mu.Unlock()
+	user, _, _ := strings.Cut(own, ":")
+	if at := strings.IndexByte(user, '@'); at >= 0 {
+		user = user[:at]
+	}
+	return own != "" && phoneJID == user+"@"+types.DefaultUserServer
+}
+
 func parseJID(s string) types.JID {
 	if s == "" {
 		return types.EmptyJID
@@ -185,10 +268,11 @@ func parseJID(s string) types.JID {
 	return j
 }
 
-// seeMessage: the other party of a direct chat (either way), or the sender in a group.
-func (s *liveSession) seeMessage(info types.MessageInfo) {
-	switch info.Chat.Server {
-	case types.BroadcastServer, types.NewsletterServer:
+// seeMessage: the other party of a direct chat (either way), the sender in a group, the
+// person who wrote to one of their broadcast lists. Not the session's own account (its
+// phone's protocol messages come as messages from itself), nor a status or a channel.
+func (s *liveSession) seeMessage(info types.MessageInfo, m *waE2E.Message) {
+	if info.Chat == types.StatusBroadcastJID || info.Chat.Server == types.NewsletterServer || isProtocol(m) {
 		return
 	}
 	var p store.SeenPerson
@@ -197,28 +281,34 @@ func (s *liveSession) seeMessage(info types.MessageInfo) {
 	case info.IsGroup && info.IsFromMe:
 		return
 	case info.IsGroup:
-		p, ok = seePerson(info.Sender, info.SenderAlt, info.Timestamp)
+		p, ok = s.seePerson(info.Sender, info.SenderAlt, info.Timestamp)
 		p.Group = info.Chat.ToNonAD().String()
+	case info.IsIncomingBroadcast():
+		if info.IsFromMe {
+			return
+		}
+		p, ok = s.seePerson(info.Sender, info.SenderAlt, info.Timestamp)
+		p.DirectChat = true
 	case info.IsFromMe:
-		p, ok = seePerson(info.Chat, info.RecipientAlt, info.Timestamp)
+		p, ok = s.seePerson(info.Chat, info.RecipientAlt, info.Timestamp)
 		p.DirectChat = true
 	default:
-		p, ok = seePerson(info.Chat, info.SenderAlt, info.Timestamp)
+		p, ok = s.seePerson(info.Chat, info.SenderAlt, info.Timestamp)
 		p.DirectChat = true
+	}
+	if ok && s.isOwn(p.PhoneJID) {
+		return
 	}
 	if !ok {
 		return
 	}
-	if !info.IsFromMe {
+	if !info.IsFromMe && info.PushName != "-" { // "-" is whatsmeow's "no name"
 		p.PushName = info.PushName
 	}
 	if p.PhoneJID == "" {
 		// Written as a LID with no phone beside it: whatsmeow's LID store may know it.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
-		pn, err := s.m.devices.LIDs().GetPNForLID(ctx, parseJID(p.LID))
-		cancel()
-		if err == nil && !pn.IsEmpty() {
-			p.PhoneJID = pn.ToNonAD().String()
+		if pn := person(s.phoneOf(parseJID(p.LID))); pn.Server == types.DefaultUserServer {
+			p.PhoneJID = pn.String()
 		}
 	}
 	s.seen.add(p)
@@ -238,7 +328,7 @@ func (s *liveSession) seeGroups(at time.Time, groups ...*types.GroupInfo) {
 			if m.JID.Server == types.DefaultUserServer {
 				alt = m.LID
 			}
-			if p, ok := seePerson(m.JID, alt, at); ok {
+			if p, ok := s.seePerson(m.JID, alt, at); ok {
 				p.Group = g.JID.String()
 				people = append(people, p)
 			}
@@ -255,7 +345,6 @@ func (s *liveSession) seeGroups(at time.Time, groups ...*types.GroupInfo) {
 // seeAddressBook takes every contact of the phone's address book, with the names
 // whatsmeow's contact store has for them.
 func (s *liveSession) seeAddressBook(contacts wastore.ContactStore) {
-	defer s.m.wg.Done()
 	ctx, cancel := context.WithTimeout(s.ctx, recordTimeout)
 	defer cancel()
 	all, err := contacts.GetAllContacts(ctx)
@@ -268,7 +357,7 @@ func (s *liveSession) seeAddressBook(contacts wastore.ContactStore) {
 	now := s.m.now()
 	people := make([]store.SeenPerson, 0, len(all))
 	for jid, c := range all {
-		if p, ok := seePerson(jid, types.EmptyJID, now); ok {
+		if p, ok := s.seePerson(jid, types.EmptyJID, now); ok {
 			p.FullName, p.FirstName, p.PushName, p.BusinessName = c.FullName, c.FirstName, c.PushName, c.BusinessName
 			people = append(people, p)
 		}
@@ -276,14 +365,15 @@ func (s *liveSession) seeAddressBook(contacts wastore.ContactStore) {
 	s.seen.add(people...)
 }
 
-// seeGroupChange follows a group's joins, leaves and new name.
+// seeGroupChange follows a group's joins, leaves and new name. A member named by LID is
+// resolved through whatsmeow's LID store (it stores the change's mappings before telling it).
 func (s *liveSession) seeGroupChange(e *events.GroupInfo) {
 	group := e.JID.String()
 	if e.Name != nil && e.Name.Name != "" {
 		s.renameGroup(e.JID, e.Name.Name)
 	}
 	for _, j := range e.Join {
-		if p, ok := seePerson(j, types.EmptyJID, e.Timestamp); ok {
+		if p, ok := s.seePerson(j, s.phoneOf(j), e.Timestamp); ok {
 			p.Group = group
 			s.seen.add(p)
 		}
@@ -291,17 +381,38 @@ func (s *liveSession) seeGroupChange(e *events.GroupInfo) {
 	if len(e.Leave) == 0 {
 		return
 	}
-	left := make([]string, len(e.Leave))
-	for i, j := range e.Leave {
-		left[i] = j.ToNonAD().String()
+	var left []string
+	for _, j := range e.Leave {
+		if p, ok := s.seePerson(j, s.phoneOf(j), e.Timestamp); ok {
+			left = append(left, p.PhoneJID, p.LID)
+		}
 	}
-	// After what the buffer holds, or a join still buffered would undo the leave.
-	s.flushSeen()
+	left = slices.DeleteFunc(left, func(j string) bool { return j == "" })
+	// In order with the writes of what came before (a join still buffered, or being
+	// written, would undo the leave).
+	s.seenWrites.Lock()
+	defer s.seenWrites.Unlock()
+	s.flushSeenLocked()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
 	defer cancel()
 	if err := s.m.store.LeaveGroup(ctx, s.org, s.id, group, left); err != nil {
 		s.m.log.Error("record who left a group", "session", s.id, "err", err)
 	}
+}
+
+// phoneOf is the phone JID whatsmeow's LID store maps a LID to; empty for a phone JID, or a
+// LID it does not know.
+func (s *liveSession) phoneOf(j types.JID) types.JID {
+	if person(j).Server != types.HiddenUserServer {
+		return types.EmptyJID
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
+	defer cancel()
+	pn, err := s.m.devices.LIDs().GetPNForLID(ctx, person(j))
+	if err != nil {
+		return types.EmptyJID
+	}
+	return pn
 }
 
 // renameGroup records a group's new name.
@@ -323,7 +434,7 @@ func (s *liveSession) seeHistory(e *events.HistorySync) {
 		}
 	}
 	for _, pn := range e.Data.GetPushnames() {
-		if p, ok := seePerson(parseJID(pn.GetID()), types.EmptyJID, now); ok {
+		if p, ok := s.seePerson(parseJID(pn.GetID()), types.EmptyJID, now); ok {
 			p.PushName = pn.GetPushname()
 			s.seen.add(p)
 		}
@@ -341,7 +452,7 @@ func (s *liveSession) seeHistory(e *events.HistorySync) {
 		if ts := max(c.GetLastMsgTimestamp(), c.GetConversationTimestamp()); ts > 0 {
 			at = time.Unix(int64(ts), 0)
 		}
-		if p, ok := seePerson(chat, alt, at); ok {
+		if p, ok := s.seePerson(chat, alt, at); ok {
 			p.DirectChat = true
 			s.seen.add(p)
 		}
@@ -350,7 +461,6 @@ func (s *liveSession) seeHistory(e *events.HistorySync) {
 
 // refreshGroups asks WhatsApp for the session's groups and their participants, after a login.
 func (s *liveSession) refreshGroups(client Live) {
-	defer s.m.wg.Done()
 	ctx, cancel := context.WithTimeout(s.ctx, groupsTimeout)
 	defer cancel()
 	groups, err := client.GetJoinedGroups(ctx)

@@ -31,8 +31,13 @@ type liveSession struct {
 
 	// writes orders the store writes of the session's changes as their events came.
 	writes sync.Mutex
-	// seen gathers what events tell of people, for writeSeen to write in batches.
-	seen *seenBuffer
+	// seen gathers what events tell of people, for writeSeen to write in batches, one write
+	// at a time (seenWrites).
+	seen       *seenBuffer
+	seenWrites sync.Mutex
+	// bg counts the session's goroutines besides its loop (writeSeen, the group and address
+	// book reads): the loop's exit waits for them, so a stopped session writes nothing more.
+	bg sync.WaitGroup
 
 	mu     sync.Mutex
 	status Status
@@ -100,19 +105,35 @@ func (s *liveSession) run(wait time.Time) {
 	}
 }
 
-// exit takes the session out of the manager's running sessions.
+// exit takes the session out of the manager's running sessions, once its other goroutines
+// have ended (writeSeen's last write among them).
 func (s *liveSession) exit() {
 	s.mu.Lock()
 	s.finished = true
 	s.mu.Unlock()
+	s.cancel()
+	s.bg.Wait()
 	s.m.mu.Lock()
 	if s.m.sessions[s.id] == s {
 		delete(s.m.sessions, s.id)
 	}
 	s.m.mu.Unlock()
-	s.cancel()
 	close(s.done)
 	s.m.wg.Done()
+}
+
+// background runs f on a goroutine of the session's, unless the session is ending.
+func (s *liveSession) background(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.finished || s.ctx.Err() != nil {
+		return
+	}
+	s.bg.Add(1) // under mu, before exit's Wait can start: finished is set under mu first
+	go func() {
+		defer s.bg.Done()
+		f()
+	}()
 }
 
 func (s *liveSession) sleepUntil(t time.Time) bool {
