@@ -734,3 +734,41 @@ func TestRenameSeenGroup(t *testing.T) {
 		}
 	})
 }
+
+// TestKeepSeenGroups: the groups a login no longer lists are forgotten with their
+// memberships; the others, their members, and another session's, stay.
+func TestKeepSeenGroups(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		org := newOrg(t, s, "a")
+		other := newOrg(t, s, "b")
+		sess := newSession(t, s, org.ID, "main")
+		theirs := newSession(t, s, other.ID, "theirs")
+		for _, x := range []struct{ org, sess string }{{org.ID, sess.ID}, {other.ID, theirs.ID}} {
+			if err := s.RecordGroups(ctx, x.org, x.sess, []store.SeenGroup{{JID: groupOne, RefreshedAt: seenAt}, {JID: groupTwo, RefreshedAt: seenAt}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RecordSeen(ctx, x.org, x.sess, []store.SeenPerson{
+				{PhoneJID: anaJID, Group: groupOne, At: seenAt}, {PhoneJID: anaJID, Group: groupTwo, At: seenAt}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wantCode(t, s.KeepSeenGroups(ctx, org.ID, sess.ID, []string{anaJID}), store.EINVALID)
+		wantCode(t, s.KeepSeenGroups(ctx, org.ID, theirs.ID, nil), store.ENOTFOUND)
+		if err := s.KeepSeenGroups(ctx, org.ID, sess.ID, []string{groupOne}); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range []struct {
+			org, sess string
+			want      int
+		}{{org.ID, sess.ID, 1}, {other.ID, theirs.ID, 2}} {
+			groups, _, err := s.SeenGroups(ctx, x.org, x.sess, "", 10)
+			if err != nil || len(groups) != x.want {
+				t.Fatalf("%s: groups %+v, %v; want %d", x.sess, groups, err, x.want)
+			}
+			people, _, err := s.SeenContacts(ctx, x.org, x.sess, store.SeenFilter{}, 0, 10)
+			if err != nil || len(people) != 1 || len(people[0].Groups) != x.want {
+				t.Fatalf("%s: people %+v, %v", x.sess, people, err)
+			}
+		}
+	})
+}

@@ -139,3 +139,59 @@ func (s *Store) RenameSeenGroup(ctx context.Context, orgID, sessionID, groupJID,
 	return s.db.WithContext(ctx).Exec(`UPDATE wa_seen_groups SET name = ? WHERE org_id = ? AND session_id = ? AND jid = ?`,
 		nonEmpty(name), orgID, sessionID, groupJID).Error
 }
+
+// KeepSeenGroups forgets the session's groups that are not in keep, and who was in them:
+// keep is every group WhatsApp listed for the account at a login, so the others are groups
+// the session left while wagate was not watching. Returns ENOTFOUND when the organization
+// has no such session, EINVALID for a JID in keep that is not a group's.
+func (s *Store) KeepSeenGroups(ctx context.Context, orgID, sessionID string, keep []string) error {
+	kept := make(map[string]bool, len(keep))
+	for _, g := range keep {
+		if !isGroupJID(g) {
+			return invalid("groups", "%q is not a group JID (…@g.us)", g)
+		}
+		kept[g] = true
+	}
+	if err := s.checkSession(ctx, s.sql, orgID, sessionID); err != nil {
+		return err
+	}
+	// The groups the session has, less those kept: a difference taken here, since keep may
+	// be longer than one statement's parameters.
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT jid FROM wa_seen_groups WHERE org_id = $1 AND session_id = $2`), orgID, sessionID)
+	if err != nil {
+		return err
+	}
+	var gone []string
+	err = eachRow(rows, func() error {
+		var jid string
+		if err := rows.Scan(&jid); err != nil {
+			return err
+		}
+		if !kept[jid] {
+			gone = append(gone, jid)
+		}
+		return nil
+	})
+	if err != nil || len(gone) == 0 {
+		return err
+	}
+	tx, err := s.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for len(gone) > 0 {
+		chunk := gone[:min(len(gone), maxParams-3)]
+		gone = gone[len(chunk):]
+		args, marks := keyArgs(chunk, 3)
+		all := append([]any{orgID, sessionID}, args...)
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM wa_seen_memberships WHERE group_jid IN (`+marks+`)
+	AND person_id IN (SELECT id FROM wa_seen_people WHERE org_id = $1 AND session_id = $2)`), all...); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM wa_seen_groups WHERE org_id = $1 AND session_id = $2 AND jid IN (`+marks+`)`), all...); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}

@@ -1,6 +1,8 @@
 package whatsapp_test
 
 import (
+	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/store/storetest"
+	"github.com/wagate/wagate/whatsapp/whatsapptest"
 )
 
 // TestMessagesThatAreAndAreNotReplies: a message a person sent to one of their broadcast
@@ -105,3 +108,41 @@ func TestUndecryptableReplyRetried(t *testing.T) {
 }
 
 func strp(s string) *string { return &s }
+
+// TestGroupsLeftWhileAway: each login lists the account's groups; one the account left while
+// the session was down is forgotten at the next login, with who was in it.
+func TestGroupsLeftWhileAway(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		other := types.NewJID("120363025246125999", types.GroupServer)
+		var mu sync.Mutex
+		listed := []types.JID{groupJID, other}
+		r := newRig(t, s, func(c *whatsapptest.Client) {
+			logsIn(c)
+			c.GetJoinedGroupsFunc = func(context.Context) ([]*types.GroupInfo, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				var out []*types.GroupInfo
+				for _, g := range listed {
+					out = append(out, &types.GroupInfo{JID: g, Participants: []types.GroupParticipant{{JID: userJID("5491155550401")}}})
+				}
+				return out, nil
+			}
+		})
+		sess, c := connected(t, r, "ventas", "5491100000001")
+		seenBy(t, r, sess.ID, "a member of both groups", func(p map[string]store.SeenContact) bool {
+			return len(p["5491155550401@s.whatsapp.net"].Groups) == 2
+		})
+		mu.Lock()
+		listed = []types.JID{groupJID}
+		mu.Unlock()
+		c.Dispatch(&events.Disconnected{}) // reconnects, and logs in again
+		seenBy(t, r, sess.ID, "the group left forgotten", func(p map[string]store.SeenContact) bool {
+			g := p["5491155550401@s.whatsapp.net"].Groups
+			return len(g) == 1 && g[0] == groupJID.String()
+		})
+		groups, _, err := s.SeenGroups(ctx, r.org.ID, sess.ID, "", 10)
+		if err != nil || len(groups) != 1 || groups[0].JID != groupJID.String() {
+			t.Fatalf("groups after the second login: %+v, %v", groups, err)
+		}
+	})
+}

@@ -459,7 +459,9 @@ func (s *liveSession) seeHistory(e *events.HistorySync) {
 	}
 }
 
-// refreshGroups asks WhatsApp for the session's groups and their participants, after a login.
+// refreshGroups asks WhatsApp for the session's groups and their participants, after a
+// login. (Members who left a group it is still in, while nobody watched, stay members until
+// a leave is seen: the refresh adds, it does not take away.)
 func (s *liveSession) refreshGroups(client Live) {
 	ctx, cancel := context.WithTimeout(s.ctx, groupsTimeout)
 	defer cancel()
@@ -471,4 +473,18 @@ func (s *liveSession) refreshGroups(client Live) {
 		return
 	}
 	s.seeGroups(s.m.now(), groups...)
+	// The groups it no longer lists were left while nobody watched: forget them, after what
+	// the buffer holds (a message in one of them would bring its membership back).
+	keep := make([]string, len(groups))
+	for i, g := range groups {
+		keep[i] = g.JID.String()
+	}
+	s.seenWrites.Lock()
+	defer s.seenWrites.Unlock()
+	s.flushSeenLocked()
+	wctx, wcancel := context.WithTimeout(context.WithoutCancel(s.ctx), recordTimeout)
+	defer wcancel()
+	if err := s.m.store.KeepSeenGroups(wctx, s.org, s.id, keep); err != nil {
+		s.m.log.Error("forget the groups a session left", "session", s.id, "err", err)
+	}
 }
