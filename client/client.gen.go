@@ -988,11 +988,36 @@ type SessionStatus string
 // Tags Replaces the contact's tags; duplicates are dropped, order is kept.
 type Tags = []string
 
+// ValueCount A tag or category in use and how many contacts carry it.
+type ValueCount struct {
+	// Count How many of the counted contacts carry it.
+	//
+	// Example: 1204
+	Count int64 `json:"count"`
+
+	// Value The tag or category, as the contacts carry it.
+	//
+	// Example: lead
+	Value string `json:"value"`
+}
+
+// ValueCounts defines model for ValueCounts.
+type ValueCounts struct {
+	Items []ValueCount `json:"items"`
+
+	// Truncated More values exist than `limit` let through (the least used ones); narrow with
+	// `prefix` or raise `limit`.
+	Truncated bool `json:"truncated"`
+}
+
 // CheckPhone defines model for CheckPhone.
 type CheckPhone = string
 
 // ContactId defines model for ContactId.
 type ContactId = int64
+
+// ContactListIdFilter defines model for ContactListIdFilter.
+type ContactListIdFilter = int64
 
 // ContactPhone defines model for ContactPhone.
 type ContactPhone = string
@@ -1026,6 +1051,12 @@ type SessionIdFilter = string
 
 // SourceFilter defines model for SourceFilter.
 type SourceFilter string
+
+// ValueLimit defines model for ValueLimit.
+type ValueLimit = int32
+
+// ValuePrefix defines model for ValuePrefix.
+type ValuePrefix = string
 
 // ApiKeyNotFound The one error envelope.
 type ApiKeyNotFound = Error
@@ -1089,6 +1120,9 @@ type BadSessionId = Error
 
 // BadSessionPage The one error envelope.
 type BadSessionPage = Error
+
+// BadValueCountsQuery The one error envelope.
+type BadValueCountsQuery = Error
 
 // Conflict The one error envelope.
 type Conflict = Error
@@ -1169,6 +1203,21 @@ type ListApiKeysParams struct {
 
 	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListCategoriesParams defines parameters for ListCategories.
+type ListCategoriesParams struct {
+	// ContactListId Count only the contacts of this list of the organization (a list id, such as `1`).
+	// Leave it out to count every list's contacts. A list that is not the organization's is
+	// a `404`.
+	ContactListId *ContactListIdFilter `form:"contactListId,omitempty" json:"contactListId,omitempty"`
+
+	// Prefix Only the values that start with this, such as `le` for `lead` and `Lead`; letter case
+	// does not matter, and `%`, `_` and `\` are plain characters.
+	Prefix *ValuePrefix `form:"prefix,omitempty" json:"prefix,omitempty"`
+
+	// Limit The most values to return; `truncated` says when more exist.
+	Limit *ValueLimit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // ListContactListsParams defines parameters for ListContactLists.
@@ -1269,6 +1318,21 @@ type GetSessionQRParams struct {
 
 // GetSessionQRParamsFormat defines parameters for GetSessionQR.
 type GetSessionQRParamsFormat string
+
+// ListTagsParams defines parameters for ListTags.
+type ListTagsParams struct {
+	// ContactListId Count only the contacts of this list of the organization (a list id, such as `1`).
+	// Leave it out to count every list's contacts. A list that is not the organization's is
+	// a `404`.
+	ContactListId *ContactListIdFilter `form:"contactListId,omitempty" json:"contactListId,omitempty"`
+
+	// Prefix Only the values that start with this, such as `le` for `lead` and `Lead`; letter case
+	// does not matter, and `%`, `_` and `\` are plain characters.
+	Prefix *ValuePrefix `form:"prefix,omitempty" json:"prefix,omitempty"`
+
+	// Limit The most values to return; `truncated` says when more exist.
+	Limit *ValueLimit `form:"limit,omitempty" json:"limit,omitempty"`
+}
 
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
 type CreateApiKeyJSONRequestBody = NewApiKey
@@ -1415,6 +1479,23 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /api/v1/api-keys/{keyId} (the `RevokeApiKey` operationId).
 	RevokeApiKey(ctx context.Context, keyId KeyId, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCategories List the categories in use, with counts
+	//
+	// The categories the organization's contacts have, each with how many contacts have it,
+	// for a picker or a filter's type-ahead. Contacts without a category are not counted.
+	//
+	// Order, filters, `limit` and `truncated` are those of `GET /api/v1/tags`: most contacts
+	// first, equal counts by value in byte order; `contactListId` and a case-insensitive
+	// `prefix` (`%`, `_` and `\` plain); at most `limit` values (1 to 500, default 100) and
+	// `truncated: true` when more exist, without paging.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when `limit` is out of range, `prefix` is
+	// over 100 characters or `contactListId` is not a list id; `404` when `contactListId`
+	// names a list the caller's organization does not have.
+	//
+	// Corresponds with GET /api/v1/categories (the `ListCategories` operationId).
+	ListCategories(ctx context.Context, params *ListCategoriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListContactLists List contact lists
 	//
@@ -1931,6 +2012,30 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/sessions/{sessionId}/qr (the `GetSessionQR` operationId).
 	GetSessionQR(ctx context.Context, sessionId SessionId, params *GetSessionQRParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListTags List the tags in use, with counts
+	//
+	// The tags the organization's contacts carry, each with how many contacts carry it, for a
+	// picker or a filter's type-ahead. A contact counts once for a tag, however it was
+	// written.
+	//
+	// **Order:** most contacts first; equal counts by value, in the order of its bytes
+	// (`Lead` before `lead`, the same on every database).
+	//
+	// **Filters**, optional and combined with AND: `contactListId` (only that list's
+	// contacts), `prefix` (tags that start with it, whatever the letter case; `%`, `_` and
+	// `\` are plain characters).
+	//
+	// **No paging:** at most `limit` values (1 to 500, default 100), and `truncated: true`
+	// when more exist. A picker narrows with `prefix` rather than turning pages: counts
+	// change as contacts do, and a second page could repeat or miss a value.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when `limit` is out of range, `prefix` is
+	// over 100 characters or `contactListId` is not a list id; `404` when `contactListId`
+	// names a list the caller's organization does not have.
+	//
+	// Corresponds with GET /api/v1/tags (the `ListTags` operationId).
+	ListTags(ctx context.Context, params *ListTagsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetDocs Interactive documentation
 	//
 	// Swagger UI served from the binary (no CDN), reading `/openapi.json`.
@@ -2068,6 +2173,33 @@ func (c *RawClient) CreateApiKey(ctx context.Context, body CreateApiKeyJSONReque
 // Corresponds with DELETE /api/v1/api-keys/{keyId} (the `RevokeApiKey` operationId).
 func (c *RawClient) RevokeApiKey(ctx context.Context, keyId KeyId, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRevokeApiKeyRequest(c.Server, keyId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCategories List the categories in use, with counts
+//
+// The categories the organization's contacts have, each with how many contacts have it,
+// for a picker or a filter's type-ahead. Contacts without a category are not counted.
+//
+// Order, filters, `limit` and `truncated` are those of `GET /api/v1/tags`: most contacts
+// first, equal counts by value in byte order; `contactListId` and a case-insensitive
+// `prefix` (`%`, `_` and `\` plain); at most `limit` values (1 to 500, default 100) and
+// `truncated: true` when more exist, without paging.
+//
+// **Auth:** requires `read`. **Errors:** `400` when `limit` is out of range, `prefix` is
+// over 100 characters or `contactListId` is not a list id; `404` when `contactListId`
+// names a list the caller's organization does not have.
+//
+// Corresponds with GET /api/v1/categories (the `ListCategories` operationId).
+func (c *RawClient) ListCategories(ctx context.Context, params *ListCategoriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCategoriesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2943,6 +3075,40 @@ func (c *RawClient) GetSessionQR(ctx context.Context, sessionId SessionId, param
 	return c.Client.Do(req)
 }
 
+// ListTags List the tags in use, with counts
+//
+// The tags the organization's contacts carry, each with how many contacts carry it, for a
+// picker or a filter's type-ahead. A contact counts once for a tag, however it was
+// written.
+//
+// **Order:** most contacts first; equal counts by value, in the order of its bytes
+// (`Lead` before `lead`, the same on every database).
+//
+// **Filters**, optional and combined with AND: `contactListId` (only that list's
+// contacts), `prefix` (tags that start with it, whatever the letter case; `%`, `_` and
+// `\` are plain characters).
+//
+// **No paging:** at most `limit` values (1 to 500, default 100), and `truncated: true`
+// when more exist. A picker narrows with `prefix` rather than turning pages: counts
+// change as contacts do, and a second page could repeat or miss a value.
+//
+// **Auth:** requires `read`. **Errors:** `400` when `limit` is out of range, `prefix` is
+// over 100 characters or `contactListId` is not a list id; `404` when `contactListId`
+// names a list the caller's organization does not have.
+//
+// Corresponds with GET /api/v1/tags (the `ListTags` operationId).
+func (c *RawClient) ListTags(ctx context.Context, params *ListTagsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTagsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetDocs Interactive documentation
 //
 // Swagger UI served from the binary (no CDN), reading `/openapi.json`.
@@ -3207,6 +3373,84 @@ func NewRevokeApiKeyRequest(server string, keyId KeyId) (*http.Request, error) {
 	}
 
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListCategoriesRequest constructs an http.Request for the ListCategories method
+func NewListCategoriesRequest(server string, params *ListCategoriesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/categories")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ContactListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contactListId", *params.ContactListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Prefix != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "prefix", *params.Prefix, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -4492,6 +4736,84 @@ func NewGetSessionQRRequest(server string, sessionId SessionId, params *GetSessi
 	return req, nil
 }
 
+// NewListTagsRequest constructs an http.Request for the ListTags method
+func NewListTagsRequest(server string, params *ListTagsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/tags")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ContactListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contactListId", *params.ContactListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Prefix != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "prefix", *params.Prefix, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetDocsRequest constructs an http.Request for the GetDocs method
 func NewGetDocsRequest(server string) (*http.Request, error) {
 	var err error
@@ -4773,6 +5095,25 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /api/v1/api-keys/{keyId} (the `RevokeApiKey` operationId).
 	RevokeApiKeyWithResponse(ctx context.Context, keyId KeyId, reqEditors ...RequestEditorFn) (*RevokeApiKeyResponse, error)
+
+	// ListCategoriesWithResponse List the categories in use, with counts
+	//
+	// The categories the organization's contacts have, each with how many contacts have it,
+	// for a picker or a filter's type-ahead. Contacts without a category are not counted.
+	//
+	// Order, filters, `limit` and `truncated` are those of `GET /api/v1/tags`: most contacts
+	// first, equal counts by value in byte order; `contactListId` and a case-insensitive
+	// `prefix` (`%`, `_` and `\` plain); at most `limit` values (1 to 500, default 100) and
+	// `truncated: true` when more exist, without paging.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when `limit` is out of range, `prefix` is
+	// over 100 characters or `contactListId` is not a list id; `404` when `contactListId`
+	// names a list the caller's organization does not have.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/categories (the `ListCategories` operationId).
+	ListCategoriesWithResponse(ctx context.Context, params *ListCategoriesParams, reqEditors ...RequestEditorFn) (*ListCategoriesResponse, error)
 
 	// ListContactListsWithResponse List contact lists
 	//
@@ -5327,6 +5668,32 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/sessions/{sessionId}/qr (the `GetSessionQR` operationId).
 	GetSessionQRWithResponse(ctx context.Context, sessionId SessionId, params *GetSessionQRParams, reqEditors ...RequestEditorFn) (*GetSessionQRResponse, error)
 
+	// ListTagsWithResponse List the tags in use, with counts
+	//
+	// The tags the organization's contacts carry, each with how many contacts carry it, for a
+	// picker or a filter's type-ahead. A contact counts once for a tag, however it was
+	// written.
+	//
+	// **Order:** most contacts first; equal counts by value, in the order of its bytes
+	// (`Lead` before `lead`, the same on every database).
+	//
+	// **Filters**, optional and combined with AND: `contactListId` (only that list's
+	// contacts), `prefix` (tags that start with it, whatever the letter case; `%`, `_` and
+	// `\` are plain characters).
+	//
+	// **No paging:** at most `limit` values (1 to 500, default 100), and `truncated: true`
+	// when more exist. A picker narrows with `prefix` rather than turning pages: counts
+	// change as contacts do, and a second page could repeat or miss a value.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when `limit` is out of range, `prefix` is
+	// over 100 characters or `contactListId` is not a list id; `404` when `contactListId`
+	// names a list the caller's organization does not have.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/tags (the `ListTags` operationId).
+	ListTagsWithResponse(ctx context.Context, params *ListTagsParams, reqEditors ...RequestEditorFn) (*ListTagsResponse, error)
+
 	// GetDocsWithResponse Interactive documentation
 	//
 	// Swagger UI served from the binary (no CDN), reading `/openapi.json`.
@@ -5639,6 +6006,89 @@ func (r RevokeApiKeyResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RevokeApiKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCategoriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ValueCounts
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadValueCountsQuery
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ListNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCategoriesResponse) GetJSON200() *ValueCounts {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListCategoriesResponse) GetJSON400() *BadValueCountsQuery {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListCategoriesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListCategoriesResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListCategoriesResponse) GetJSON404() *ListNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListCategoriesResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListCategoriesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCategoriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCategoriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCategoriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCategoriesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -8117,6 +8567,89 @@ func (r GetSessionQRResponse) ContentType() string {
 	return ""
 }
 
+type ListTagsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ValueCounts
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadValueCountsQuery
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ListNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTagsResponse) GetJSON200() *ValueCounts {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListTagsResponse) GetJSON400() *BadValueCountsQuery {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListTagsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListTagsResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListTagsResponse) GetJSON404() *ListNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListTagsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListTagsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTagsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTagsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTagsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTagsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetDocsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8475,6 +9008,31 @@ func (c *ClientWithResponses) RevokeApiKeyWithResponse(ctx context.Context, keyI
 		return nil, err
 	}
 	return ParseRevokeApiKeyResponse(rsp)
+}
+
+// ListCategoriesWithResponse List the categories in use, with counts
+//
+// The categories the organization's contacts have, each with how many contacts have it,
+// for a picker or a filter's type-ahead. Contacts without a category are not counted.
+//
+// Order, filters, `limit` and `truncated` are those of `GET /api/v1/tags`: most contacts
+// first, equal counts by value in byte order; `contactListId` and a case-insensitive
+// `prefix` (`%`, `_` and `\` plain); at most `limit` values (1 to 500, default 100) and
+// `truncated: true` when more exist, without paging.
+//
+// **Auth:** requires `read`. **Errors:** `400` when `limit` is out of range, `prefix` is
+// over 100 characters or `contactListId` is not a list id; `404` when `contactListId`
+// names a list the caller's organization does not have.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/categories (the `ListCategories` operationId).
+func (c *ClientWithResponses) ListCategoriesWithResponse(ctx context.Context, params *ListCategoriesParams, reqEditors ...RequestEditorFn) (*ListCategoriesResponse, error) {
+	rsp, err := c.ListCategories(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCategoriesResponse(rsp)
 }
 
 // ListContactListsWithResponse List contact lists
@@ -9240,6 +9798,38 @@ func (c *ClientWithResponses) GetSessionQRWithResponse(ctx context.Context, sess
 	return ParseGetSessionQRResponse(rsp)
 }
 
+// ListTagsWithResponse List the tags in use, with counts
+//
+// The tags the organization's contacts carry, each with how many contacts carry it, for a
+// picker or a filter's type-ahead. A contact counts once for a tag, however it was
+// written.
+//
+// **Order:** most contacts first; equal counts by value, in the order of its bytes
+// (`Lead` before `lead`, the same on every database).
+//
+// **Filters**, optional and combined with AND: `contactListId` (only that list's
+// contacts), `prefix` (tags that start with it, whatever the letter case; `%`, `_` and
+// `\` are plain characters).
+//
+// **No paging:** at most `limit` values (1 to 500, default 100), and `truncated: true`
+// when more exist. A picker narrows with `prefix` rather than turning pages: counts
+// change as contacts do, and a second page could repeat or miss a value.
+//
+// **Auth:** requires `read`. **Errors:** `400` when `limit` is out of range, `prefix` is
+// over 100 characters or `contactListId` is not a list id; `404` when `contactListId`
+// names a list the caller's organization does not have.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/tags (the `ListTags` operationId).
+func (c *ClientWithResponses) ListTagsWithResponse(ctx context.Context, params *ListTagsParams, reqEditors ...RequestEditorFn) (*ListTagsResponse, error) {
+	rsp, err := c.ListTags(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTagsResponse(rsp)
+}
+
 // GetDocsWithResponse Interactive documentation
 //
 // Swagger UI served from the binary (no CDN), reading `/openapi.json`.
@@ -9533,6 +10123,74 @@ func ParseRevokeApiKeyResponse(rsp *http.Response) (*RevokeApiKeyResponse, error
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest ApiKeyNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListCategoriesResponse parses an HTTP response from a ListCategoriesWithResponse call
+func ParseListCategoriesResponse(rsp *http.Response) (*ListCategoriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCategoriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ValueCounts
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadValueCountsQuery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ListNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -11654,6 +12312,74 @@ func ParseGetSessionQRResponse(rsp *http.Response) (*GetSessionQRResponse, error
 
 	case rsp.StatusCode == 200:
 		// Content-type (image/png) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseListTagsResponse parses an HTTP response from a ListTagsWithResponse call
+func ParseListTagsResponse(rsp *http.Response) (*ListTagsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTagsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ValueCounts
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadValueCountsQuery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ListNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 

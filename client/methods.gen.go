@@ -47,6 +47,21 @@ func (c *Client) RevokeApiKey(ctx context.Context, keyId KeyId, reqEditors ...Re
 	return err
 }
 
+// ListCategories List the categories in use, with counts
+//
+// GET /api/v1/categories. Any answer but 2xx is an *APIError.
+func (c *Client) ListCategories(ctx context.Context, params *ListCategoriesParams, reqEditors ...RequestEditorFn) (ValueCounts, error) {
+	r, err := c.raw.ListCategoriesWithResponse(ctx, params, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero ValueCounts
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
 // ListContactLists List contact lists
 //
 // GET /api/v1/contact-lists. Any answer but 2xx is an *APIError.
@@ -435,6 +450,21 @@ func (c *Client) GetSessionQR(ctx context.Context, sessionId SessionId, params *
 	}
 	if err != nil {
 		var zero QRCode
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// ListTags List the tags in use, with counts
+//
+// GET /api/v1/tags. Any answer but 2xx is an *APIError.
+func (c *Client) ListTags(ctx context.Context, params *ListTagsParams, reqEditors ...RequestEditorFn) (ValueCounts, error) {
+	r, err := c.raw.ListTagsWithResponse(ctx, params, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero ValueCounts
 		return zero, err
 	}
 	return *r.JSON200, nil

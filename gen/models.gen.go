@@ -978,11 +978,36 @@ type SessionStatus string
 // Tags Replaces the contact's tags; duplicates are dropped, order is kept.
 type Tags = []string
 
+// ValueCount A tag or category in use and how many contacts carry it.
+type ValueCount struct {
+	// Count How many of the counted contacts carry it.
+	//
+	// Example: 1204
+	Count int64 `json:"count"`
+
+	// Value The tag or category, as the contacts carry it.
+	//
+	// Example: lead
+	Value string `json:"value"`
+}
+
+// ValueCounts defines model for ValueCounts.
+type ValueCounts struct {
+	Items []ValueCount `json:"items"`
+
+	// Truncated More values exist than `limit` let through (the least used ones); narrow with
+	// `prefix` or raise `limit`.
+	Truncated bool `json:"truncated"`
+}
+
 // CheckPhone defines model for CheckPhone.
 type CheckPhone = string
 
 // ContactId defines model for ContactId.
 type ContactId = int64
+
+// ContactListIdFilter defines model for ContactListIdFilter.
+type ContactListIdFilter = int64
 
 // ContactPhone defines model for ContactPhone.
 type ContactPhone = string
@@ -1016,6 +1041,12 @@ type SessionIdFilter = string
 
 // SourceFilter defines model for SourceFilter.
 type SourceFilter string
+
+// ValueLimit defines model for ValueLimit.
+type ValueLimit = int32
+
+// ValuePrefix defines model for ValuePrefix.
+type ValuePrefix = string
 
 // ApiKeyNotFound The one error envelope.
 type ApiKeyNotFound = Error
@@ -1079,6 +1110,9 @@ type BadSessionId = Error
 
 // BadSessionPage The one error envelope.
 type BadSessionPage = Error
+
+// BadValueCountsQuery The one error envelope.
+type BadValueCountsQuery = Error
 
 // Conflict The one error envelope.
 type Conflict = Error
@@ -1159,6 +1193,21 @@ type ListApiKeysParams struct {
 
 	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListCategoriesParams defines parameters for ListCategories.
+type ListCategoriesParams struct {
+	// ContactListId Count only the contacts of this list of the organization (a list id, such as `1`).
+	// Leave it out to count every list's contacts. A list that is not the organization's is
+	// a `404`.
+	ContactListId *ContactListIdFilter `form:"contactListId,omitempty" json:"contactListId,omitempty"`
+
+	// Prefix Only the values that start with this, such as `le` for `lead` and `Lead`; letter case
+	// does not matter, and `%`, `_` and `\` are plain characters.
+	Prefix *ValuePrefix `form:"prefix,omitempty" json:"prefix,omitempty"`
+
+	// Limit The most values to return; `truncated` says when more exist.
+	Limit *ValueLimit `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // ListContactListsParams defines parameters for ListContactLists.
@@ -1259,6 +1308,21 @@ type GetSessionQRParams struct {
 
 // GetSessionQRParamsFormat defines parameters for GetSessionQR.
 type GetSessionQRParamsFormat string
+
+// ListTagsParams defines parameters for ListTags.
+type ListTagsParams struct {
+	// ContactListId Count only the contacts of this list of the organization (a list id, such as `1`).
+	// Leave it out to count every list's contacts. A list that is not the organization's is
+	// a `404`.
+	ContactListId *ContactListIdFilter `form:"contactListId,omitempty" json:"contactListId,omitempty"`
+
+	// Prefix Only the values that start with this, such as `le` for `lead` and `Lead`; letter case
+	// does not matter, and `%`, `_` and `\` are plain characters.
+	Prefix *ValuePrefix `form:"prefix,omitempty" json:"prefix,omitempty"`
+
+	// Limit The most values to return; `truncated` says when more exist.
+	Limit *ValueLimit `form:"limit,omitempty" json:"limit,omitempty"`
+}
 
 // CreateApiKeyJSONRequestBody defines body for CreateApiKey for application/json ContentType.
 type CreateApiKeyJSONRequestBody = NewApiKey

@@ -142,15 +142,18 @@ func exampleOf(t *testing.T, p *openapi3.Parameter) string {
 
 // unexampled are well-formed values of the optional parameters the spec gives no example, so
 // that tools (Swagger UI, Postman) do not send one unasked: a session narrows the lookup,
-// source, group and q narrow the seen contacts, a made-up cursor is a 400, and the QR code's
-// format is JSON unless a person asks for the PNG.
+// source, group and q narrow the seen contacts, contactListId and prefix narrow the tag and
+// category counts, a made-up cursor is a 400, and the QR code's format is JSON unless a
+// person asks for the PNG.
 var unexampled = map[string]any{
-	"sessionId": "sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0",
-	"cursor":    "eyJrIjoiY29udGFjdC1saXN0cyIsImEiOjV9.Zm9v",
-	"format":    "json",
-	"source":    "dm",
-	"group":     "120363025246125888@g.us",
-	"q":         "ana",
+	"sessionId":     "sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0",
+	"cursor":        "eyJrIjoiY29udGFjdC1saXN0cyIsImEiOjV9.Zm9v",
+	"format":        "json",
+	"source":        "dm",
+	"group":         "120363025246125888@g.us",
+	"q":             "ana",
+	"contactListId": 1,
+	"prefix":        "le",
 }
 
 // fillPath puts each path parameter's example into a spec path.
