@@ -66,6 +66,14 @@ func (q ContactQuery) Normalized() ContactQuery {
 	if q.Sort == "" {
 		q.Sort = SortCreatedAt
 	}
+	for _, l := range []*[]string{&q.Tags, &q.Categories, &q.Sources, &q.LastCallStatuses, &q.Statuses, &q.CampaignIDs} {
+		if len(*l) == 0 {
+			*l = nil
+		}
+	}
+	if len(q.ListIDs) == 0 {
+		q.ListIDs = nil
+	}
 	for _, t := range []**time.Time{&q.CreatedAfter, &q.CreatedBefore, &q.UpdatedAfter, &q.LastCallAfter, &q.LastCallBefore} {
 		*t = dbTimePtr(*t)
 	}
@@ -166,18 +174,7 @@ func (s *Store) QueryContacts(ctx context.Context, orgID string, q ContactQuery,
 		page.Total = &n
 	}
 
-	if after != nil {
-		where += b.after(col, q.Descending, *after)
-	}
-	dir := " ASC"
-	if q.Descending {
-		dir = " DESC"
-	}
-	b.args = append(b.args, limit+1)
-	query := s.rebind(`SELECT ` + contactColumns + ` FROM contacts c ` + contactJoin + `
-WHERE c.org_id = $1` + where + `
-ORDER BY ` + col + dir + ` NULLS LAST, c.id` + dir + `
-LIMIT $` + strconv.Itoa(len(b.args)))
+	query := s.rebind(b.page(col, where, q.Descending, after, limit))
 	rows, err := s.sql.QueryContext(ctx, query, s.planned(b.args)...)
 	if err != nil {
 		return ContactPage{}, err
@@ -311,22 +308,57 @@ func (b *contactQueryBuilder) filters(q ContactQuery) bool {
 	return true
 }
 
-// after is the keyset condition of the rows that follow p in the order by col. NULLs (only
-// last_call_at has them) come after every value in both directions, by id.
-func (b *contactQueryBuilder) after(col string, desc bool, p ContactPosition) string {
-	op := " > "
+// page is the statement of one page: the contacts that match where and follow after (nil:
+// from the start) in the order by col, then id, in the same direction; limit+1 of them.
+//
+// Each part is written so that the index on (org_id, col, id) reads it in order, forwards or
+// backwards, and starts at the position, however deep: the keyset condition is a row
+// comparison (col, id) > (…). last_call_at has NULLs, which come last in both directions
+// (ascending that is the index's own order; descending a backward scan would put them first):
+// its contacts with a last call and those without are read apart, each in index order, and
+// the two short lists are merged.
+func (b *contactQueryBuilder) page(col, where string, desc bool, after *ContactPosition, limit int) string {
+	op, dir := " > ", " ASC"
 	if desc {
-		op = " < "
+		op, dir = " < ", " DESC"
 	}
-	if p.At == nil {
-		return " AND " + col + " IS NULL AND c.id" + op + b.arg(p.ID)
+	part := func(cond, order string) string {
+		return `SELECT ` + contactColumns + ` FROM contacts c ` + contactJoin + `
+WHERE c.org_id = $1` + where + cond + `
+ORDER BY ` + order + `
+LIMIT $` + strconv.Itoa(len(b.args))
 	}
-	at, id := b.arg(*p.At), b.arg(p.ID)
-	cond := "(" + col + ", c.id)" + op + "(" + at + ", " + id + ")"
-	if col == "c.last_call_at" {
-		return " AND (" + col + " IS NULL OR " + cond + ")"
+	keyset := func(p ContactPosition) string {
+		return " AND (" + col + ", c.id)" + op + "(" + b.arg(*p.At) + ", " + b.arg(p.ID) + ")"
 	}
-	return " AND " + cond
+	byCol := col + dir + ", c.id" + dir
+	if col != "c.last_call_at" { // never NULL
+		cond := ""
+		if after != nil {
+			cond = keyset(*after)
+		}
+		b.args = append(b.args, limit+1)
+		return part(cond, byCol)
+	}
+	var valued, null string
+	switch {
+	case after == nil:
+		valued, null = " AND "+col+" IS NOT NULL", " AND "+col+" IS NULL"
+	case after.At != nil:
+		valued, null = keyset(*after), " AND "+col+" IS NULL"
+	default: // among the NULLs already: only they follow
+		null = " AND " + col + " IS NULL AND c.id" + op + b.arg(after.ID)
+	}
+	b.args = append(b.args, limit+1)
+	if valued == "" {
+		return part(null, "c.id"+dir)
+	}
+	return `SELECT ` + contactOf + ` FROM (
+SELECT * FROM (` + part(valued, byCol) + `) v
+UNION ALL
+SELECT * FROM (` + part(null, "c.id"+dir) + `) n) c
+ORDER BY c.last_call_at IS NULL, c.last_call_at` + dir + `, c.id` + dir + `
+LIMIT $` + strconv.Itoa(len(b.args))
 }
 
 // contactSearchSeparator stands between the searched fields in the search expression.

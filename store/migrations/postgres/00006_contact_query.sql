@@ -2,14 +2,13 @@
 -- The indexes of the contacts query (store/contactquery.go). Each filter's index leads with
 -- org_id, as every query filters on it.
 
--- The three sorts, each ending in id: the keyset condition (column, id) > (…) and the order
--- walk them. lastCallAt lists its NULLs last in both directions: ascending that is the index's
--- own order read forwards; descending needs the second one, as a backward scan would put the
--- NULLs first.
+-- The three sorts, each ending in id: the keyset condition (column, id) > (…) starts the
+-- scan at the position, and the scan reads the order, forwards or backwards. lastCallAt's
+-- NULLs come last in both directions: the query reads them apart from the others (by
+-- last_call_at IS NULL, an index condition too), so this one index serves both directions.
 CREATE INDEX contacts_created_page ON contacts (org_id, created_at, id);
 CREATE INDEX contacts_updated_page ON contacts (org_id, updated_at, id);
 CREATE INDEX contacts_last_call_page ON contacts (org_id, last_call_at, id);
-CREATE INDEX contacts_last_call_page_desc ON contacts (org_id, last_call_at DESC NULLS LAST, id DESC);
 
 -- The equality filters. The list's already has the index of the phone's uniqueness within a
 -- list (org_id, contact_list_id, match_key).
@@ -56,7 +55,6 @@ DROP INDEX contacts_status;
 DROP INDEX contacts_last_call_status;
 DROP INDEX contacts_source;
 DROP INDEX contacts_category;
-DROP INDEX contacts_last_call_page_desc;
 DROP INDEX contacts_last_call_page;
 DROP INDEX contacts_updated_page;
 DROP INDEX contacts_created_page;

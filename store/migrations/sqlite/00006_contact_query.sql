@@ -9,8 +9,6 @@
 CREATE INDEX contacts_created_page ON contacts (org_id, created_at, id);
 CREATE INDEX contacts_updated_page ON contacts (org_id, updated_at, id);
 CREATE INDEX contacts_last_call_page ON contacts (org_id, last_call_at, id);
--- SQLite has no NULLS LAST in an index; the order by (last_call_at DESC NULLS LAST) sorts.
-CREATE INDEX contacts_last_call_page_desc ON contacts (org_id, last_call_at DESC, id DESC);
 CREATE INDEX contacts_tags ON contacts (tags);
 CREATE INDEX contacts_search ON contacts (lower(phone));
 CREATE INDEX contacts_category ON contacts (org_id, category);
@@ -22,7 +20,6 @@ CREATE INDEX contacts_campaign ON contacts (org_id, campaign_id);
 -- +goose Down
 DROP INDEX contacts_search;
 DROP INDEX contacts_tags;
-DROP INDEX contacts_last_call_page_desc;
 DROP INDEX contacts_campaign;
 DROP INDEX contacts_status;
 DROP INDEX contacts_last_call_status;
