@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -279,6 +280,112 @@ func TestQueryContactsPagingUnderChanges(t *testing.T) {
 					}
 				})
 			}
+		}
+	})
+}
+
+// TestQueryContactsPagingWhileWritten pages through every order while another goroutine adds,
+// changes (not in the sort's key) and deletes contacts the whole time, not only between pages.
+func TestQueryContactsPagingWhileWritten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		org := newOrg(t, s, "a")
+		list := newList(t, s, org.ID, "one")
+		var n atomic.Int64
+		create := func() (store.Contact, error) {
+			i := n.Add(1)
+			var fields store.ContactFields
+			if i%2 == 0 {
+				at := time.Date(2026, 1, 1, int(i%5), 0, 0, 0, time.UTC)
+				fields.LastCallAt = &at
+			}
+			return s.CreateContact(ctx, org.ID, store.NewContact{ListID: list.ID, Phone: mustPhone(t, fmt.Sprintf("+549116%07d", i)), ContactFields: fields})
+		}
+		var start []store.Contact
+		for range 80 {
+			start = append(start, must[store.Contact](t)(create()))
+		}
+		// The writer deletes only the contacts of odd index in start, and says which it did.
+		stop, done, started := make(chan struct{}), make(chan map[int64]bool), make(chan struct{})
+		go func() {
+			deleted := map[int64]bool{}
+			defer func() { done <- deleted }()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := create(); err != nil {
+					t.Error(err)
+					return
+				}
+				c := start[(i*7)%len(start)]
+				if _, err := s.UpdateContact(ctx, org.ID, c.ID, store.ContactChange{Notes: store.Some(ptr(fmt.Sprint(i)))}); err != nil && store.ErrorCode(err) != store.ENOTFOUND {
+					t.Error(err)
+					return
+				}
+				if j := (i*11)%len(start) | 1; j < len(start) && !deleted[start[j].ID] {
+					if err := s.DeleteContact(ctx, org.ID, start[j].ID); err != nil {
+						t.Error(err)
+						return
+					}
+					deleted[start[j].ID] = true
+				}
+				if i == 0 {
+					close(started) // the first deletion is in: the test cannot pass without one
+				}
+			}
+		}()
+		select {
+		case <-started:
+		case deleted := <-done:
+			t.Fatalf("the writer stopped before its first round (deleted %v)", deleted)
+		}
+		seen := map[store.ContactSort]map[bool]map[int64]bool{}
+		for _, sort := range []store.ContactSort{store.SortCreatedAt, store.SortLastCallAt} {
+			seen[sort] = map[bool]map[int64]bool{}
+			for _, desc := range []bool{false, true} {
+				ids := map[int64]bool{}
+				seen[sort][desc] = ids
+				q := store.ContactQuery{Sort: sort, Descending: desc}
+				var after *store.ContactPosition
+				for {
+					page, err := s.QueryContacts(ctx, org.ID, q, after, 5, false)
+					if err != nil {
+						close(stop)
+						<-done
+						t.Fatal(err)
+					}
+					for _, c := range page.Contacts {
+						if ids[c.ID] {
+							close(stop)
+							<-done
+							t.Fatalf("%s desc=%v: contact %d listed twice", sort, desc, c.ID)
+						}
+						ids[c.ID] = true
+					}
+					if !page.More {
+						break
+					}
+					p := store.PositionOf(page.Contacts[len(page.Contacts)-1], sort)
+					after = &p
+				}
+			}
+		}
+		close(stop)
+		deleted := <-done // the writer has returned: no goroutine outlives the test
+		for sort, byDir := range seen {
+			for desc, ids := range byDir {
+				for i, c := range start {
+					// Even indexes were never deleted: each existed throughout.
+					if i%2 == 0 && !ids[c.ID] {
+						t.Fatalf("%s desc=%v: contact %d, there throughout, was skipped", sort, desc, c.ID)
+					}
+				}
+			}
+		}
+		if len(deleted) == 0 {
+			t.Fatal("the writer deleted nothing while the pages were read: the test checks nothing")
 		}
 	})
 }
