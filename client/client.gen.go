@@ -67,6 +67,27 @@ func (e ContactCheckStatus) Valid() bool {
 	}
 }
 
+// Defines values for ContactSort.
+const (
+	ContactSortCreatedAt  ContactSort = "createdAt"
+	ContactSortLastCallAt ContactSort = "lastCallAt"
+	ContactSortUpdatedAt  ContactSort = "updatedAt"
+)
+
+// Valid indicates whether the value is a known member of the ContactSort enum.
+func (e ContactSort) Valid() bool {
+	switch e {
+	case ContactSortCreatedAt:
+		return true
+	case ContactSortLastCallAt:
+		return true
+	case ContactSortUpdatedAt:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorCode.
 const (
 	ErrorCodeBadGateway           ErrorCode = "bad_gateway"
@@ -175,6 +196,24 @@ func (e SessionStatus) Valid() bool {
 	case SessionStatusLoggedOut:
 		return true
 	case SessionStatusPairing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SortDirection.
+const (
+	SortDirectionAsc  SortDirection = "asc"
+	SortDirectionDesc SortDirection = "desc"
+)
+
+// Valid indicates whether the value is a known member of the SortDirection enum.
+func (e SortDirection) Valid() bool {
+	switch e {
+	case SortDirectionAsc:
+		return true
+	case SortDirectionDesc:
 		return true
 	default:
 		return false
@@ -497,6 +536,17 @@ type ContactLookup struct {
 	SessionWindowActive bool `json:"sessionWindowActive"`
 }
 
+// ContactPage defines model for ContactPage.
+type ContactPage struct {
+	Items []Contact `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; empty when this is the last page.
+	NextCursor string `json:"nextCursor"`
+
+	// Total Every contact that matches, on every page; present only with `includeTotal`.
+	Total *int64 `json:"total,omitempty"`
+}
+
 // ContactPatch Only the fields sent change. `countryCode` is read only together with `phone`.
 type ContactPatch struct {
 	CampaignId    nullable.Nullable[Label] `json:"campaignId,omitempty"`
@@ -530,6 +580,51 @@ type ContactPatch struct {
 	// Tags Replaces the contact's tags; duplicates are dropped, order is kept.
 	Tags *Tags `json:"tags,omitempty"`
 }
+
+// ContactQuery Filters (all optional, combined with AND), order and paging of a contacts query.
+type ContactQuery struct {
+	// CampaignIds Any of these values matches; empty does not filter.
+	CampaignIds *FilterValues `json:"campaignIds,omitempty"`
+
+	// Categories Any of these values matches; empty does not filter.
+	Categories     *FilterValues `json:"categories,omitempty"`
+	ContactListIds *[]int64      `json:"contactListIds,omitempty"`
+	CreatedAfter   *time.Time    `json:"createdAfter,omitempty"`
+	CreatedBefore  *time.Time    `json:"createdBefore,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, with the same filters and order.
+	Cursor         *string        `json:"cursor,omitempty"`
+	Direction      *SortDirection `json:"direction,omitempty"`
+	HasReplied     *bool          `json:"hasReplied,omitempty"`
+	IncludeTotal   *bool          `json:"includeTotal,omitempty"`
+	LastCallAfter  *time.Time     `json:"lastCallAfter,omitempty"`
+	LastCallBefore *time.Time     `json:"lastCallBefore,omitempty"`
+
+	// LastCallStatuses Any of these values matches; empty does not filter.
+	LastCallStatuses *FilterValues `json:"lastCallStatuses,omitempty"`
+	Limit            *int32        `json:"limit,omitempty"`
+
+	// Q A case-insensitive piece of a name, the email or the phone's digits.
+	Q *string `json:"q,omitempty"`
+
+	// Sort The field contacts are ordered by, ties by id. Under `lastCallAt`, contacts never
+	// called come after the others in both directions.
+	Sort *ContactSort `json:"sort,omitempty"`
+
+	// SourceNames Any of these values matches; empty does not filter.
+	SourceNames *FilterValues `json:"sourceNames,omitempty"`
+
+	// Statuses Any of these values matches; empty does not filter.
+	Statuses *FilterValues `json:"statuses,omitempty"`
+
+	// Tags Any of these values matches; empty does not filter.
+	Tags         *FilterValues `json:"tags,omitempty"`
+	UpdatedAfter *time.Time    `json:"updatedAfter,omitempty"`
+}
+
+// ContactSort The field contacts are ordered by, ties by id. Under `lastCallAt`, contacts never
+// called come after the others in both directions.
+type ContactSort string
 
 // CreatedApiKey defines model for CreatedApiKey.
 type CreatedApiKey struct {
@@ -588,6 +683,9 @@ type ErrorBody struct {
 // `internal` 500, `not_implemented` 501 (a live WhatsApp call on a session that is not
 // connected), `bad_gateway` 502 (WhatsApp answered with an error), `unavailable` 503.
 type ErrorCode string
+
+// FilterValues Any of these values matches; empty does not filter.
+type FilterValues = []string
 
 // Health defines model for Health.
 type Health struct {
@@ -985,6 +1083,9 @@ type SessionReconnect struct {
 // pairing. `banned`: WhatsApp banned the account, maybe until a time `reason` names.
 type SessionStatus string
 
+// SortDirection defines model for SortDirection.
+type SortDirection string
+
 // Tags Replaces the contact's tags; duplicates are dropped, order is kept.
 type Tags = []string
 
@@ -1010,17 +1111,30 @@ type ValueCounts struct {
 	Truncated bool `json:"truncated"`
 }
 
+// CategoryFilter defines model for CategoryFilter.
+type CategoryFilter = string
+
 // CheckPhone defines model for CheckPhone.
 type CheckPhone = string
 
 // ContactId defines model for ContactId.
 type ContactId = int64
 
+// ContactListFilter defines model for ContactListFilter.
+type ContactListFilter = int64
+
 // ContactListIdFilter defines model for ContactListIdFilter.
 type ContactListIdFilter = int64
 
 // ContactPhone defines model for ContactPhone.
 type ContactPhone = string
+
+// ContactSearch defines model for ContactSearch.
+type ContactSearch = string
+
+// ContactSortParam The field contacts are ordered by, ties by id. Under `lastCallAt`, contacts never
+// called come after the others in both directions.
+type ContactSortParam = ContactSort
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -1030,6 +1144,9 @@ type GroupFilter = string
 
 // KeyId defines model for KeyId.
 type KeyId = string
+
+// LastCallStatusFilter defines model for LastCallStatusFilter.
+type LastCallStatusFilter = string
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -1049,8 +1166,17 @@ type SearchQuery = string
 // SessionIdFilter defines model for SessionIdFilter.
 type SessionIdFilter = string
 
+// SortDirectionParam defines model for SortDirectionParam.
+type SortDirectionParam = SortDirection
+
 // SourceFilter defines model for SourceFilter.
 type SourceFilter string
+
+// SourceNameFilter defines model for SourceNameFilter.
+type SourceNameFilter = string
+
+// TagFilter defines model for TagFilter.
+type TagFilter = string
 
 // ValueLimit defines model for ValueLimit.
 type ValueLimit = int32
@@ -1084,6 +1210,12 @@ type BadContactPatch = Error
 
 // BadContactPhone The one error envelope.
 type BadContactPhone = Error
+
+// BadContactQuery The one error envelope.
+type BadContactQuery = Error
+
+// BadContactQueryBody The one error envelope.
+type BadContactQueryBody = Error
 
 // BadKeyId The one error envelope.
 type BadKeyId = Error
@@ -1259,6 +1391,40 @@ type LookupContactParams struct {
 	SessionId *SessionIdFilter `form:"sessionId,omitempty" json:"sessionId,omitempty"`
 }
 
+// ListContactsParams defines parameters for ListContacts.
+type ListContactsParams struct {
+	// ContactListId Only the contacts of this list.
+	ContactListId *ContactListFilter `form:"contactListId,omitempty" json:"contactListId,omitempty"`
+
+	// Tag Only the contacts holding this tag.
+	Tag *TagFilter `form:"tag,omitempty" json:"tag,omitempty"`
+
+	// Category Only the contacts of this category.
+	Category *CategoryFilter `form:"category,omitempty" json:"category,omitempty"`
+
+	// SourceName Only the contacts of this source.
+	SourceName *SourceNameFilter `form:"sourceName,omitempty" json:"sourceName,omitempty"`
+
+	// LastCallStatus Only the contacts whose last call ended so.
+	LastCallStatus *LastCallStatusFilter `form:"lastCallStatus,omitempty" json:"lastCallStatus,omitempty"`
+
+	// Q A piece of the contact's full, first or last name, email or phone digits, such as `ana`
+	// or `2235961`; letter case does not matter, and `%`, `_` and `\` are plain characters.
+	Q *ContactSearch `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort The order; ties by id.
+	Sort *ContactSortParam `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Direction The direction of the order.
+	Direction *SortDirectionParam `form:"direction,omitempty" json:"direction,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListSessionsParams defines parameters for ListSessions.
 type ListSessionsParams struct {
 	// Limit Page size.
@@ -1348,6 +1514,9 @@ type LookupContactsBatchJSONRequestBody = BatchLookupRequest
 
 // CreateContactJSONRequestBody defines body for CreateContact for application/json ContentType.
 type CreateContactJSONRequestBody = NewContact
+
+// QueryContactsJSONRequestBody defines body for QueryContacts for application/json ContentType.
+type QueryContactsJSONRequestBody = ContactQuery
 
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactPatch
@@ -1633,6 +1802,31 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/contact-lookup/batch (the `LookupContactsBatch` operationId).
 	LookupContactsBatch(ctx context.Context, body LookupContactsBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListContacts List contacts
+	//
+	// The organization's contacts, filtered by the common filters as query parameters, all
+	// optional and combined with AND: `contactListId`, `tag`, `category`, `sourceName`,
+	// `lastCallStatus` (each one value; `POST /api/v1/contacts/query` takes lists of values
+	// and the other filters), and `q`, a case-insensitive piece of the full, first or last
+	// name, the email or the phone's digits (`%`, `_` and `\` are plain characters).
+	//
+	// **Order:** `sort` (`createdAt`, the default, `updatedAt` or `lastCallAt`) and
+	// `direction` (`asc`, the default, or `desc`); ties by id in the same direction. Under
+	// `lastCallAt`, contacts never called come after the others in both directions.
+	//
+	// **Paging:** `limit` (1 to 200, default 50) and `cursor`. The next page starts after the
+	// last contact of the previous one, so contacts added, changed or deleted while you page
+	// never make another one repeat or go missing; a contact whose sort value changes while
+	// you page (its `updatedAt` under `sort=updatedAt`) is listed where it now sorts. A cursor
+	// is good only for the filters and order it was issued for (and for the query's body
+	// with the same filters): change them and start again without it.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when a parameter is malformed or out of
+	// range, or the cursor is not one for this listing.
+	//
+	// Corresponds with GET /api/v1/contacts (the `ListContacts` operationId).
+	ListContacts(ctx context.Context, params *ListContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateContactWithBody Create a contact
 	//
 	// Adds a contact to a list. The phone is read in any spelling (see `phone`) and stored as
@@ -1662,6 +1856,64 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/contacts (the `CreateContact` operationId).
 	CreateContact(ctx context.Context, body CreateContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryContactsWithBody Query contacts
+	//
+	// The organization's contacts that match the body's filters, one page at a time. Every
+	// filter is optional; an absent or empty list does not filter. Within one list any value
+	// matches (OR); filters combine with AND. So `{"tags": ["lead", "vip"], "categories":
+	// ["retail"]}` is the contacts tagged lead or vip whose category is retail.
+	//
+	// - `tags`, `categories`, `sourceNames`, `lastCallStatuses`, `statuses`, `campaignIds`,
+	//   `contactListIds`: the contact's field is one of the values (a tag: holds any of them).
+	// - `q`: a case-insensitive piece of the full, first or last name, the email or the phone's
+	//   digits; `%`, `_` and `\` are plain characters.
+	// - `createdAfter`, `createdBefore`, `updatedAfter`, `lastCallAfter`, `lastCallBefore`: an
+	//   `After` bound includes its instant, a `Before` bound does not.
+	// - `hasReplied`: the phone has (`true`) or has not (`false`) written to any session of
+	//   the organization (the records the lookup reads).
+	//
+	// **Order and paging** as for `GET /api/v1/contacts`: `sort`, `direction`, `limit` and
+	// `cursor` go in the body. `includeTotal: true` adds `total`, the count of every match
+	// (it costs a second count, so ask only when you show it).
+	//
+	// **Auth:** requires `read`. **Errors:** `400` for an unknown property, a value of the
+	// wrong type or out of range (a `limit` outside 1 to 200, a `q` over 200 characters or
+	// holding NUL), or a cursor that is not one for these filters and this order.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/contacts/query (the `QueryContacts` operationId).
+	QueryContactsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// QueryContacts Query contacts
+	//
+	// The organization's contacts that match the body's filters, one page at a time. Every
+	// filter is optional; an absent or empty list does not filter. Within one list any value
+	// matches (OR); filters combine with AND. So `{"tags": ["lead", "vip"], "categories":
+	// ["retail"]}` is the contacts tagged lead or vip whose category is retail.
+	//
+	// - `tags`, `categories`, `sourceNames`, `lastCallStatuses`, `statuses`, `campaignIds`,
+	//   `contactListIds`: the contact's field is one of the values (a tag: holds any of them).
+	// - `q`: a case-insensitive piece of the full, first or last name, the email or the phone's
+	//   digits; `%`, `_` and `\` are plain characters.
+	// - `createdAfter`, `createdBefore`, `updatedAfter`, `lastCallAfter`, `lastCallBefore`: an
+	//   `After` bound includes its instant, a `Before` bound does not.
+	// - `hasReplied`: the phone has (`true`) or has not (`false`) written to any session of
+	//   the organization (the records the lookup reads).
+	//
+	// **Order and paging** as for `GET /api/v1/contacts`: `sort`, `direction`, `limit` and
+	// `cursor` go in the body. `includeTotal: true` adds `total`, the count of every match
+	// (it costs a second count, so ask only when you show it).
+	//
+	// **Auth:** requires `read`. **Errors:** `400` for an unknown property, a value of the
+	// wrong type or out of range (a `limit` outside 1 to 200, a `q` over 200 characters or
+	// holding NUL), or a cursor that is not one for these filters and this order.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/contacts/query (the `QueryContacts` operationId).
+	QueryContacts(ctx context.Context, body QueryContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteContact Delete a contact
 	//
@@ -2456,6 +2708,41 @@ func (c *RawClient) LookupContactsBatch(ctx context.Context, body LookupContacts
 	return c.Client.Do(req)
 }
 
+// ListContacts List contacts
+//
+// The organization's contacts, filtered by the common filters as query parameters, all
+// optional and combined with AND: `contactListId`, `tag`, `category`, `sourceName`,
+// `lastCallStatus` (each one value; `POST /api/v1/contacts/query` takes lists of values
+// and the other filters), and `q`, a case-insensitive piece of the full, first or last
+// name, the email or the phone's digits (`%`, `_` and `\` are plain characters).
+//
+// **Order:** `sort` (`createdAt`, the default, `updatedAt` or `lastCallAt`) and
+// `direction` (`asc`, the default, or `desc`); ties by id in the same direction. Under
+// `lastCallAt`, contacts never called come after the others in both directions.
+//
+// **Paging:** `limit` (1 to 200, default 50) and `cursor`. The next page starts after the
+// last contact of the previous one, so contacts added, changed or deleted while you page
+// never make another one repeat or go missing; a contact whose sort value changes while
+// you page (its `updatedAt` under `sort=updatedAt`) is listed where it now sorts. A cursor
+// is good only for the filters and order it was issued for (and for the query's body
+// with the same filters): change them and start again without it.
+//
+// **Auth:** requires `read`. **Errors:** `400` when a parameter is malformed or out of
+// range, or the cursor is not one for this listing.
+//
+// Corresponds with GET /api/v1/contacts (the `ListContacts` operationId).
+func (c *RawClient) ListContacts(ctx context.Context, params *ListContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListContactsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateContactWithBody Create a contact
 //
 // Adds a contact to a list. The phone is read in any spelling (see `phone`) and stored as
@@ -2496,6 +2783,84 @@ func (c *RawClient) CreateContactWithBody(ctx context.Context, contentType strin
 // Corresponds with POST /api/v1/contacts (the `CreateContact` operationId).
 func (c *RawClient) CreateContact(ctx context.Context, body CreateContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateContactRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryContactsWithBody Query contacts
+//
+// The organization's contacts that match the body's filters, one page at a time. Every
+// filter is optional; an absent or empty list does not filter. Within one list any value
+// matches (OR); filters combine with AND. So `{"tags": ["lead", "vip"], "categories":
+// ["retail"]}` is the contacts tagged lead or vip whose category is retail.
+//
+//   - `tags`, `categories`, `sourceNames`, `lastCallStatuses`, `statuses`, `campaignIds`,
+//     `contactListIds`: the contact's field is one of the values (a tag: holds any of them).
+//   - `q`: a case-insensitive piece of the full, first or last name, the email or the phone's
+//     digits; `%`, `_` and `\` are plain characters.
+//   - `createdAfter`, `createdBefore`, `updatedAfter`, `lastCallAfter`, `lastCallBefore`: an
+//     `After` bound includes its instant, a `Before` bound does not.
+//   - `hasReplied`: the phone has (`true`) or has not (`false`) written to any session of
+//     the organization (the records the lookup reads).
+//
+// **Order and paging** as for `GET /api/v1/contacts`: `sort`, `direction`, `limit` and
+// `cursor` go in the body. `includeTotal: true` adds `total`, the count of every match
+// (it costs a second count, so ask only when you show it).
+//
+// **Auth:** requires `read`. **Errors:** `400` for an unknown property, a value of the
+// wrong type or out of range (a `limit` outside 1 to 200, a `q` over 200 characters or
+// holding NUL), or a cursor that is not one for these filters and this order.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/contacts/query (the `QueryContacts` operationId).
+func (c *RawClient) QueryContactsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryContactsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// QueryContacts Query contacts
+//
+// The organization's contacts that match the body's filters, one page at a time. Every
+// filter is optional; an absent or empty list does not filter. Within one list any value
+// matches (OR); filters combine with AND. So `{"tags": ["lead", "vip"], "categories":
+// ["retail"]}` is the contacts tagged lead or vip whose category is retail.
+//
+//   - `tags`, `categories`, `sourceNames`, `lastCallStatuses`, `statuses`, `campaignIds`,
+//     `contactListIds`: the contact's field is one of the values (a tag: holds any of them).
+//   - `q`: a case-insensitive piece of the full, first or last name, the email or the phone's
+//     digits; `%`, `_` and `\` are plain characters.
+//   - `createdAfter`, `createdBefore`, `updatedAfter`, `lastCallAfter`, `lastCallBefore`: an
+//     `After` bound includes its instant, a `Before` bound does not.
+//   - `hasReplied`: the phone has (`true`) or has not (`false`) written to any session of
+//     the organization (the records the lookup reads).
+//
+// **Order and paging** as for `GET /api/v1/contacts`: `sort`, `direction`, `limit` and
+// `cursor` go in the body. `includeTotal: true` adds `total`, the count of every match
+// (it costs a second count, so ask only when you show it).
+//
+// **Auth:** requires `read`. **Errors:** `400` for an unknown property, a value of the
+// wrong type or out of range (a `limit` outside 1 to 200, a `q` over 200 characters or
+// holding NUL), or a cursor that is not one for these filters and this order.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/contacts/query (the `QueryContacts` operationId).
+func (c *RawClient) QueryContacts(ctx context.Context, body QueryContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewQueryContactsRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3843,6 +4208,168 @@ func NewLookupContactsBatchRequestWithBody(server string, contentType string, bo
 	return req, nil
 }
 
+// NewListContactsRequest constructs an http.Request for the ListContacts method
+func NewListContactsRequest(server string, params *ListContactsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/contacts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ContactListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contactListId", *params.ContactListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Tag != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tag", *params.Tag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "category", *params.Category, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SourceName != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sourceName", *params.SourceName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.LastCallStatus != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lastCallStatus", *params.LastCallStatus, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Direction != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "direction", *params.Direction, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCreateContactRequest calls the generic CreateContact builder with application/json body
 func NewCreateContactRequest(server string, body CreateContactJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3864,6 +4391,46 @@ func NewCreateContactRequestWithBody(server string, contentType string, body io.
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/contacts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewQueryContactsRequest calls the generic QueryContacts builder with application/json body
+func NewQueryContactsRequest(server string, body QueryContactsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewQueryContactsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewQueryContactsRequestWithBody constructs an http.Request for the QueryContacts method, with any body, and a specified content type
+func NewQueryContactsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/contacts/query")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -5261,6 +5828,33 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/contact-lookup/batch (the `LookupContactsBatch` operationId).
 	LookupContactsBatchWithResponse(ctx context.Context, body LookupContactsBatchJSONRequestBody, reqEditors ...RequestEditorFn) (*LookupContactsBatchResponse, error)
 
+	// ListContactsWithResponse List contacts
+	//
+	// The organization's contacts, filtered by the common filters as query parameters, all
+	// optional and combined with AND: `contactListId`, `tag`, `category`, `sourceName`,
+	// `lastCallStatus` (each one value; `POST /api/v1/contacts/query` takes lists of values
+	// and the other filters), and `q`, a case-insensitive piece of the full, first or last
+	// name, the email or the phone's digits (`%`, `_` and `\` are plain characters).
+	//
+	// **Order:** `sort` (`createdAt`, the default, `updatedAt` or `lastCallAt`) and
+	// `direction` (`asc`, the default, or `desc`); ties by id in the same direction. Under
+	// `lastCallAt`, contacts never called come after the others in both directions.
+	//
+	// **Paging:** `limit` (1 to 200, default 50) and `cursor`. The next page starts after the
+	// last contact of the previous one, so contacts added, changed or deleted while you page
+	// never make another one repeat or go missing; a contact whose sort value changes while
+	// you page (its `updatedAt` under `sort=updatedAt`) is listed where it now sorts. A cursor
+	// is good only for the filters and order it was issued for (and for the query's body
+	// with the same filters): change them and start again without it.
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when a parameter is malformed or out of
+	// range, or the cursor is not one for this listing.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/contacts (the `ListContacts` operationId).
+	ListContactsWithResponse(ctx context.Context, params *ListContactsParams, reqEditors ...RequestEditorFn) (*ListContactsResponse, error)
+
 	// CreateContactWithBodyWithResponse Create a contact
 	//
 	// Adds a contact to a list. The phone is read in any spelling (see `phone`) and stored as
@@ -5290,6 +5884,64 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/contacts (the `CreateContact` operationId).
 	CreateContactWithResponse(ctx context.Context, body CreateContactJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateContactResponse, error)
+
+	// QueryContactsWithBodyWithResponse Query contacts
+	//
+	// The organization's contacts that match the body's filters, one page at a time. Every
+	// filter is optional; an absent or empty list does not filter. Within one list any value
+	// matches (OR); filters combine with AND. So `{"tags": ["lead", "vip"], "categories":
+	// ["retail"]}` is the contacts tagged lead or vip whose category is retail.
+	//
+	// - `tags`, `categories`, `sourceNames`, `lastCallStatuses`, `statuses`, `campaignIds`,
+	//   `contactListIds`: the contact's field is one of the values (a tag: holds any of them).
+	// - `q`: a case-insensitive piece of the full, first or last name, the email or the phone's
+	//   digits; `%`, `_` and `\` are plain characters.
+	// - `createdAfter`, `createdBefore`, `updatedAfter`, `lastCallAfter`, `lastCallBefore`: an
+	//   `After` bound includes its instant, a `Before` bound does not.
+	// - `hasReplied`: the phone has (`true`) or has not (`false`) written to any session of
+	//   the organization (the records the lookup reads).
+	//
+	// **Order and paging** as for `GET /api/v1/contacts`: `sort`, `direction`, `limit` and
+	// `cursor` go in the body. `includeTotal: true` adds `total`, the count of every match
+	// (it costs a second count, so ask only when you show it).
+	//
+	// **Auth:** requires `read`. **Errors:** `400` for an unknown property, a value of the
+	// wrong type or out of range (a `limit` outside 1 to 200, a `q` over 200 characters or
+	// holding NUL), or a cursor that is not one for these filters and this order.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/contacts/query (the `QueryContacts` operationId).
+	QueryContactsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryContactsResponse, error)
+
+	// QueryContactsWithResponse Query contacts
+	//
+	// The organization's contacts that match the body's filters, one page at a time. Every
+	// filter is optional; an absent or empty list does not filter. Within one list any value
+	// matches (OR); filters combine with AND. So `{"tags": ["lead", "vip"], "categories":
+	// ["retail"]}` is the contacts tagged lead or vip whose category is retail.
+	//
+	// - `tags`, `categories`, `sourceNames`, `lastCallStatuses`, `statuses`, `campaignIds`,
+	//   `contactListIds`: the contact's field is one of the values (a tag: holds any of them).
+	// - `q`: a case-insensitive piece of the full, first or last name, the email or the phone's
+	//   digits; `%`, `_` and `\` are plain characters.
+	// - `createdAfter`, `createdBefore`, `updatedAfter`, `lastCallAfter`, `lastCallBefore`: an
+	//   `After` bound includes its instant, a `Before` bound does not.
+	// - `hasReplied`: the phone has (`true`) or has not (`false`) written to any session of
+	//   the organization (the records the lookup reads).
+	//
+	// **Order and paging** as for `GET /api/v1/contacts`: `sort`, `direction`, `limit` and
+	// `cursor` go in the body. `includeTotal: true` adds `total`, the count of every match
+	// (it costs a second count, so ask only when you show it).
+	//
+	// **Auth:** requires `read`. **Errors:** `400` for an unknown property, a value of the
+	// wrong type or out of range (a `limit` outside 1 to 200, a `q` over 200 characters or
+	// holding NUL), or a cursor that is not one for these filters and this order.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/contacts/query (the `QueryContacts` operationId).
+	QueryContactsWithResponse(ctx context.Context, body QueryContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryContactsResponse, error)
 
 	// DeleteContactWithResponse Delete a contact
 	//
@@ -6794,6 +7446,82 @@ func (r LookupContactsBatchResponse) ContentType() string {
 	return ""
 }
 
+type ListContactsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContactPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadContactQuery
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListContactsResponse) GetJSON200() *ContactPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListContactsResponse) GetJSON400() *BadContactQuery {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListContactsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListContactsResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListContactsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListContactsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListContactsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListContactsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListContactsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListContactsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type CreateContactResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -6892,6 +7620,96 @@ func (r CreateContactResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateContactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type QueryContactsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContactPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadContactQueryBody
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r QueryContactsResponse) GetJSON200() *ContactPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r QueryContactsResponse) GetJSON400() *BadContactQueryBody {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r QueryContactsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r QueryContactsResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r QueryContactsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r QueryContactsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r QueryContactsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r QueryContactsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r QueryContactsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r QueryContactsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r QueryContactsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r QueryContactsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9247,6 +10065,39 @@ func (c *ClientWithResponses) LookupContactsBatchWithResponse(ctx context.Contex
 	return ParseLookupContactsBatchResponse(rsp)
 }
 
+// ListContactsWithResponse List contacts
+//
+// The organization's contacts, filtered by the common filters as query parameters, all
+// optional and combined with AND: `contactListId`, `tag`, `category`, `sourceName`,
+// `lastCallStatus` (each one value; `POST /api/v1/contacts/query` takes lists of values
+// and the other filters), and `q`, a case-insensitive piece of the full, first or last
+// name, the email or the phone's digits (`%`, `_` and `\` are plain characters).
+//
+// **Order:** `sort` (`createdAt`, the default, `updatedAt` or `lastCallAt`) and
+// `direction` (`asc`, the default, or `desc`); ties by id in the same direction. Under
+// `lastCallAt`, contacts never called come after the others in both directions.
+//
+// **Paging:** `limit` (1 to 200, default 50) and `cursor`. The next page starts after the
+// last contact of the previous one, so contacts added, changed or deleted while you page
+// never make another one repeat or go missing; a contact whose sort value changes while
+// you page (its `updatedAt` under `sort=updatedAt`) is listed where it now sorts. A cursor
+// is good only for the filters and order it was issued for (and for the query's body
+// with the same filters): change them and start again without it.
+//
+// **Auth:** requires `read`. **Errors:** `400` when a parameter is malformed or out of
+// range, or the cursor is not one for this listing.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/contacts (the `ListContacts` operationId).
+func (c *ClientWithResponses) ListContactsWithResponse(ctx context.Context, params *ListContactsParams, reqEditors ...RequestEditorFn) (*ListContactsResponse, error) {
+	rsp, err := c.ListContacts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListContactsResponse(rsp)
+}
+
 // CreateContactWithBodyWithResponse Create a contact
 //
 // Adds a contact to a list. The phone is read in any spelling (see `phone`) and stored as
@@ -9287,6 +10138,76 @@ func (c *ClientWithResponses) CreateContactWithResponse(ctx context.Context, bod
 		return nil, err
 	}
 	return ParseCreateContactResponse(rsp)
+}
+
+// QueryContactsWithBodyWithResponse Query contacts
+//
+// The organization's contacts that match the body's filters, one page at a time. Every
+// filter is optional; an absent or empty list does not filter. Within one list any value
+// matches (OR); filters combine with AND. So `{"tags": ["lead", "vip"], "categories":
+// ["retail"]}` is the contacts tagged lead or vip whose category is retail.
+//
+//   - `tags`, `categories`, `sourceNames`, `lastCallStatuses`, `statuses`, `campaignIds`,
+//     `contactListIds`: the contact's field is one of the values (a tag: holds any of them).
+//   - `q`: a case-insensitive piece of the full, first or last name, the email or the phone's
+//     digits; `%`, `_` and `\` are plain characters.
+//   - `createdAfter`, `createdBefore`, `updatedAfter`, `lastCallAfter`, `lastCallBefore`: an
+//     `After` bound includes its instant, a `Before` bound does not.
+//   - `hasReplied`: the phone has (`true`) or has not (`false`) written to any session of
+//     the organization (the records the lookup reads).
+//
+// **Order and paging** as for `GET /api/v1/contacts`: `sort`, `direction`, `limit` and
+// `cursor` go in the body. `includeTotal: true` adds `total`, the count of every match
+// (it costs a second count, so ask only when you show it).
+//
+// **Auth:** requires `read`. **Errors:** `400` for an unknown property, a value of the
+// wrong type or out of range (a `limit` outside 1 to 200, a `q` over 200 characters or
+// holding NUL), or a cursor that is not one for these filters and this order.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/contacts/query (the `QueryContacts` operationId).
+func (c *ClientWithResponses) QueryContactsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*QueryContactsResponse, error) {
+	rsp, err := c.QueryContactsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryContactsResponse(rsp)
+}
+
+// QueryContactsWithResponse Query contacts
+//
+// The organization's contacts that match the body's filters, one page at a time. Every
+// filter is optional; an absent or empty list does not filter. Within one list any value
+// matches (OR); filters combine with AND. So `{"tags": ["lead", "vip"], "categories":
+// ["retail"]}` is the contacts tagged lead or vip whose category is retail.
+//
+//   - `tags`, `categories`, `sourceNames`, `lastCallStatuses`, `statuses`, `campaignIds`,
+//     `contactListIds`: the contact's field is one of the values (a tag: holds any of them).
+//   - `q`: a case-insensitive piece of the full, first or last name, the email or the phone's
+//     digits; `%`, `_` and `\` are plain characters.
+//   - `createdAfter`, `createdBefore`, `updatedAfter`, `lastCallAfter`, `lastCallBefore`: an
+//     `After` bound includes its instant, a `Before` bound does not.
+//   - `hasReplied`: the phone has (`true`) or has not (`false`) written to any session of
+//     the organization (the records the lookup reads).
+//
+// **Order and paging** as for `GET /api/v1/contacts`: `sort`, `direction`, `limit` and
+// `cursor` go in the body. `includeTotal: true` adds `total`, the count of every match
+// (it costs a second count, so ask only when you show it).
+//
+// **Auth:** requires `read`. **Errors:** `400` for an unknown property, a value of the
+// wrong type or out of range (a `limit` outside 1 to 200, a `q` over 200 characters or
+// holding NUL), or a cursor that is not one for these filters and this order.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/contacts/query (the `QueryContacts` operationId).
+func (c *ClientWithResponses) QueryContactsWithResponse(ctx context.Context, body QueryContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*QueryContactsResponse, error) {
+	rsp, err := c.QueryContacts(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQueryContactsResponse(rsp)
 }
 
 // DeleteContactWithResponse Delete a contact
@@ -10797,6 +11718,67 @@ func ParseLookupContactsBatchResponse(rsp *http.Response) (*LookupContactsBatchR
 	return response, nil
 }
 
+// ParseListContactsResponse parses an HTTP response from a ListContactsWithResponse call
+func ParseListContactsResponse(rsp *http.Response) (*ListContactsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListContactsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContactPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadContactQuery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseCreateContactResponse parses an HTTP response from a CreateContactWithResponse call
 func ParseCreateContactResponse(rsp *http.Response) (*CreateContactResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10852,6 +11834,81 @@ func ParseCreateContactResponse(rsp *http.Response) (*CreateContactResponse, err
 			return nil, err
 		}
 		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseQueryContactsResponse parses an HTTP response from a QueryContactsWithResponse call
+func ParseQueryContactsResponse(rsp *http.Response) (*QueryContactsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &QueryContactsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContactPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadContactQueryBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge

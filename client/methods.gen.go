@@ -178,6 +178,21 @@ func (c *Client) LookupContactsBatch(ctx context.Context, body LookupContactsBat
 	return *r.JSON200, nil
 }
 
+// ListContacts List contacts
+//
+// GET /api/v1/contacts. Any answer but 2xx is an *APIError.
+func (c *Client) ListContacts(ctx context.Context, params *ListContactsParams, reqEditors ...RequestEditorFn) (ContactPage, error) {
+	r, err := c.raw.ListContactsWithResponse(ctx, params, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero ContactPage
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
 // CreateContact Create a contact
 //
 // POST /api/v1/contacts. Any answer but 2xx is an *APIError.
@@ -191,6 +206,21 @@ func (c *Client) CreateContact(ctx context.Context, body CreateContactJSONReques
 		return zero, err
 	}
 	return *r.JSON201, nil
+}
+
+// QueryContacts Query contacts
+//
+// POST /api/v1/contacts/query. Any answer but 2xx is an *APIError.
+func (c *Client) QueryContacts(ctx context.Context, body QueryContactsJSONRequestBody, reqEditors ...RequestEditorFn) (ContactPage, error) {
+	r, err := c.raw.QueryContactsWithResponse(ctx, body, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero ContactPage
+		return zero, err
+	}
+	return *r.JSON200, nil
 }
 
 // DeleteContact Delete a contact

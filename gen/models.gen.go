@@ -57,6 +57,27 @@ func (e ContactCheckStatus) Valid() bool {
 	}
 }
 
+// Defines values for ContactSort.
+const (
+	ContactSortCreatedAt  ContactSort = "createdAt"
+	ContactSortLastCallAt ContactSort = "lastCallAt"
+	ContactSortUpdatedAt  ContactSort = "updatedAt"
+)
+
+// Valid indicates whether the value is a known member of the ContactSort enum.
+func (e ContactSort) Valid() bool {
+	switch e {
+	case ContactSortCreatedAt:
+		return true
+	case ContactSortLastCallAt:
+		return true
+	case ContactSortUpdatedAt:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorCode.
 const (
 	ErrorCodeBadGateway           ErrorCode = "bad_gateway"
@@ -165,6 +186,24 @@ func (e SessionStatus) Valid() bool {
 	case SessionStatusLoggedOut:
 		return true
 	case SessionStatusPairing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SortDirection.
+const (
+	SortDirectionAsc  SortDirection = "asc"
+	SortDirectionDesc SortDirection = "desc"
+)
+
+// Valid indicates whether the value is a known member of the SortDirection enum.
+func (e SortDirection) Valid() bool {
+	switch e {
+	case SortDirectionAsc:
+		return true
+	case SortDirectionDesc:
 		return true
 	default:
 		return false
@@ -487,6 +526,17 @@ type ContactLookup struct {
 	SessionWindowActive bool `json:"sessionWindowActive"`
 }
 
+// ContactPage defines model for ContactPage.
+type ContactPage struct {
+	Items []Contact `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; empty when this is the last page.
+	NextCursor string `json:"nextCursor"`
+
+	// Total Every contact that matches, on every page; present only with `includeTotal`.
+	Total *int64 `json:"total,omitempty"`
+}
+
 // ContactPatch Only the fields sent change. `countryCode` is read only together with `phone`.
 type ContactPatch struct {
 	CampaignId    nullable.Nullable[Label] `json:"campaignId,omitempty"`
@@ -520,6 +570,51 @@ type ContactPatch struct {
 	// Tags Replaces the contact's tags; duplicates are dropped, order is kept.
 	Tags *Tags `json:"tags,omitempty"`
 }
+
+// ContactQuery Filters (all optional, combined with AND), order and paging of a contacts query.
+type ContactQuery struct {
+	// CampaignIds Any of these values matches; empty does not filter.
+	CampaignIds *FilterValues `json:"campaignIds,omitempty"`
+
+	// Categories Any of these values matches; empty does not filter.
+	Categories     *FilterValues `json:"categories,omitempty"`
+	ContactListIds *[]int64      `json:"contactListIds,omitempty"`
+	CreatedAfter   *time.Time    `json:"createdAfter,omitempty"`
+	CreatedBefore  *time.Time    `json:"createdBefore,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page, with the same filters and order.
+	Cursor         *string        `json:"cursor,omitempty"`
+	Direction      *SortDirection `json:"direction,omitempty"`
+	HasReplied     *bool          `json:"hasReplied,omitempty"`
+	IncludeTotal   *bool          `json:"includeTotal,omitempty"`
+	LastCallAfter  *time.Time     `json:"lastCallAfter,omitempty"`
+	LastCallBefore *time.Time     `json:"lastCallBefore,omitempty"`
+
+	// LastCallStatuses Any of these values matches; empty does not filter.
+	LastCallStatuses *FilterValues `json:"lastCallStatuses,omitempty"`
+	Limit            *int32        `json:"limit,omitempty"`
+
+	// Q A case-insensitive piece of a name, the email or the phone's digits.
+	Q *string `json:"q,omitempty"`
+
+	// Sort The field contacts are ordered by, ties by id. Under `lastCallAt`, contacts never
+	// called come after the others in both directions.
+	Sort *ContactSort `json:"sort,omitempty"`
+
+	// SourceNames Any of these values matches; empty does not filter.
+	SourceNames *FilterValues `json:"sourceNames,omitempty"`
+
+	// Statuses Any of these values matches; empty does not filter.
+	Statuses *FilterValues `json:"statuses,omitempty"`
+
+	// Tags Any of these values matches; empty does not filter.
+	Tags         *FilterValues `json:"tags,omitempty"`
+	UpdatedAfter *time.Time    `json:"updatedAfter,omitempty"`
+}
+
+// ContactSort The field contacts are ordered by, ties by id. Under `lastCallAt`, contacts never
+// called come after the others in both directions.
+type ContactSort string
 
 // CreatedApiKey defines model for CreatedApiKey.
 type CreatedApiKey struct {
@@ -578,6 +673,9 @@ type ErrorBody struct {
 // `internal` 500, `not_implemented` 501 (a live WhatsApp call on a session that is not
 // connected), `bad_gateway` 502 (WhatsApp answered with an error), `unavailable` 503.
 type ErrorCode string
+
+// FilterValues Any of these values matches; empty does not filter.
+type FilterValues = []string
 
 // Health defines model for Health.
 type Health struct {
@@ -975,6 +1073,9 @@ type SessionReconnect struct {
 // pairing. `banned`: WhatsApp banned the account, maybe until a time `reason` names.
 type SessionStatus string
 
+// SortDirection defines model for SortDirection.
+type SortDirection string
+
 // Tags Replaces the contact's tags; duplicates are dropped, order is kept.
 type Tags = []string
 
@@ -1000,17 +1101,30 @@ type ValueCounts struct {
 	Truncated bool `json:"truncated"`
 }
 
+// CategoryFilter defines model for CategoryFilter.
+type CategoryFilter = string
+
 // CheckPhone defines model for CheckPhone.
 type CheckPhone = string
 
 // ContactId defines model for ContactId.
 type ContactId = int64
 
+// ContactListFilter defines model for ContactListFilter.
+type ContactListFilter = int64
+
 // ContactListIdFilter defines model for ContactListIdFilter.
 type ContactListIdFilter = int64
 
 // ContactPhone defines model for ContactPhone.
 type ContactPhone = string
+
+// ContactSearch defines model for ContactSearch.
+type ContactSearch = string
+
+// ContactSortParam The field contacts are ordered by, ties by id. Under `lastCallAt`, contacts never
+// called come after the others in both directions.
+type ContactSortParam = ContactSort
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -1020,6 +1134,9 @@ type GroupFilter = string
 
 // KeyId defines model for KeyId.
 type KeyId = string
+
+// LastCallStatusFilter defines model for LastCallStatusFilter.
+type LastCallStatusFilter = string
 
 // Limit defines model for Limit.
 type Limit = int32
@@ -1039,8 +1156,17 @@ type SearchQuery = string
 // SessionIdFilter defines model for SessionIdFilter.
 type SessionIdFilter = string
 
+// SortDirectionParam defines model for SortDirectionParam.
+type SortDirectionParam = SortDirection
+
 // SourceFilter defines model for SourceFilter.
 type SourceFilter string
+
+// SourceNameFilter defines model for SourceNameFilter.
+type SourceNameFilter = string
+
+// TagFilter defines model for TagFilter.
+type TagFilter = string
 
 // ValueLimit defines model for ValueLimit.
 type ValueLimit = int32
@@ -1074,6 +1200,12 @@ type BadContactPatch = Error
 
 // BadContactPhone The one error envelope.
 type BadContactPhone = Error
+
+// BadContactQuery The one error envelope.
+type BadContactQuery = Error
+
+// BadContactQueryBody The one error envelope.
+type BadContactQueryBody = Error
 
 // BadKeyId The one error envelope.
 type BadKeyId = Error
@@ -1249,6 +1381,40 @@ type LookupContactParams struct {
 	SessionId *SessionIdFilter `form:"sessionId,omitempty" json:"sessionId,omitempty"`
 }
 
+// ListContactsParams defines parameters for ListContacts.
+type ListContactsParams struct {
+	// ContactListId Only the contacts of this list.
+	ContactListId *ContactListFilter `form:"contactListId,omitempty" json:"contactListId,omitempty"`
+
+	// Tag Only the contacts holding this tag.
+	Tag *TagFilter `form:"tag,omitempty" json:"tag,omitempty"`
+
+	// Category Only the contacts of this category.
+	Category *CategoryFilter `form:"category,omitempty" json:"category,omitempty"`
+
+	// SourceName Only the contacts of this source.
+	SourceName *SourceNameFilter `form:"sourceName,omitempty" json:"sourceName,omitempty"`
+
+	// LastCallStatus Only the contacts whose last call ended so.
+	LastCallStatus *LastCallStatusFilter `form:"lastCallStatus,omitempty" json:"lastCallStatus,omitempty"`
+
+	// Q A piece of the contact's full, first or last name, email or phone digits, such as `ana`
+	// or `2235961`; letter case does not matter, and `%`, `_` and `\` are plain characters.
+	Q *ContactSearch `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort The order; ties by id.
+	Sort *ContactSortParam `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Direction The direction of the order.
+	Direction *SortDirectionParam `form:"direction,omitempty" json:"direction,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListSessionsParams defines parameters for ListSessions.
 type ListSessionsParams struct {
 	// Limit Page size.
@@ -1338,6 +1504,9 @@ type LookupContactsBatchJSONRequestBody = BatchLookupRequest
 
 // CreateContactJSONRequestBody defines body for CreateContact for application/json ContentType.
 type CreateContactJSONRequestBody = NewContact
+
+// QueryContactsJSONRequestBody defines body for QueryContacts for application/json ContentType.
+type QueryContactsJSONRequestBody = ContactQuery
 
 // UpdateContactJSONRequestBody defines body for UpdateContact for application/json ContentType.
 type UpdateContactJSONRequestBody = ContactPatch

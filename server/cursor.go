@@ -67,18 +67,25 @@ func (c cursors) position(list, orgID string, limit *gen.Limit, cursor *gen.Curs
 	if cursor == nil || *cursor == "" {
 		return n, "", nil
 	}
-	bad := invalid(fieldError{Field: "cursor", In: "query", Message: "is not a cursor this server issued for this listing; start again without it"})
-	encPayload, encMAC, ok := strings.Cut(*cursor, ".")
+	after, err := c.after(list, orgID, *cursor, "cursor", "query")
+	return n, after, err
+}
+
+// after reads a cursor of a listing, sent as the request's field (field and in as fieldError
+// spells them): the position to start after.
+func (c cursors) after(list, orgID, cursor, field, in string) (string, error) {
+	bad := invalid(fieldError{Field: field, In: in, Message: "is not a cursor this server issued for this listing; start again without it"})
+	encPayload, encMAC, ok := strings.Cut(cursor, ".")
 	// Strict: a lenient decoder ignores the padding bits of the last character, so one
 	// cursor would have several spellings.
 	payload, err1 := base64.RawURLEncoding.Strict().DecodeString(encPayload)
 	mac, err2 := base64.RawURLEncoding.Strict().DecodeString(encMAC)
 	if !ok || err1 != nil || err2 != nil || !hmac.Equal(mac, c.sign(payload)) {
-		return 0, "", bad
+		return "", bad
 	}
 	var p cursorPayload
 	if err := json.Unmarshal(payload, &p); err != nil || p.List != list || p.Org != orgID || p.After == "" {
-		return 0, "", bad
+		return "", bad
 	}
-	return n, p.After, nil
+	return p.After, nil
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -63,4 +64,34 @@ func routedMethods(c echo.Context) (methods []string, ok bool) {
 		}
 	}
 	return methods, true
+}
+
+// refuseShadowedMethods answers with a 405 a method that a path without parameters does not
+// take, where Echo's router would instead hand the request to a route with a parameter in
+// the same place: GET /api/v1/contacts/query is not getContact of a contact called "query"
+// (a 400) but a method the query does not take. Allow lists the methods the path takes.
+func (ops operations) refuseShadowedMethods() echo.MiddlewareFunc {
+	static := map[string][]string{}
+	for r := range ops {
+		if !strings.Contains(r.path, ":") {
+			static[r.path] = append(static[r.path], r.method)
+			if r.method == http.MethodGet {
+				static[r.path] = append(static[r.path], http.MethodHead)
+			}
+		}
+	}
+	for path := range static {
+		slices.Sort(static[path])
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			path := c.Request().URL.Path
+			takes, ok := static[path]
+			if !ok || c.Path() == path || slices.Contains(takes, c.Request().Method) {
+				return next(c)
+			}
+			c.Response().Header().Set(echo.HeaderAllow, strings.Join(takes, ", "))
+			return echo.ErrMethodNotAllowed
+		}
+	}
 }

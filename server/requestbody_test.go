@@ -23,6 +23,7 @@ func bodyTemplates(listID, contactID int64) map[string][2]string { // operationI
 		"createcontact":       {"/api/v1/contacts", fmt.Sprintf(`{"contactListId": %d, "phone": "5491155554444", "notes": "n%%s"}`, listID)},
 		"updatecontact":       {fmt.Sprintf("/api/v1/contacts/%d", contactID), `{"notes": "changed%s"}`},
 		"lookupcontactsbatch": {"/api/v1/contact-lookup/batch", `{"phones": ["5492235961983%s"]}`},
+		"querycontacts":       {"/api/v1/contacts/query", `{"q": "juan%s"}`},
 		"createsession":       {"/api/v1/sessions", `{"name": "session%s"}`},
 		"requestpairingcode":  {"/api/v1/sessions/sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0/pairing-code", `{"phone": "+5492235961983%s"}`},
 		"checkcontacts":       {"/api/v1/sessions/sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0/contacts/check", `{"phones": ["5492235961983%s"]}`},

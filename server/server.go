@@ -115,6 +115,7 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 		recoverPanics(cfg.Logger),
 		cors.cors, // before authentication: a preflight carries no credentials
 		refuseUnroutedMethods,
+		auth.operations.refuseShadowedMethods(),
 		headAsGet,
 		auth.authenticate, // before anything reads the body, or judges its size
 		limitBody(cfg.MaxBodyBytes),
