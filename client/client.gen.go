@@ -220,6 +220,24 @@ func (e SortDirection) Valid() bool {
 	}
 }
 
+// Defines values for ExportFormat.
+const (
+	ExportFormatCsv    ExportFormat = "csv"
+	ExportFormatNdjson ExportFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportFormat enum.
+func (e ExportFormat) Valid() bool {
+	switch e {
+	case ExportFormatCsv:
+		return true
+	case ExportFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for QRFormat.
 const (
 	QRFormatJson QRFormat = "json"
@@ -250,6 +268,24 @@ func (e SourceFilter) Valid() bool {
 	case SourceFilterDm:
 		return true
 	case SourceFilterGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportContactsParamsFormat.
+const (
+	ExportContactsParamsFormatCsv    ExportContactsParamsFormat = "csv"
+	ExportContactsParamsFormatNdjson ExportContactsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportContactsParamsFormat enum.
+func (e ExportContactsParamsFormat) Valid() bool {
+	switch e {
+	case ExportContactsParamsFormatCsv:
+		return true
+	case ExportContactsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -1139,6 +1175,9 @@ type ContactSortParam = ContactSort
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// ExportFormat defines model for ExportFormat.
+type ExportFormat string
+
 // GroupFilter defines model for GroupFilter.
 type GroupFilter = string
 
@@ -1424,6 +1463,40 @@ type ListContactsParams struct {
 	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// ExportContactsParams defines parameters for ExportContacts.
+type ExportContactsParams struct {
+	// ContactListId Only the contacts of this list.
+	ContactListId *ContactListFilter `form:"contactListId,omitempty" json:"contactListId,omitempty"`
+
+	// Tag Only the contacts holding this tag.
+	Tag *TagFilter `form:"tag,omitempty" json:"tag,omitempty"`
+
+	// Category Only the contacts of this category.
+	Category *CategoryFilter `form:"category,omitempty" json:"category,omitempty"`
+
+	// SourceName Only the contacts of this source.
+	SourceName *SourceNameFilter `form:"sourceName,omitempty" json:"sourceName,omitempty"`
+
+	// LastCallStatus Only the contacts whose last call ended so.
+	LastCallStatus *LastCallStatusFilter `form:"lastCallStatus,omitempty" json:"lastCallStatus,omitempty"`
+
+	// Q A piece of the contact's full, first or last name, email or phone digits, such as `ana`
+	// or `2235961`; letter case does not matter, and `%`, `_` and `\` are plain characters.
+	Q *ContactSearch `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort The order; ties by id.
+	Sort *ContactSortParam `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Direction The direction of the order.
+	Direction *SortDirectionParam `form:"direction,omitempty" json:"direction,omitempty"`
+
+	// Format `csv` (the default) for a spreadsheet, `ndjson` for one JSON contact per line.
+	Format *ExportContactsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ExportContactsParamsFormat defines parameters for ExportContacts.
+type ExportContactsParamsFormat string
 
 // ListSessionsParams defines parameters for ListSessions.
 type ListSessionsParams struct {
@@ -1856,6 +1929,41 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/contacts (the `CreateContact` operationId).
 	CreateContact(ctx context.Context, body CreateContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportContacts Export contacts
+	//
+	// Every contact of the organization that matches the filters, in one streamed file: the
+	// filters, `sort` and `direction` of `GET /api/v1/contacts` as query parameters, without
+	// paging (no `limit`, no `cursor`). The server reads the contacts a page at a time and
+	// writes each as it comes, so a file of any size costs it the same memory.
+	//
+	// - `format=csv` (the default): `text/csv; charset=utf-8`, UTF-8 without a byte order
+	//   mark, quoted as RFC 4180 says (a value with a comma, a quote or a line break is
+	//   quoted, its quotes doubled). The first row is the header, the import's column names:
+	//   `id`, `contactListId`, `contactListName`, `phone`, `countryCode`, `fullName`,
+	//   `firstName`, `lastName`, `email`, `source`, `tags`, `category`, `status`,
+	//   `campaignId`, `lastCallStatus`, `lastCallAt`, `lastCallDuration`, `lastCallFeedback`,
+	//   `notes`, `metadata`, `createdAt`, `updatedAt`. Tags are joined with `;`, times are
+	//   RFC 3339 in UTC, `metadata` is its JSON object, and an absent value is an empty cell.
+	//   Every row, the last included, ends with a line break.
+	// - `format=ndjson`: `application/x-ndjson`, one contact per line, the same JSON object
+	//   the other operations answer (`Contact`).
+	//
+	// The file is sent as it is read, page by page, not as one snapshot: a contact added,
+	// changed or deleted during the export may or may not be in it, but no contact appears
+	// twice and none that stayed where it sorts throughout is missing.
+	//
+	// **A cut file is a failure.** The status and headers go out before the first contact; an
+	// error after that (the database lost midway) can only end the transfer early, without
+	// the chunked encoding's last chunk or with fewer bytes than announced, so that an HTTP
+	// client reports an error. A CSV whose last byte is not a line break, or an NDJSON whose
+	// last line is not a whole object, is not a complete export.
+	//
+	// **Auth:** requires `read`. **Errors:** `400`, before any contact is sent, when a
+	// parameter is malformed or out of range (the same checks as the listing's).
+	//
+	// Corresponds with GET /api/v1/contacts/export (the `ExportContacts` operationId).
+	ExportContacts(ctx context.Context, params *ExportContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// QueryContactsWithBody Query contacts
 	//
@@ -2783,6 +2891,51 @@ func (c *RawClient) CreateContactWithBody(ctx context.Context, contentType strin
 // Corresponds with POST /api/v1/contacts (the `CreateContact` operationId).
 func (c *RawClient) CreateContact(ctx context.Context, body CreateContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateContactRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportContacts Export contacts
+//
+// Every contact of the organization that matches the filters, in one streamed file: the
+// filters, `sort` and `direction` of `GET /api/v1/contacts` as query parameters, without
+// paging (no `limit`, no `cursor`). The server reads the contacts a page at a time and
+// writes each as it comes, so a file of any size costs it the same memory.
+//
+//   - `format=csv` (the default): `text/csv; charset=utf-8`, UTF-8 without a byte order
+//     mark, quoted as RFC 4180 says (a value with a comma, a quote or a line break is
+//     quoted, its quotes doubled). The first row is the header, the import's column names:
+//     `id`, `contactListId`, `contactListName`, `phone`, `countryCode`, `fullName`,
+//     `firstName`, `lastName`, `email`, `source`, `tags`, `category`, `status`,
+//     `campaignId`, `lastCallStatus`, `lastCallAt`, `lastCallDuration`, `lastCallFeedback`,
+//     `notes`, `metadata`, `createdAt`, `updatedAt`. Tags are joined with `;`, times are
+//     RFC 3339 in UTC, `metadata` is its JSON object, and an absent value is an empty cell.
+//     Every row, the last included, ends with a line break.
+//   - `format=ndjson`: `application/x-ndjson`, one contact per line, the same JSON object
+//     the other operations answer (`Contact`).
+//
+// The file is sent as it is read, page by page, not as one snapshot: a contact added,
+// changed or deleted during the export may or may not be in it, but no contact appears
+// twice and none that stayed where it sorts throughout is missing.
+//
+// **A cut file is a failure.** The status and headers go out before the first contact; an
+// error after that (the database lost midway) can only end the transfer early, without
+// the chunked encoding's last chunk or with fewer bytes than announced, so that an HTTP
+// client reports an error. A CSV whose last byte is not a line break, or an NDJSON whose
+// last line is not a whole object, is not a complete export.
+//
+// **Auth:** requires `read`. **Errors:** `400`, before any contact is sent, when a
+// parameter is malformed or out of range (the same checks as the listing's).
+//
+// Corresponds with GET /api/v1/contacts/export (the `ExportContacts` operationId).
+func (c *RawClient) ExportContacts(ctx context.Context, params *ExportContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportContactsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4410,6 +4563,156 @@ func NewCreateContactRequestWithBody(server string, contentType string, body io.
 	return req, nil
 }
 
+// NewExportContactsRequest constructs an http.Request for the ExportContacts method
+func NewExportContactsRequest(server string, params *ExportContactsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/contacts/export")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ContactListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contactListId", *params.ContactListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Tag != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "tag", *params.Tag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Category != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "category", *params.Category, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SourceName != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sourceName", *params.SourceName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.LastCallStatus != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "lastCallStatus", *params.LastCallStatus, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Direction != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "direction", *params.Direction, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewQueryContactsRequest calls the generic QueryContacts builder with application/json body
 func NewQueryContactsRequest(server string, body QueryContactsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5884,6 +6187,43 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/contacts (the `CreateContact` operationId).
 	CreateContactWithResponse(ctx context.Context, body CreateContactJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateContactResponse, error)
+
+	// ExportContactsWithResponse Export contacts
+	//
+	// Every contact of the organization that matches the filters, in one streamed file: the
+	// filters, `sort` and `direction` of `GET /api/v1/contacts` as query parameters, without
+	// paging (no `limit`, no `cursor`). The server reads the contacts a page at a time and
+	// writes each as it comes, so a file of any size costs it the same memory.
+	//
+	// - `format=csv` (the default): `text/csv; charset=utf-8`, UTF-8 without a byte order
+	//   mark, quoted as RFC 4180 says (a value with a comma, a quote or a line break is
+	//   quoted, its quotes doubled). The first row is the header, the import's column names:
+	//   `id`, `contactListId`, `contactListName`, `phone`, `countryCode`, `fullName`,
+	//   `firstName`, `lastName`, `email`, `source`, `tags`, `category`, `status`,
+	//   `campaignId`, `lastCallStatus`, `lastCallAt`, `lastCallDuration`, `lastCallFeedback`,
+	//   `notes`, `metadata`, `createdAt`, `updatedAt`. Tags are joined with `;`, times are
+	//   RFC 3339 in UTC, `metadata` is its JSON object, and an absent value is an empty cell.
+	//   Every row, the last included, ends with a line break.
+	// - `format=ndjson`: `application/x-ndjson`, one contact per line, the same JSON object
+	//   the other operations answer (`Contact`).
+	//
+	// The file is sent as it is read, page by page, not as one snapshot: a contact added,
+	// changed or deleted during the export may or may not be in it, but no contact appears
+	// twice and none that stayed where it sorts throughout is missing.
+	//
+	// **A cut file is a failure.** The status and headers go out before the first contact; an
+	// error after that (the database lost midway) can only end the transfer early, without
+	// the chunked encoding's last chunk or with fewer bytes than announced, so that an HTTP
+	// client reports an error. A CSV whose last byte is not a line break, or an NDJSON whose
+	// last line is not a whole object, is not a complete export.
+	//
+	// **Auth:** requires `read`. **Errors:** `400`, before any contact is sent, when a
+	// parameter is malformed or out of range (the same checks as the listing's).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/contacts/export (the `ExportContacts` operationId).
+	ExportContactsWithResponse(ctx context.Context, params *ExportContactsParams, reqEditors ...RequestEditorFn) (*ExportContactsResponse, error)
 
 	// QueryContactsWithBodyWithResponse Query contacts
 	//
@@ -7620,6 +7960,82 @@ func (r CreateContactResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateContactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ExportContactsResponse200Headers the declared response headers of an HTTP 200 response for ExportContacts
+type ExportContactsResponse200Headers struct {
+	ContentDisposition *string
+}
+
+type ExportContactsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadContactQuery
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportContactsResponse200Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExportContactsResponse) GetJSON400() *BadContactQuery {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExportContactsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ExportContactsResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExportContactsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ExportContactsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportContactsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportContactsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportContactsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportContactsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10140,6 +10556,49 @@ func (c *ClientWithResponses) CreateContactWithResponse(ctx context.Context, bod
 	return ParseCreateContactResponse(rsp)
 }
 
+// ExportContactsWithResponse Export contacts
+//
+// Every contact of the organization that matches the filters, in one streamed file: the
+// filters, `sort` and `direction` of `GET /api/v1/contacts` as query parameters, without
+// paging (no `limit`, no `cursor`). The server reads the contacts a page at a time and
+// writes each as it comes, so a file of any size costs it the same memory.
+//
+//   - `format=csv` (the default): `text/csv; charset=utf-8`, UTF-8 without a byte order
+//     mark, quoted as RFC 4180 says (a value with a comma, a quote or a line break is
+//     quoted, its quotes doubled). The first row is the header, the import's column names:
+//     `id`, `contactListId`, `contactListName`, `phone`, `countryCode`, `fullName`,
+//     `firstName`, `lastName`, `email`, `source`, `tags`, `category`, `status`,
+//     `campaignId`, `lastCallStatus`, `lastCallAt`, `lastCallDuration`, `lastCallFeedback`,
+//     `notes`, `metadata`, `createdAt`, `updatedAt`. Tags are joined with `;`, times are
+//     RFC 3339 in UTC, `metadata` is its JSON object, and an absent value is an empty cell.
+//     Every row, the last included, ends with a line break.
+//   - `format=ndjson`: `application/x-ndjson`, one contact per line, the same JSON object
+//     the other operations answer (`Contact`).
+//
+// The file is sent as it is read, page by page, not as one snapshot: a contact added,
+// changed or deleted during the export may or may not be in it, but no contact appears
+// twice and none that stayed where it sorts throughout is missing.
+//
+// **A cut file is a failure.** The status and headers go out before the first contact; an
+// error after that (the database lost midway) can only end the transfer early, without
+// the chunked encoding's last chunk or with fewer bytes than announced, so that an HTTP
+// client reports an error. A CSV whose last byte is not a line break, or an NDJSON whose
+// last line is not a whole object, is not a complete export.
+//
+// **Auth:** requires `read`. **Errors:** `400`, before any contact is sent, when a
+// parameter is malformed or out of range (the same checks as the listing's).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/contacts/export (the `ExportContacts` operationId).
+func (c *ClientWithResponses) ExportContactsWithResponse(ctx context.Context, params *ExportContactsParams, reqEditors ...RequestEditorFn) (*ExportContactsResponse, error) {
+	rsp, err := c.ExportContacts(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportContactsResponse(rsp)
+}
+
 // QueryContactsWithBodyWithResponse Query contacts
 //
 // The organization's contacts that match the body's filters, one page at a time. Every
@@ -11863,6 +12322,73 @@ func ParseCreateContactResponse(rsp *http.Response) (*CreateContactResponse, err
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseExportContactsResponse parses an HTTP response from a ExportContactsWithResponse call
+func ParseExportContactsResponse(rsp *http.Response) (*ExportContactsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportContactsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadContactQuery
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportContactsResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

@@ -208,6 +208,20 @@ func (c *Client) CreateContact(ctx context.Context, body CreateContactJSONReques
 	return *r.JSON201, nil
 }
 
+// ExportContacts Export contacts
+//
+// GET /api/v1/contacts/export. Any answer but 2xx is an *APIError.
+func (c *Client) ExportContacts(ctx context.Context, params *ExportContactsParams, reqEditors ...RequestEditorFn) ([]byte, error) {
+	r, err := c.raw.ExportContactsWithResponse(ctx, params, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.Body, nil
+}
+
 // QueryContacts Query contacts
 //
 // POST /api/v1/contacts/query. Any answer but 2xx is an *APIError.

@@ -210,6 +210,24 @@ func (e SortDirection) Valid() bool {
 	}
 }
 
+// Defines values for ExportFormat.
+const (
+	ExportFormatCsv    ExportFormat = "csv"
+	ExportFormatNdjson ExportFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportFormat enum.
+func (e ExportFormat) Valid() bool {
+	switch e {
+	case ExportFormatCsv:
+		return true
+	case ExportFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for QRFormat.
 const (
 	QRFormatJson QRFormat = "json"
@@ -240,6 +258,24 @@ func (e SourceFilter) Valid() bool {
 	case SourceFilterDm:
 		return true
 	case SourceFilterGroup:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportContactsParamsFormat.
+const (
+	ExportContactsParamsFormatCsv    ExportContactsParamsFormat = "csv"
+	ExportContactsParamsFormatNdjson ExportContactsParamsFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ExportContactsParamsFormat enum.
+func (e ExportContactsParamsFormat) Valid() bool {
+	switch e {
+	case ExportContactsParamsFormatCsv:
+		return true
+	case ExportContactsParamsFormatNdjson:
 		return true
 	default:
 		return false
@@ -1129,6 +1165,9 @@ type ContactSortParam = ContactSort
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// ExportFormat defines model for ExportFormat.
+type ExportFormat string
+
 // GroupFilter defines model for GroupFilter.
 type GroupFilter = string
 
@@ -1414,6 +1453,40 @@ type ListContactsParams struct {
 	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// ExportContactsParams defines parameters for ExportContacts.
+type ExportContactsParams struct {
+	// ContactListId Only the contacts of this list.
+	ContactListId *ContactListFilter `form:"contactListId,omitempty" json:"contactListId,omitempty"`
+
+	// Tag Only the contacts holding this tag.
+	Tag *TagFilter `form:"tag,omitempty" json:"tag,omitempty"`
+
+	// Category Only the contacts of this category.
+	Category *CategoryFilter `form:"category,omitempty" json:"category,omitempty"`
+
+	// SourceName Only the contacts of this source.
+	SourceName *SourceNameFilter `form:"sourceName,omitempty" json:"sourceName,omitempty"`
+
+	// LastCallStatus Only the contacts whose last call ended so.
+	LastCallStatus *LastCallStatusFilter `form:"lastCallStatus,omitempty" json:"lastCallStatus,omitempty"`
+
+	// Q A piece of the contact's full, first or last name, email or phone digits, such as `ana`
+	// or `2235961`; letter case does not matter, and `%`, `_` and `\` are plain characters.
+	Q *ContactSearch `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort The order; ties by id.
+	Sort *ContactSortParam `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Direction The direction of the order.
+	Direction *SortDirectionParam `form:"direction,omitempty" json:"direction,omitempty"`
+
+	// Format `csv` (the default) for a spreadsheet, `ndjson` for one JSON contact per line.
+	Format *ExportContactsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ExportContactsParamsFormat defines parameters for ExportContacts.
+type ExportContactsParamsFormat string
 
 // ListSessionsParams defines parameters for ListSessions.
 type ListSessionsParams struct {

@@ -38,11 +38,36 @@ func (h *handlers) QueryContacts(ctx context.Context, req gen.QueryContactsReque
 // ListContacts is the query with the common filters as query parameters.
 func (h *handlers) ListContacts(ctx context.Context, req gen.ListContactsRequestObject) (gen.ListContactsResponseObject, error) {
 	p := req.Params
+	q, err := queryFromParams(contactParams{
+		ListID: p.ContactListId, Tag: p.Tag, Category: p.Category, SourceName: p.SourceName,
+		LastCallStatus: p.LastCallStatus, Q: p.Q, Sort: p.Sort, Direction: p.Direction,
+	})
+	if err != nil {
+		return nil, err
+	}
+	limit := defaultLimit
+	if p.Limit != nil {
+		limit = int(*p.Limit)
+	}
+	return h.contactPage(ctx, q, limit, deref(p.Cursor), false, "cursor", "query")
+}
+
+// contactParams are the query parameters the listing and the export share.
+type contactParams struct {
+	ListID                                       *int64
+	Tag, Category, SourceName, LastCallStatus, Q *string
+	Sort                                         *gen.ContactSort
+	Direction                                    *gen.SortDirection
+}
+
+// queryFromParams is the store's query of the common filters as query parameters; the
+// validator already refused wrong types and values out of range.
+func queryFromParams(p contactParams) (store.ContactQuery, error) {
 	q := store.ContactQuery{
 		Q: deref(p.Q), Sort: store.ContactSort(deref(p.Sort)), Descending: deref(p.Direction) == gen.SortDirectionDesc,
 	}
-	if p.ContactListId != nil {
-		q.ListIDs = []int64{*p.ContactListId}
+	if p.ListID != nil {
+		q.ListIDs = []int64{*p.ListID}
 	}
 	// The store refuses text PostgreSQL cannot hold, naming a body field; here each is a
 	// query parameter, and %00 or a bad escape decodes to it.
@@ -59,17 +84,13 @@ func (h *handlers) ListContacts(ctx context.Context, req gen.ListContactsRequest
 			continue
 		}
 		if !utf8.ValidString(*f.value) || strings.ContainsRune(*f.value, 0) {
-			return nil, invalid(fieldError{Field: f.name, In: "query", Message: "must be UTF-8 text without NUL characters (%00)"})
+			return store.ContactQuery{}, invalid(fieldError{Field: f.name, In: "query", Message: "must be UTF-8 text without NUL characters (%00)"})
 		}
 		if f.into != nil {
 			*f.into = []string{*f.value}
 		}
 	}
-	limit := defaultLimit
-	if p.Limit != nil {
-		limit = int(*p.Limit)
-	}
-	return h.contactPage(ctx, q, limit, deref(p.Cursor), false, "cursor", "query")
+	return q, nil
 }
 
 // contactPage runs a query from the cursor sent as the request's field (cursorField, in).

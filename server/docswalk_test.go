@@ -22,7 +22,7 @@ var docsWalk = []string{
 	"getDocs", "getMetrics", "getMe",
 	"createApiKey", "listApiKeys", "revokeApiKey",
 	"createContactList", "listContactLists", "getContactList", "updateContactList",
-	"createContact", "getContact", "updateContact", "listTags", "listCategories", "listContacts", "queryContacts",
+	"createContact", "getContact", "updateContact", "listTags", "listCategories", "listContacts", "queryContacts", "exportContacts",
 	"lookupContact", "lookupContactWithoutSlash", "lookupContactsBatch",
 	"deleteContact", "deleteContactList",
 	"createSession", "listSessions", "getSession", "listSeenContacts", "listSeenGroups", "connectSession", "getSessionQR", "requestPairingCode",

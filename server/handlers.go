@@ -4,6 +4,7 @@ import (
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/whatsapp"
+	"log/slog"
 )
 
 // handlers implements the generated strict interface. Each method only translates: it reads
@@ -22,6 +23,10 @@ type handlers struct {
 	draining func() bool
 	// metrics are served at /metrics when set (Config.ServeMetrics).
 	metrics *Metrics
+	// log is for what happens after an answer's status went out (an export cut short).
+	log *slog.Logger
+	// exportPageSize is how many contacts an export reads at a time (exportPageSize).
+	exportPageSize int
 }
 
 var _ gen.StrictServerInterface = (*handlers)(nil)

@@ -96,7 +96,8 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	if cfg.CredentialTTL > 0 {
 		auth.keys.ttl, auth.orgs.ttl = cfg.CredentialTTL, cfg.CredentialTTL
 	}
-	h := &handlers{store: cfg.Store, sessions: cfg.Sessions, lookups: cfg.Lookups, keys: auth.keys, cursors: cursors{key: secret}, system: docs, draining: cfg.Draining}
+	h := &handlers{store: cfg.Store, sessions: cfg.Sessions, lookups: cfg.Lookups, keys: auth.keys, cursors: cursors{key: secret}, system: docs, draining: cfg.Draining,
+		log: cfg.Logger, exportPageSize: exportPageSize}
 	if cfg.ServeMetrics {
 		h.metrics = cfg.Metrics
 	}
