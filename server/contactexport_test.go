@@ -3,11 +3,13 @@ package server_test
 import (
 	"bufio"
 	"bytes"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"runtime"
 	"slices"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/wagate/wagate/client"
 	"github.com/wagate/wagate/store"
+	"github.com/wagate/wagate/store/storetest"
 	"github.com/wagate/wagate/whatsapp/phone"
 )
 
@@ -280,4 +283,56 @@ func TestExportContactsStreams(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	})
+}
+
+// TestExportContactsCutByAFailure: the database fails after the file began (the backend
+// reading the second page is terminated). The client must not take what it got for a whole
+// file: the body ends without its last chunk, which its HTTP client reports as an error.
+func TestExportContactsCutByAFailure(t *testing.T) {
+	dbURL, _ := storetest.URL(t, storetest.Postgres)
+	u := must(url.Parse(dbURL))
+	// Name this test's connections, so that only they are terminated.
+	app := "wagate_test_" + strings.TrimPrefix(u.Query().Get("search_path"), "wagate_test_")
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	h := newHarness(t, storetest.OpenURL(t, u.String(), ""))
+	admin := must(sql.Open("pgx", dbURL))
+	defer admin.Close()
+	seedManyContacts(t, h, 1500, 4000) // the first page, 4 MB, outlasts the sockets' buffers
+
+	plain := &http.Client{}
+	defer plain.CloseIdleConnections()
+	req := must(http.NewRequest("GET", h.url+"/api/v1/contacts/export", nil))
+	req.Header.Set("X-API-Key", h.admin)
+	resp := must(plain.Do(req))
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%d", resp.StatusCode)
+	}
+	// The first page is being written; hold the table so that the second waits for it.
+	tx := must(admin.BeginTx(ctx, nil))
+	defer tx.Rollback()
+	if _, err := tx.Exec("LOCK TABLE contacts IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, resp.Body)
+		got <- err
+	}()
+	waitUntil(t, "the second page waits on the lock", func() bool {
+		var waiting int
+		if err := admin.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, app).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		return waiting > 0
+	})
+	if _, err := admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, app); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err == nil {
+		t.Fatal("the client read a cut export as a whole file")
+	}
+	waitUntil(t, "the failure is logged", func() bool { return strings.Contains(h.logs.String(), "contact export cut short") })
 }
