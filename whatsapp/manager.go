@@ -155,14 +155,16 @@ func (m *Manager) running(id string) *liveSession {
 // Live is the client of an organization's session when it is logged in: the live lookups'
 // way to WhatsApp. ENOTCONNECTED, saying the status and why, when it is not.
 func (m *Manager) Live(ctx context.Context, orgID, id string) (Live, error) {
-	sess, err := m.session(ctx, orgID, id)
-	if err != nil {
-		return nil, err
-	}
-	if s := m.running(id); s != nil {
+	// Every live check comes here: a session running for this organization answers from
+	// memory, and only the others cost a read (to tell 404 from 501, and say why).
+	if s := m.running(id); s != nil && s.org == orgID {
 		if c := s.loggedInClient(); c != nil {
 			return c, nil
 		}
+	}
+	sess, err := m.session(ctx, orgID, id)
+	if err != nil {
+		return nil, err
 	}
 	return nil, &Error{Code: ENOTCONNECTED, Message: fmt.Sprintf("session %s is not connected to WhatsApp (status %s: %s)", id, sess.Status, sess.Reason)}
 }

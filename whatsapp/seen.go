@@ -3,7 +3,6 @@ package whatsapp
 import (
 	"context"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -244,17 +243,10 @@ func (s *liveSession) noticedAt(msg *types.MessageInfo) time.Time {
 
 // isOwn reports the session's own account's phone JID.
 func (s *liveSession) isOwn(phoneJID string) bool {
-	if phoneJID == "" {
-		return false
-	}
 	s.mu.Lock()
 	own := s.jid
 	s.mu.Unlock()
-	user, _, _ := strings.Cut(own, ":")
-	if at := strings.IndexByte(user, '@'); at >= 0 {
-		user = user[:at]
-	}
-	return own != "" && phoneJID == user+"@"+types.DefaultUserServer
+	return own != "" && phoneJID == person(parseJID(own)).String()
 }
 
 func parseJID(s string) types.JID {
