@@ -83,9 +83,9 @@ func TestDocsPrefilledExamplesSucceed(t *testing.T) {
 			},
 			"getSessionQR": func() {
 				wa = h.wa.connecting(t, 0)
-				showQR(wa, "2@docs")
+				wa.ShowQR("2@docs")
 				waitStatus(t, h.client(h.admin), ids["sessionId"].(string), client.SessionStatusPairing)
-				emitCode(wa, "2@docs")
+				wa.EmitCode("2@docs", time.Minute)
 				for must(h.client(h.admin).GetSessionQRWithResponse(ctx, ids["sessionId"].(string), nil)).JSON200 == nil {
 					time.Sleep(time.Millisecond)
 				}
@@ -94,7 +94,7 @@ func TestDocsPrefilledExamplesSucceed(t *testing.T) {
 				h.wa.answerPairing(func(string) (string, error) { return "ABCD-EFGH", nil })
 			},
 			"checkContact": func() {
-				pairAndLogIn(wa, "5492235961983", 12)
+				wa.PairAndLogIn("5492235961983", 12)
 				waitStatus(t, h.client(h.admin), ids["sessionId"].(string), client.SessionStatusConnected)
 			},
 		}

@@ -74,9 +74,9 @@ func pairingSession(t *testing.T, h *harness, name, code string) (client.Session
 		t.Fatalf("connect: %d %s", r.StatusCode(), r.Body)
 	}
 	wa := h.wa.connecting(t, made)
-	showQR(wa, code)
+	wa.ShowQR(code)
 	waitStatus(t, c, s.Id, client.SessionStatusPairing)
-	if !emitCode(wa, code) {
+	if !wa.EmitCode(code, time.Minute) {
 		t.Fatal("the manager opened no QR channel")
 	}
 	// The code shows once the manager's QR follower took it.
@@ -266,7 +266,7 @@ func TestPairing(t *testing.T) {
 		}
 		pc = pair() // WhatsApp was given no answer: whatsmeow's "not connected"
 		wantError(t, pc.StatusCode(), pc.Body, http.StatusNotImplemented, client.ErrorCodeNotImplemented)
-		h.wa.answerPairing(func(string) (string, error) { return "", errRateOverLimit })
+		h.wa.answerPairing(func(string) (string, error) { return "", whatsapptest.ErrRateOverLimit })
 		pc = pair()
 		wantError(t, pc.StatusCode(), pc.Body, http.StatusTooManyRequests, client.ErrorCodeRateLimited)
 		if pc.HTTPResponse.Header.Get("Retry-After") == "" {
@@ -286,7 +286,7 @@ func TestPairing(t *testing.T) {
 		}
 
 		// The phone scans: paired, then connected; no more codes.
-		jid := pairAndLogIn(wa, "5492235961983", 12)
+		jid := wa.PairAndLogIn("5492235961983", 12)
 		got := waitStatus(t, c, s.Id, client.SessionStatusConnected)
 		if got.DeviceJid.MustGet() != jid || got.Phone.MustGet() != "+5492235961983" {
 			t.Fatalf("paired session %+v", got)

@@ -12,18 +12,6 @@ import (
 	"github.com/wagate/wagate/whatsapp/whatsapptest"
 )
 
-func showQR(c *whatsapptest.Client, code string) { c.ShowQR(code) }
-
-func emitCode(c *whatsapptest.Client, code string) bool { return c.EmitCode(code, time.Minute) }
-
-// pairAndLogIn pairs the client with the account of user (its digits) as device number
-// device, and logs it in; it returns the device's JID.
-func pairAndLogIn(c *whatsapptest.Client, user string, device uint16) string {
-	return c.PairAndLogIn(user, device)
-}
-
-var errRateOverLimit = whatsapptest.ErrRateOverLimit
-
 // newManager is the real session manager on the harness's database (whatsmeow's device
 // store upgraded in it), making its live clients with wa: no network. It closes with the
 // test.

@@ -211,13 +211,6 @@ func (c *Client) RemoveEventHandler(id uint32) bool {
 	return ok
 }
 
-// Handlers is how many event handlers are registered.
-func (c *Client) Handlers() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.handlers)
-}
-
 // Dispatch hands evt to every handler, in the order they were added, as whatsmeow does,
 // and reports whether all of them handled it. Connected logs the client in; the events
 // that end a connection log it out and disconnect it, as whatsmeow's state would follow.
