@@ -154,6 +154,69 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for ImportFormat.
+const (
+	ImportFormatCsv    ImportFormat = "csv"
+	ImportFormatJson   ImportFormat = "json"
+	ImportFormatNdjson ImportFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ImportFormat enum.
+func (e ImportFormat) Valid() bool {
+	switch e {
+	case ImportFormatCsv:
+		return true
+	case ImportFormatJson:
+		return true
+	case ImportFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportStatus.
+const (
+	ImportStatusFailed    ImportStatus = "failed"
+	ImportStatusRunning   ImportStatus = "running"
+	ImportStatusSucceeded ImportStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the ImportStatus enum.
+func (e ImportStatus) Valid() bool {
+	switch e {
+	case ImportStatusFailed:
+		return true
+	case ImportStatusRunning:
+		return true
+	case ImportStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportOnConflict.
+const (
+	ImportOnConflictFail   ImportOnConflict = "fail"
+	ImportOnConflictSkip   ImportOnConflict = "skip"
+	ImportOnConflictUpdate ImportOnConflict = "update"
+)
+
+// Valid indicates whether the value is a known member of the ImportOnConflict enum.
+func (e ImportOnConflict) Valid() bool {
+	switch e {
+	case ImportOnConflictFail:
+		return true
+	case ImportOnConflictSkip:
+		return true
+	case ImportOnConflictUpdate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PrincipalType.
 const (
 	PrincipalTypeApiKey PrincipalType = "apiKey"
@@ -731,6 +794,141 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
+// Import An import's record. Counts are rows of the file; every row read is in exactly one of `created`, `updated`, `unchanged`, `skipped` and `failed` once the import has ended (for an atomic import that applied nothing, the failed rows are counted and the others are not).
+type Import struct {
+	Atomic          bool   `json:"atomic"`
+	ContactListId   int64  `json:"contactListId"`
+	ContactListName string `json:"contactListName"`
+	Created         int64  `json:"created"`
+
+	// Error Why a failed import failed; null otherwise.
+	Error  nullable.Nullable[string] `json:"error"`
+	Failed int64                     `json:"failed"`
+
+	// FailedRows The first 1,000 failed rows, in the file's order.
+	FailedRows []ImportRowError `json:"failedRows"`
+
+	// FailedRowsOmitted Failed rows beyond those listed.
+	FailedRowsOmitted int64 `json:"failedRowsOmitted"`
+
+	// FinishedAt Null while it runs.
+	FinishedAt nullable.Nullable[time.Time] `json:"finishedAt"`
+	Format     ImportFormat                 `json:"format"`
+
+	// Id An import id.
+	//
+	// Example: imp_01HZX3B0V6W8Q9M2N4P5R7T1Y0
+	Id ImportId `json:"id"`
+
+	// ListCreated Whether this import created the list (by `contactListName`).
+	ListCreated bool `json:"listCreated"`
+
+	// OnConflict What a row does when the list already holds its phone (or an earlier row of the file
+	// had it): `update` writes the row's fields over the contact's, `skip` leaves the contact
+	// as it is, `fail` reports the row as failed.
+	OnConflict ImportOnConflict `json:"onConflict"`
+
+	// RowsRead Rows read so far, blank lines not counted.
+	RowsRead  int64     `json:"rowsRead"`
+	Skipped   int64     `json:"skipped"`
+	StartedAt time.Time `json:"startedAt"`
+
+	// Status `running` until it ends; `succeeded` when the file was read to its end and applied (rows that failed alone are listed); `failed` when it stopped or, atomic, applied nothing (`error` says why).
+	Status ImportStatus `json:"status"`
+
+	// Unchanged Rows that met a contact with the same values (under `onConflict=update`); the contact keeps its `updatedAt`.
+	Unchanged int64 `json:"unchanged"`
+	Updated   int64 `json:"updated"`
+}
+
+// ImportFormat defines model for Import.Format.
+type ImportFormat string
+
+// ImportStatus `running` until it ends; `succeeded` when the file was read to its end and applied (rows that failed alone are listed); `failed` when it stopped or, atomic, applied nothing (`error` says why).
+type ImportStatus string
+
+// ImportId An import id.
+//
+// Example: imp_01HZX3B0V6W8Q9M2N4P5R7T1Y0
+type ImportId = string
+
+// ImportOnConflict What a row does when the list already holds its phone (or an earlier row of the file
+// had it): `update` writes the row's fields over the contact's, `skip` leaves the contact
+// as it is, `fail` reports the row as failed.
+type ImportOnConflict string
+
+// ImportPage defines model for ImportPage.
+type ImportPage struct {
+	Items []Import `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; empty when this is the last page.
+	NextCursor string `json:"nextCursor"`
+}
+
+// ImportRow One contact of an import. Only `phone` is required; a key left out leaves the field as
+// it is when the row updates a contact, and `null` clears it. `id`, `contactListId`,
+// `contactListName`, `createdAt` and `updatedAt` are accepted so that an exported
+// contact imports as it is, and ignored.
+type ImportRow struct {
+	CampaignId nullable.Nullable[Label] `json:"campaignId,omitempty"`
+	Category   nullable.Nullable[Label] `json:"category,omitempty"`
+
+	// ContactListId Ignored; the list is the request's.
+	ContactListId *int64 `json:"contactListId,omitempty"`
+
+	// ContactListName Ignored.
+	ContactListName *string `json:"contactListName,omitempty"`
+
+	// CountryCode The region a national spelling of `phone` is read under; the request's `countryCode` (or the organization's default region) otherwise.
+	CountryCode nullable.Nullable[Region] `json:"countryCode,omitempty"`
+
+	// CreatedAt Ignored.
+	CreatedAt *string                  `json:"createdAt,omitempty"`
+	Email     nullable.Nullable[Email] `json:"email,omitempty"`
+	FirstName nullable.Nullable[Name]  `json:"firstName,omitempty"`
+	FullName  nullable.Nullable[Name]  `json:"fullName,omitempty"`
+
+	// Id Ignored.
+	Id         *int64                       `json:"id,omitempty"`
+	LastCallAt nullable.Nullable[time.Time] `json:"lastCallAt,omitempty"`
+
+	// LastCallDuration Seconds.
+	LastCallDuration nullable.Nullable[Seconds]  `json:"lastCallDuration,omitempty"`
+	LastCallFeedback nullable.Nullable[LongText] `json:"lastCallFeedback,omitempty"`
+	LastCallStatus   nullable.Nullable[Label]    `json:"lastCallStatus,omitempty"`
+	LastName         nullable.Nullable[Name]     `json:"lastName,omitempty"`
+
+	// Metadata Free JSON object, kept as sent (numbers keep every digit) and replaced whole.
+	Metadata *Metadata                   `json:"metadata,omitempty"`
+	Notes    nullable.Nullable[LongText] `json:"notes,omitempty"`
+
+	// Phone A phone in any spelling; see the lookup's `phone` parameter.
+	//
+	// Example: +54 223 15-596-1983
+	Phone  PhoneInput               `json:"phone"`
+	Source nullable.Nullable[Label] `json:"source,omitempty"`
+	Status nullable.Nullable[Label] `json:"status,omitempty"`
+
+	// Tags Replaces the contact's tags; duplicates are dropped, order is kept.
+	Tags *Tags `json:"tags,omitempty"`
+
+	// UpdatedAt Ignored.
+	UpdatedAt *string `json:"updatedAt,omitempty"`
+}
+
+// ImportRowError A row that failed, and why.
+type ImportRowError struct {
+	// Field The field at fault (its name in the file), or null when the row as a whole is.
+	Field nullable.Nullable[string] `json:"field"`
+
+	// Line The line of the file the row starts on (1 is the first line); 0 in a JSON array.
+	Line   int64  `json:"line"`
+	Reason string `json:"reason"`
+
+	// Row The row's number among the file's rows (1 is the first after a CSV's header; blank lines are not counted).
+	Row int64 `json:"row"`
+}
+
 // Label defines model for Label.
 type Label = string
 
@@ -1181,6 +1379,20 @@ type ExportFormat string
 // GroupFilter defines model for GroupFilter.
 type GroupFilter = string
 
+// ImportAtomic defines model for ImportAtomic.
+type ImportAtomic = bool
+
+// ImportCountryCode An ISO 3166-1 alpha-2 region, such as `AR`.
+//
+// Example: AR
+type ImportCountryCode = Region
+
+// ImportListId defines model for ImportListId.
+type ImportListId = int64
+
+// ImportListName defines model for ImportListName.
+type ImportListName = string
+
 // KeyId defines model for KeyId.
 type KeyId = string
 
@@ -1256,6 +1468,12 @@ type BadContactQuery = Error
 // BadContactQueryBody The one error envelope.
 type BadContactQueryBody = Error
 
+// BadImport The one error envelope.
+type BadImport = Error
+
+// BadImportId The one error envelope.
+type BadImportId = Error
+
 // BadKeyId The one error envelope.
 type BadKeyId = Error
 
@@ -1312,6 +1530,9 @@ type ForbiddenWrite = Error
 
 // Healthy defines model for Healthy.
 type Healthy = Health
+
+// ImportNotFound The one error envelope.
+type ImportNotFound = Error
 
 // Internal The one error envelope.
 type Internal = Error
@@ -1498,6 +1719,36 @@ type ExportContactsParams struct {
 // ExportContactsParamsFormat defines parameters for ExportContacts.
 type ExportContactsParamsFormat string
 
+// ImportContactsJSONBody defines parameters for ImportContacts.
+type ImportContactsJSONBody = []ImportRow
+
+// ImportContactsParams defines parameters for ImportContacts.
+type ImportContactsParams struct {
+	// ContactListId The list to import into. Give this or `contactListName`.
+	ContactListId *ImportListId `form:"contactListId,omitempty" json:"contactListId,omitempty"`
+
+	// ContactListName The list to import into, by name; created when the organization has no list of this name. Give this or `contactListId`.
+	ContactListName *ImportListName `form:"contactListName,omitempty" json:"contactListName,omitempty"`
+
+	// OnConflict What a row does when the list already holds its phone.
+	OnConflict *ImportOnConflict `form:"onConflict,omitempty" json:"onConflict,omitempty"`
+
+	// Atomic `true`: every row or none. `false` (the default): every valid row, in chunks that each commit whole.
+	Atomic *ImportAtomic `form:"atomic,omitempty" json:"atomic,omitempty"`
+
+	// CountryCode The region national spellings of phones are read under, when a row has no `countryCode` of its own; the organization's default region otherwise.
+	CountryCode *ImportCountryCode `form:"countryCode,omitempty" json:"countryCode,omitempty"`
+}
+
+// ListImportsParams defines parameters for ListImports.
+type ListImportsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListSessionsParams defines parameters for ListSessions.
 type ListSessionsParams struct {
 	// Limit Page size.
@@ -1587,6 +1838,9 @@ type LookupContactsBatchJSONRequestBody = BatchLookupRequest
 
 // CreateContactJSONRequestBody defines body for CreateContact for application/json ContentType.
 type CreateContactJSONRequestBody = NewContact
+
+// ImportContactsJSONRequestBody defines body for ImportContacts for application/json ContentType.
+type ImportContactsJSONRequestBody = ImportContactsJSONBody
 
 // QueryContactsJSONRequestBody defines body for QueryContacts for application/json ContentType.
 type QueryContactsJSONRequestBody = ContactQuery
@@ -1965,6 +2219,122 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/contacts/export (the `ExportContacts` operationId).
 	ExportContacts(ctx context.Context, params *ExportContactsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ImportContactsWithBody Import contacts
+	//
+	// Adds a file of contacts to one list, creating or updating a contact per row. The file is
+	// read as it arrives and written in chunks, so a million rows cost the server the same
+	// memory as a thousand.
+	//
+	// **The file**, by `Content-Type`:
+	// - `text/csv`: a header row, then a row per contact. The headers are the contact's field
+	//   names (`phone`, `fullName`, `tags`…), in any letter case and any order; the
+	//   snake_case spellings CRM exports use are accepted too (`phone_number`, `full_name`,
+	//   `firstname`, `source_name`, `tag_name`, `category_name`, `last_call_status`…). Only
+	//   `phone` is required. A CSV exported by `GET /api/v1/contacts/export` imports
+	//   unchanged: its `id`, `contactListId`, `contactListName`, `createdAt` and `updatedAt`
+	//   columns are read and ignored (the list is this request's, the ids and times are the
+	//   server's). Tags are separated by `;` or `|`; an empty cell is an absent value; a
+	//   UTF-8 byte order mark and blank lines are skipped. An unknown or repeated column, or
+	//   no `phone` column, is a `400` before any row is read.
+	// - `application/x-ndjson`: one JSON object per line (`ImportRow`; the objects the export
+	//   writes in `format=ndjson` are accepted as they are). Blank lines are skipped.
+	// - `application/json`: one JSON array of `ImportRow` objects.
+	//
+	// **The list**: `contactListId`, or `contactListName` (the list of that name, created
+	// when the organization has none). Exactly one of them.
+	//
+	// **Each row** creates a contact, or meets a phone the list already holds in any spelling
+	// (or an earlier row of the same file). Then `onConflict` decides: `update` (the default)
+	// writes the fields the row has (a CSV's columns; an object's keys) and leaves the others
+	// as they were, `skip` leaves the contact as it is, `fail` reports the row as failed. An
+	// update that changes nothing counts as `unchanged` and keeps `updatedAt`. A row with a
+	// bad value (a phone that cannot be a phone, an email that is no address, a value too
+	// long, an unknown key) fails alone, with its number, field and reason in the report.
+	//
+	// **All or nothing**: with `atomic=true` the import applies every row or, when any row
+	// fails, none (and a list it created is removed again). Without it every valid row is
+	// applied, in chunks of a few thousand rows that each commit whole: no row is ever
+	// applied in part, and an import stopped by an error keeps the chunks committed before
+	// it (the record says how many rows).
+	//
+	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
+	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
+	// its counts come with the commit). This answer is the same record, once the import
+	// has ended: `status` is `succeeded`, or `failed` with `error` saying why (an atomic
+	// import with a failed row, a file that stops being readable midway).
+	//
+	// **Size**: up to 1,000,000 rows and the server's `IMPORT_MAX_BYTES` (512 MiB unless
+	// configured), whichever comes first; a larger body is a `413`.
+	//
+	// **Auth:** requires `write`. **Errors:** `400` for a malformed parameter, neither or
+	// both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
+	// file that stops being CSV or JSON midway (then `details.importId` names the record and
+	// `details.line` the line); `404` when `contactListId` is not a list of the caller's
+	// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/contacts/import (the `ImportContacts` operationId).
+	ImportContactsWithBody(ctx context.Context, params *ImportContactsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportContacts Import contacts
+	//
+	// Adds a file of contacts to one list, creating or updating a contact per row. The file is
+	// read as it arrives and written in chunks, so a million rows cost the server the same
+	// memory as a thousand.
+	//
+	// **The file**, by `Content-Type`:
+	// - `text/csv`: a header row, then a row per contact. The headers are the contact's field
+	//   names (`phone`, `fullName`, `tags`…), in any letter case and any order; the
+	//   snake_case spellings CRM exports use are accepted too (`phone_number`, `full_name`,
+	//   `firstname`, `source_name`, `tag_name`, `category_name`, `last_call_status`…). Only
+	//   `phone` is required. A CSV exported by `GET /api/v1/contacts/export` imports
+	//   unchanged: its `id`, `contactListId`, `contactListName`, `createdAt` and `updatedAt`
+	//   columns are read and ignored (the list is this request's, the ids and times are the
+	//   server's). Tags are separated by `;` or `|`; an empty cell is an absent value; a
+	//   UTF-8 byte order mark and blank lines are skipped. An unknown or repeated column, or
+	//   no `phone` column, is a `400` before any row is read.
+	// - `application/x-ndjson`: one JSON object per line (`ImportRow`; the objects the export
+	//   writes in `format=ndjson` are accepted as they are). Blank lines are skipped.
+	// - `application/json`: one JSON array of `ImportRow` objects.
+	//
+	// **The list**: `contactListId`, or `contactListName` (the list of that name, created
+	// when the organization has none). Exactly one of them.
+	//
+	// **Each row** creates a contact, or meets a phone the list already holds in any spelling
+	// (or an earlier row of the same file). Then `onConflict` decides: `update` (the default)
+	// writes the fields the row has (a CSV's columns; an object's keys) and leaves the others
+	// as they were, `skip` leaves the contact as it is, `fail` reports the row as failed. An
+	// update that changes nothing counts as `unchanged` and keeps `updatedAt`. A row with a
+	// bad value (a phone that cannot be a phone, an email that is no address, a value too
+	// long, an unknown key) fails alone, with its number, field and reason in the report.
+	//
+	// **All or nothing**: with `atomic=true` the import applies every row or, when any row
+	// fails, none (and a list it created is removed again). Without it every valid row is
+	// applied, in chunks of a few thousand rows that each commit whole: no row is ever
+	// applied in part, and an import stopped by an error keeps the chunks committed before
+	// it (the record says how many rows).
+	//
+	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
+	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
+	// its counts come with the commit). This answer is the same record, once the import
+	// has ended: `status` is `succeeded`, or `failed` with `error` saying why (an atomic
+	// import with a failed row, a file that stops being readable midway).
+	//
+	// **Size**: up to 1,000,000 rows and the server's `IMPORT_MAX_BYTES` (512 MiB unless
+	// configured), whichever comes first; a larger body is a `413`.
+	//
+	// **Auth:** requires `write`. **Errors:** `400` for a malformed parameter, neither or
+	// both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
+	// file that stops being CSV or JSON midway (then `details.importId` names the record and
+	// `details.line` the line); `404` when `contactListId` is not a list of the caller's
+	// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/contacts/import (the `ImportContacts` operationId).
+	ImportContacts(ctx context.Context, params *ImportContactsParams, body ImportContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// QueryContactsWithBody Query contacts
 	//
 	// The organization's contacts that match the body's filters, one page at a time. Every
@@ -2067,6 +2437,29 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/contacts/{contactId} (the `UpdateContact` operationId).
 	UpdateContact(ctx context.Context, contactId ContactId, body UpdateContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListImports List imports
+	//
+	// The organization's imports, newest first, running ones included, each with its counts
+	// (the failed rows are in `GET /api/v1/imports/{importId}`'s record too; here as well).
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when `limit` is out of range or the cursor
+	// is not one of this listing's.
+	//
+	// Corresponds with GET /api/v1/imports (the `ListImports` operationId).
+	ListImports(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetImport Get an import
+	//
+	// One import's record: while it runs, its counts as of the last chunk committed; after,
+	// its outcome, counts and failed rows (the first 1,000, with `failedRowsOmitted` counting
+	// the rest).
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when `importId` is not an import id; `404`
+	// when the caller's organization has no such import.
+	//
+	// Corresponds with GET /api/v1/imports/{importId} (the `GetImport` operationId).
+	GetImport(ctx context.Context, importId ImportId, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe Who am I
 	//
@@ -2946,6 +3339,142 @@ func (c *RawClient) ExportContacts(ctx context.Context, params *ExportContactsPa
 	return c.Client.Do(req)
 }
 
+// ImportContactsWithBody Import contacts
+//
+// Adds a file of contacts to one list, creating or updating a contact per row. The file is
+// read as it arrives and written in chunks, so a million rows cost the server the same
+// memory as a thousand.
+//
+// **The file**, by `Content-Type`:
+//   - `text/csv`: a header row, then a row per contact. The headers are the contact's field
+//     names (`phone`, `fullName`, `tags`…), in any letter case and any order; the
+//     snake_case spellings CRM exports use are accepted too (`phone_number`, `full_name`,
+//     `firstname`, `source_name`, `tag_name`, `category_name`, `last_call_status`…). Only
+//     `phone` is required. A CSV exported by `GET /api/v1/contacts/export` imports
+//     unchanged: its `id`, `contactListId`, `contactListName`, `createdAt` and `updatedAt`
+//     columns are read and ignored (the list is this request's, the ids and times are the
+//     server's). Tags are separated by `;` or `|`; an empty cell is an absent value; a
+//     UTF-8 byte order mark and blank lines are skipped. An unknown or repeated column, or
+//     no `phone` column, is a `400` before any row is read.
+//   - `application/x-ndjson`: one JSON object per line (`ImportRow`; the objects the export
+//     writes in `format=ndjson` are accepted as they are). Blank lines are skipped.
+//   - `application/json`: one JSON array of `ImportRow` objects.
+//
+// **The list**: `contactListId`, or `contactListName` (the list of that name, created
+// when the organization has none). Exactly one of them.
+//
+// **Each row** creates a contact, or meets a phone the list already holds in any spelling
+// (or an earlier row of the same file). Then `onConflict` decides: `update` (the default)
+// writes the fields the row has (a CSV's columns; an object's keys) and leaves the others
+// as they were, `skip` leaves the contact as it is, `fail` reports the row as failed. An
+// update that changes nothing counts as `unchanged` and keeps `updatedAt`. A row with a
+// bad value (a phone that cannot be a phone, an email that is no address, a value too
+// long, an unknown key) fails alone, with its number, field and reason in the report.
+//
+// **All or nothing**: with `atomic=true` the import applies every row or, when any row
+// fails, none (and a list it created is removed again). Without it every valid row is
+// applied, in chunks of a few thousand rows that each commit whole: no row is ever
+// applied in part, and an import stopped by an error keeps the chunks committed before
+// it (the record says how many rows).
+//
+// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
+// shows its counts as each chunk commits (for an atomic import, the rows read so far;
+// its counts come with the commit). This answer is the same record, once the import
+// has ended: `status` is `succeeded`, or `failed` with `error` saying why (an atomic
+// import with a failed row, a file that stops being readable midway).
+//
+// **Size**: up to 1,000,000 rows and the server's `IMPORT_MAX_BYTES` (512 MiB unless
+// configured), whichever comes first; a larger body is a `413`.
+//
+// **Auth:** requires `write`. **Errors:** `400` for a malformed parameter, neither or
+// both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
+// file that stops being CSV or JSON midway (then `details.importId` names the record and
+// `details.line` the line); `404` when `contactListId` is not a list of the caller's
+// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/contacts/import (the `ImportContacts` operationId).
+func (c *RawClient) ImportContactsWithBody(ctx context.Context, params *ImportContactsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportContactsRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportContacts Import contacts
+//
+// Adds a file of contacts to one list, creating or updating a contact per row. The file is
+// read as it arrives and written in chunks, so a million rows cost the server the same
+// memory as a thousand.
+//
+// **The file**, by `Content-Type`:
+//   - `text/csv`: a header row, then a row per contact. The headers are the contact's field
+//     names (`phone`, `fullName`, `tags`…), in any letter case and any order; the
+//     snake_case spellings CRM exports use are accepted too (`phone_number`, `full_name`,
+//     `firstname`, `source_name`, `tag_name`, `category_name`, `last_call_status`…). Only
+//     `phone` is required. A CSV exported by `GET /api/v1/contacts/export` imports
+//     unchanged: its `id`, `contactListId`, `contactListName`, `createdAt` and `updatedAt`
+//     columns are read and ignored (the list is this request's, the ids and times are the
+//     server's). Tags are separated by `;` or `|`; an empty cell is an absent value; a
+//     UTF-8 byte order mark and blank lines are skipped. An unknown or repeated column, or
+//     no `phone` column, is a `400` before any row is read.
+//   - `application/x-ndjson`: one JSON object per line (`ImportRow`; the objects the export
+//     writes in `format=ndjson` are accepted as they are). Blank lines are skipped.
+//   - `application/json`: one JSON array of `ImportRow` objects.
+//
+// **The list**: `contactListId`, or `contactListName` (the list of that name, created
+// when the organization has none). Exactly one of them.
+//
+// **Each row** creates a contact, or meets a phone the list already holds in any spelling
+// (or an earlier row of the same file). Then `onConflict` decides: `update` (the default)
+// writes the fields the row has (a CSV's columns; an object's keys) and leaves the others
+// as they were, `skip` leaves the contact as it is, `fail` reports the row as failed. An
+// update that changes nothing counts as `unchanged` and keeps `updatedAt`. A row with a
+// bad value (a phone that cannot be a phone, an email that is no address, a value too
+// long, an unknown key) fails alone, with its number, field and reason in the report.
+//
+// **All or nothing**: with `atomic=true` the import applies every row or, when any row
+// fails, none (and a list it created is removed again). Without it every valid row is
+// applied, in chunks of a few thousand rows that each commit whole: no row is ever
+// applied in part, and an import stopped by an error keeps the chunks committed before
+// it (the record says how many rows).
+//
+// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
+// shows its counts as each chunk commits (for an atomic import, the rows read so far;
+// its counts come with the commit). This answer is the same record, once the import
+// has ended: `status` is `succeeded`, or `failed` with `error` saying why (an atomic
+// import with a failed row, a file that stops being readable midway).
+//
+// **Size**: up to 1,000,000 rows and the server's `IMPORT_MAX_BYTES` (512 MiB unless
+// configured), whichever comes first; a larger body is a `413`.
+//
+// **Auth:** requires `write`. **Errors:** `400` for a malformed parameter, neither or
+// both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
+// file that stops being CSV or JSON midway (then `details.importId` names the record and
+// `details.line` the line); `404` when `contactListId` is not a list of the caller's
+// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/contacts/import (the `ImportContacts` operationId).
+func (c *RawClient) ImportContacts(ctx context.Context, params *ImportContactsParams, body ImportContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportContactsRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // QueryContactsWithBody Query contacts
 //
 // The organization's contacts that match the body's filters, one page at a time. Every
@@ -3099,6 +3628,49 @@ func (c *RawClient) UpdateContactWithBody(ctx context.Context, contactId Contact
 // Corresponds with PATCH /api/v1/contacts/{contactId} (the `UpdateContact` operationId).
 func (c *RawClient) UpdateContact(ctx context.Context, contactId ContactId, body UpdateContactJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateContactRequest(c.Server, contactId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListImports List imports
+//
+// The organization's imports, newest first, running ones included, each with its counts
+// (the failed rows are in `GET /api/v1/imports/{importId}`'s record too; here as well).
+//
+// **Auth:** requires `read`. **Errors:** `400` when `limit` is out of range or the cursor
+// is not one of this listing's.
+//
+// Corresponds with GET /api/v1/imports (the `ListImports` operationId).
+func (c *RawClient) ListImports(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListImportsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetImport Get an import
+//
+// One import's record: while it runs, its counts as of the last chunk committed; after,
+// its outcome, counts and failed rows (the first 1,000, with `failedRowsOmitted` counting
+// the rest).
+//
+// **Auth:** requires `read`. **Errors:** `400` when `importId` is not an import id; `404`
+// when the caller's organization has no such import.
+//
+// Corresponds with GET /api/v1/imports/{importId} (the `GetImport` operationId).
+func (c *RawClient) GetImport(ctx context.Context, importId ImportId, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetImportRequest(c.Server, importId)
 	if err != nil {
 		return nil, err
 	}
@@ -4713,6 +5285,121 @@ func NewExportContactsRequest(server string, params *ExportContactsParams) (*htt
 	return req, nil
 }
 
+// NewImportContactsRequest calls the generic ImportContacts builder with application/json body
+func NewImportContactsRequest(server string, params *ImportContactsParams, body ImportContactsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewImportContactsRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewImportContactsRequestWithBody constructs an http.Request for the ImportContacts method, with any body, and a specified content type
+func NewImportContactsRequestWithBody(server string, params *ImportContactsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/contacts/import")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ContactListId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contactListId", *params.ContactListId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ContactListName != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contactListName", *params.ContactListName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OnConflict != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "onConflict", *params.OnConflict, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Atomic != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "atomic", *params.Atomic, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CountryCode != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "countryCode", *params.CountryCode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewQueryContactsRequest calls the generic QueryContacts builder with application/json body
 func NewQueryContactsRequest(server string, body QueryContactsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4864,6 +5551,106 @@ func NewUpdateContactRequestWithBody(server string, contactId ContactId, content
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListImportsRequest constructs an http.Request for the ListImports method
+func NewListImportsRequest(server string, params *ListImportsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/imports")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetImportRequest constructs an http.Request for the GetImport method
+func NewGetImportRequest(server string, importId ImportId) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "importId", importId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/imports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -6225,6 +7012,122 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/contacts/export (the `ExportContacts` operationId).
 	ExportContactsWithResponse(ctx context.Context, params *ExportContactsParams, reqEditors ...RequestEditorFn) (*ExportContactsResponse, error)
 
+	// ImportContactsWithBodyWithResponse Import contacts
+	//
+	// Adds a file of contacts to one list, creating or updating a contact per row. The file is
+	// read as it arrives and written in chunks, so a million rows cost the server the same
+	// memory as a thousand.
+	//
+	// **The file**, by `Content-Type`:
+	// - `text/csv`: a header row, then a row per contact. The headers are the contact's field
+	//   names (`phone`, `fullName`, `tags`…), in any letter case and any order; the
+	//   snake_case spellings CRM exports use are accepted too (`phone_number`, `full_name`,
+	//   `firstname`, `source_name`, `tag_name`, `category_name`, `last_call_status`…). Only
+	//   `phone` is required. A CSV exported by `GET /api/v1/contacts/export` imports
+	//   unchanged: its `id`, `contactListId`, `contactListName`, `createdAt` and `updatedAt`
+	//   columns are read and ignored (the list is this request's, the ids and times are the
+	//   server's). Tags are separated by `;` or `|`; an empty cell is an absent value; a
+	//   UTF-8 byte order mark and blank lines are skipped. An unknown or repeated column, or
+	//   no `phone` column, is a `400` before any row is read.
+	// - `application/x-ndjson`: one JSON object per line (`ImportRow`; the objects the export
+	//   writes in `format=ndjson` are accepted as they are). Blank lines are skipped.
+	// - `application/json`: one JSON array of `ImportRow` objects.
+	//
+	// **The list**: `contactListId`, or `contactListName` (the list of that name, created
+	// when the organization has none). Exactly one of them.
+	//
+	// **Each row** creates a contact, or meets a phone the list already holds in any spelling
+	// (or an earlier row of the same file). Then `onConflict` decides: `update` (the default)
+	// writes the fields the row has (a CSV's columns; an object's keys) and leaves the others
+	// as they were, `skip` leaves the contact as it is, `fail` reports the row as failed. An
+	// update that changes nothing counts as `unchanged` and keeps `updatedAt`. A row with a
+	// bad value (a phone that cannot be a phone, an email that is no address, a value too
+	// long, an unknown key) fails alone, with its number, field and reason in the report.
+	//
+	// **All or nothing**: with `atomic=true` the import applies every row or, when any row
+	// fails, none (and a list it created is removed again). Without it every valid row is
+	// applied, in chunks of a few thousand rows that each commit whole: no row is ever
+	// applied in part, and an import stopped by an error keeps the chunks committed before
+	// it (the record says how many rows).
+	//
+	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
+	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
+	// its counts come with the commit). This answer is the same record, once the import
+	// has ended: `status` is `succeeded`, or `failed` with `error` saying why (an atomic
+	// import with a failed row, a file that stops being readable midway).
+	//
+	// **Size**: up to 1,000,000 rows and the server's `IMPORT_MAX_BYTES` (512 MiB unless
+	// configured), whichever comes first; a larger body is a `413`.
+	//
+	// **Auth:** requires `write`. **Errors:** `400` for a malformed parameter, neither or
+	// both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
+	// file that stops being CSV or JSON midway (then `details.importId` names the record and
+	// `details.line` the line); `404` when `contactListId` is not a list of the caller's
+	// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/contacts/import (the `ImportContacts` operationId).
+	ImportContactsWithBodyWithResponse(ctx context.Context, params *ImportContactsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportContactsResponse, error)
+
+	// ImportContactsWithResponse Import contacts
+	//
+	// Adds a file of contacts to one list, creating or updating a contact per row. The file is
+	// read as it arrives and written in chunks, so a million rows cost the server the same
+	// memory as a thousand.
+	//
+	// **The file**, by `Content-Type`:
+	// - `text/csv`: a header row, then a row per contact. The headers are the contact's field
+	//   names (`phone`, `fullName`, `tags`…), in any letter case and any order; the
+	//   snake_case spellings CRM exports use are accepted too (`phone_number`, `full_name`,
+	//   `firstname`, `source_name`, `tag_name`, `category_name`, `last_call_status`…). Only
+	//   `phone` is required. A CSV exported by `GET /api/v1/contacts/export` imports
+	//   unchanged: its `id`, `contactListId`, `contactListName`, `createdAt` and `updatedAt`
+	//   columns are read and ignored (the list is this request's, the ids and times are the
+	//   server's). Tags are separated by `;` or `|`; an empty cell is an absent value; a
+	//   UTF-8 byte order mark and blank lines are skipped. An unknown or repeated column, or
+	//   no `phone` column, is a `400` before any row is read.
+	// - `application/x-ndjson`: one JSON object per line (`ImportRow`; the objects the export
+	//   writes in `format=ndjson` are accepted as they are). Blank lines are skipped.
+	// - `application/json`: one JSON array of `ImportRow` objects.
+	//
+	// **The list**: `contactListId`, or `contactListName` (the list of that name, created
+	// when the organization has none). Exactly one of them.
+	//
+	// **Each row** creates a contact, or meets a phone the list already holds in any spelling
+	// (or an earlier row of the same file). Then `onConflict` decides: `update` (the default)
+	// writes the fields the row has (a CSV's columns; an object's keys) and leaves the others
+	// as they were, `skip` leaves the contact as it is, `fail` reports the row as failed. An
+	// update that changes nothing counts as `unchanged` and keeps `updatedAt`. A row with a
+	// bad value (a phone that cannot be a phone, an email that is no address, a value too
+	// long, an unknown key) fails alone, with its number, field and reason in the report.
+	//
+	// **All or nothing**: with `atomic=true` the import applies every row or, when any row
+	// fails, none (and a list it created is removed again). Without it every valid row is
+	// applied, in chunks of a few thousand rows that each commit whole: no row is ever
+	// applied in part, and an import stopped by an error keeps the chunks committed before
+	// it (the record says how many rows).
+	//
+	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
+	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
+	// its counts come with the commit). This answer is the same record, once the import
+	// has ended: `status` is `succeeded`, or `failed` with `error` saying why (an atomic
+	// import with a failed row, a file that stops being readable midway).
+	//
+	// **Size**: up to 1,000,000 rows and the server's `IMPORT_MAX_BYTES` (512 MiB unless
+	// configured), whichever comes first; a larger body is a `413`.
+	//
+	// **Auth:** requires `write`. **Errors:** `400` for a malformed parameter, neither or
+	// both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
+	// file that stops being CSV or JSON midway (then `details.importId` names the record and
+	// `details.line` the line); `404` when `contactListId` is not a list of the caller's
+	// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/contacts/import (the `ImportContacts` operationId).
+	ImportContactsWithResponse(ctx context.Context, params *ImportContactsParams, body ImportContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*ImportContactsResponse, error)
+
 	// QueryContactsWithBodyWithResponse Query contacts
 	//
 	// The organization's contacts that match the body's filters, one page at a time. Every
@@ -6331,6 +7234,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/contacts/{contactId} (the `UpdateContact` operationId).
 	UpdateContactWithResponse(ctx context.Context, contactId ContactId, body UpdateContactJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateContactResponse, error)
+
+	// ListImportsWithResponse List imports
+	//
+	// The organization's imports, newest first, running ones included, each with its counts
+	// (the failed rows are in `GET /api/v1/imports/{importId}`'s record too; here as well).
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when `limit` is out of range or the cursor
+	// is not one of this listing's.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/imports (the `ListImports` operationId).
+	ListImportsWithResponse(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (*ListImportsResponse, error)
+
+	// GetImportWithResponse Get an import
+	//
+	// One import's record: while it runs, its counts as of the last chunk committed; after,
+	// its outcome, counts and failed rows (the first 1,000, with `failedRowsOmitted` counting
+	// the rest).
+	//
+	// **Auth:** requires `read`. **Errors:** `400` when `importId` is not an import id; `404`
+	// when the caller's organization has no such import.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/imports/{importId} (the `GetImport` operationId).
+	GetImportWithResponse(ctx context.Context, importId ImportId, reqEditors ...RequestEditorFn) (*GetImportResponse, error)
 
 	// GetMeWithResponse Who am I
 	//
@@ -8042,6 +8972,103 @@ func (r ExportContactsResponse) ContentType() string {
 	return ""
 }
 
+type ImportContactsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Import
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadImport
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenWrite
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ListNotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ImportContactsResponse) GetJSON200() *Import {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ImportContactsResponse) GetJSON400() *BadImport {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ImportContactsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ImportContactsResponse) GetJSON403() *ForbiddenWrite {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ImportContactsResponse) GetJSON404() *ListNotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ImportContactsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ImportContactsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ImportContactsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ImportContactsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportContactsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportContactsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportContactsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportContactsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type QueryContactsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8389,6 +9416,165 @@ func (r UpdateContactResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateContactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListImportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportPage
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadPage
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListImportsResponse) GetJSON200() *ImportPage {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListImportsResponse) GetJSON400() *BadPage {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListImportsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListImportsResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListImportsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListImportsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListImportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListImportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListImportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListImportsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Import
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadImportId
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ForbiddenRead
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ImportNotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetImportResponse) GetJSON200() *Import {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetImportResponse) GetJSON400() *BadImportId {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetImportResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetImportResponse) GetJSON403() *ForbiddenRead {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetImportResponse) GetJSON404() *ImportNotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetImportResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetImportResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetImportResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10599,6 +11785,134 @@ func (c *ClientWithResponses) ExportContactsWithResponse(ctx context.Context, pa
 	return ParseExportContactsResponse(rsp)
 }
 
+// ImportContactsWithBodyWithResponse Import contacts
+//
+// Adds a file of contacts to one list, creating or updating a contact per row. The file is
+// read as it arrives and written in chunks, so a million rows cost the server the same
+// memory as a thousand.
+//
+// **The file**, by `Content-Type`:
+//   - `text/csv`: a header row, then a row per contact. The headers are the contact's field
+//     names (`phone`, `fullName`, `tags`…), in any letter case and any order; the
+//     snake_case spellings CRM exports use are accepted too (`phone_number`, `full_name`,
+//     `firstname`, `source_name`, `tag_name`, `category_name`, `last_call_status`…). Only
+//     `phone` is required. A CSV exported by `GET /api/v1/contacts/export` imports
+//     unchanged: its `id`, `contactListId`, `contactListName`, `createdAt` and `updatedAt`
+//     columns are read and ignored (the list is this request's, the ids and times are the
+//     server's). Tags are separated by `;` or `|`; an empty cell is an absent value; a
+//     UTF-8 byte order mark and blank lines are skipped. An unknown or repeated column, or
+//     no `phone` column, is a `400` before any row is read.
+//   - `application/x-ndjson`: one JSON object per line (`ImportRow`; the objects the export
+//     writes in `format=ndjson` are accepted as they are). Blank lines are skipped.
+//   - `application/json`: one JSON array of `ImportRow` objects.
+//
+// **The list**: `contactListId`, or `contactListName` (the list of that name, created
+// when the organization has none). Exactly one of them.
+//
+// **Each row** creates a contact, or meets a phone the list already holds in any spelling
+// (or an earlier row of the same file). Then `onConflict` decides: `update` (the default)
+// writes the fields the row has (a CSV's columns; an object's keys) and leaves the others
+// as they were, `skip` leaves the contact as it is, `fail` reports the row as failed. An
+// update that changes nothing counts as `unchanged` and keeps `updatedAt`. A row with a
+// bad value (a phone that cannot be a phone, an email that is no address, a value too
+// long, an unknown key) fails alone, with its number, field and reason in the report.
+//
+// **All or nothing**: with `atomic=true` the import applies every row or, when any row
+// fails, none (and a list it created is removed again). Without it every valid row is
+// applied, in chunks of a few thousand rows that each commit whole: no row is ever
+// applied in part, and an import stopped by an error keeps the chunks committed before
+// it (the record says how many rows).
+//
+// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
+// shows its counts as each chunk commits (for an atomic import, the rows read so far;
+// its counts come with the commit). This answer is the same record, once the import
+// has ended: `status` is `succeeded`, or `failed` with `error` saying why (an atomic
+// import with a failed row, a file that stops being readable midway).
+//
+// **Size**: up to 1,000,000 rows and the server's `IMPORT_MAX_BYTES` (512 MiB unless
+// configured), whichever comes first; a larger body is a `413`.
+//
+// **Auth:** requires `write`. **Errors:** `400` for a malformed parameter, neither or
+// both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
+// file that stops being CSV or JSON midway (then `details.importId` names the record and
+// `details.line` the line); `404` when `contactListId` is not a list of the caller's
+// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/contacts/import (the `ImportContacts` operationId).
+func (c *ClientWithResponses) ImportContactsWithBodyWithResponse(ctx context.Context, params *ImportContactsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportContactsResponse, error) {
+	rsp, err := c.ImportContactsWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportContactsResponse(rsp)
+}
+
+// ImportContactsWithResponse Import contacts
+//
+// Adds a file of contacts to one list, creating or updating a contact per row. The file is
+// read as it arrives and written in chunks, so a million rows cost the server the same
+// memory as a thousand.
+//
+// **The file**, by `Content-Type`:
+//   - `text/csv`: a header row, then a row per contact. The headers are the contact's field
+//     names (`phone`, `fullName`, `tags`…), in any letter case and any order; the
+//     snake_case spellings CRM exports use are accepted too (`phone_number`, `full_name`,
+//     `firstname`, `source_name`, `tag_name`, `category_name`, `last_call_status`…). Only
+//     `phone` is required. A CSV exported by `GET /api/v1/contacts/export` imports
+//     unchanged: its `id`, `contactListId`, `contactListName`, `createdAt` and `updatedAt`
+//     columns are read and ignored (the list is this request's, the ids and times are the
+//     server's). Tags are separated by `;` or `|`; an empty cell is an absent value; a
+//     UTF-8 byte order mark and blank lines are skipped. An unknown or repeated column, or
+//     no `phone` column, is a `400` before any row is read.
+//   - `application/x-ndjson`: one JSON object per line (`ImportRow`; the objects the export
+//     writes in `format=ndjson` are accepted as they are). Blank lines are skipped.
+//   - `application/json`: one JSON array of `ImportRow` objects.
+//
+// **The list**: `contactListId`, or `contactListName` (the list of that name, created
+// when the organization has none). Exactly one of them.
+//
+// **Each row** creates a contact, or meets a phone the list already holds in any spelling
+// (or an earlier row of the same file). Then `onConflict` decides: `update` (the default)
+// writes the fields the row has (a CSV's columns; an object's keys) and leaves the others
+// as they were, `skip` leaves the contact as it is, `fail` reports the row as failed. An
+// update that changes nothing counts as `unchanged` and keeps `updatedAt`. A row with a
+// bad value (a phone that cannot be a phone, an email that is no address, a value too
+// long, an unknown key) fails alone, with its number, field and reason in the report.
+//
+// **All or nothing**: with `atomic=true` the import applies every row or, when any row
+// fails, none (and a list it created is removed again). Without it every valid row is
+// applied, in chunks of a few thousand rows that each commit whole: no row is ever
+// applied in part, and an import stopped by an error keeps the chunks committed before
+// it (the record says how many rows).
+//
+// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
+// shows its counts as each chunk commits (for an atomic import, the rows read so far;
+// its counts come with the commit). This answer is the same record, once the import
+// has ended: `status` is `succeeded`, or `failed` with `error` saying why (an atomic
+// import with a failed row, a file that stops being readable midway).
+//
+// **Size**: up to 1,000,000 rows and the server's `IMPORT_MAX_BYTES` (512 MiB unless
+// configured), whichever comes first; a larger body is a `413`.
+//
+// **Auth:** requires `write`. **Errors:** `400` for a malformed parameter, neither or
+// both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
+// file that stops being CSV or JSON midway (then `details.importId` names the record and
+// `details.line` the line); `404` when `contactListId` is not a list of the caller's
+// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/contacts/import (the `ImportContacts` operationId).
+func (c *ClientWithResponses) ImportContactsWithResponse(ctx context.Context, params *ImportContactsParams, body ImportContactsJSONRequestBody, reqEditors ...RequestEditorFn) (*ImportContactsResponse, error) {
+	rsp, err := c.ImportContacts(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportContactsResponse(rsp)
+}
+
 // QueryContactsWithBodyWithResponse Query contacts
 //
 // The organization's contacts that match the body's filters, one page at a time. Every
@@ -10740,6 +12054,45 @@ func (c *ClientWithResponses) UpdateContactWithResponse(ctx context.Context, con
 		return nil, err
 	}
 	return ParseUpdateContactResponse(rsp)
+}
+
+// ListImportsWithResponse List imports
+//
+// The organization's imports, newest first, running ones included, each with its counts
+// (the failed rows are in `GET /api/v1/imports/{importId}`'s record too; here as well).
+//
+// **Auth:** requires `read`. **Errors:** `400` when `limit` is out of range or the cursor
+// is not one of this listing's.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/imports (the `ListImports` operationId).
+func (c *ClientWithResponses) ListImportsWithResponse(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (*ListImportsResponse, error) {
+	rsp, err := c.ListImports(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListImportsResponse(rsp)
+}
+
+// GetImportWithResponse Get an import
+//
+// One import's record: while it runs, its counts as of the last chunk committed; after,
+// its outcome, counts and failed rows (the first 1,000, with `failedRowsOmitted` counting
+// the rest).
+//
+// **Auth:** requires `read`. **Errors:** `400` when `importId` is not an import id; `404`
+// when the caller's organization has no such import.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/imports/{importId} (the `GetImport` operationId).
+func (c *ClientWithResponses) GetImportWithResponse(ctx context.Context, importId ImportId, reqEditors ...RequestEditorFn) (*GetImportResponse, error) {
+	rsp, err := c.GetImport(ctx, importId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetImportResponse(rsp)
 }
 
 // GetMeWithResponse Who am I
@@ -12394,6 +13747,88 @@ func ParseExportContactsResponse(rsp *http.Response) (*ExportContactsResponse, e
 	return response, nil
 }
 
+// ParseImportContactsResponse parses an HTTP response from a ImportContactsWithResponse call
+func ParseImportContactsResponse(rsp *http.Response) (*ImportContactsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportContactsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Import
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadImport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenWrite
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ListNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseQueryContactsResponse parses an HTTP response from a QueryContactsWithResponse call
 func ParseQueryContactsResponse(rsp *http.Response) (*QueryContactsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -12670,6 +14105,135 @@ func ParseUpdateContactResponse(rsp *http.Response) (*UpdateContactResponse, err
 			return nil, err
 		}
 		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListImportsResponse parses an HTTP response from a ListImportsWithResponse call
+func ParseListImportsResponse(rsp *http.Response) (*ListImportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListImportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetImportResponse parses an HTTP response from a GetImportWithResponse call
+func ParseGetImportResponse(rsp *http.Response) (*GetImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Import
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadImportId
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ForbiddenRead
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ImportNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

@@ -222,6 +222,21 @@ func (c *Client) ExportContacts(ctx context.Context, params *ExportContactsParam
 	return r.Body, nil
 }
 
+// ImportContacts Import contacts
+//
+// POST /api/v1/contacts/import. Any answer but 2xx is an *APIError.
+func (c *Client) ImportContacts(ctx context.Context, params *ImportContactsParams, body ImportContactsJSONRequestBody, reqEditors ...RequestEditorFn) (Import, error) {
+	r, err := c.raw.ImportContactsWithResponse(ctx, params, body, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero Import
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
 // QueryContacts Query contacts
 //
 // POST /api/v1/contacts/query. Any answer but 2xx is an *APIError.
@@ -273,6 +288,36 @@ func (c *Client) UpdateContact(ctx context.Context, contactId ContactId, body Up
 	}
 	if err != nil {
 		var zero Contact
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// ListImports List imports
+//
+// GET /api/v1/imports. Any answer but 2xx is an *APIError.
+func (c *Client) ListImports(ctx context.Context, params *ListImportsParams, reqEditors ...RequestEditorFn) (ImportPage, error) {
+	r, err := c.raw.ListImportsWithResponse(ctx, params, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero ImportPage
+		return zero, err
+	}
+	return *r.JSON200, nil
+}
+
+// GetImport Get an import
+//
+// GET /api/v1/imports/{importId}. Any answer but 2xx is an *APIError.
+func (c *Client) GetImport(ctx context.Context, importId ImportId, reqEditors ...RequestEditorFn) (Import, error) {
+	r, err := c.raw.GetImportWithResponse(ctx, importId, reqEditors...)
+	if err == nil {
+		err = answer(r.HTTPResponse, r.Body, r.JSON200 != nil)
+	}
+	if err != nil {
+		var zero Import
 		return zero, err
 	}
 	return *r.JSON200, nil

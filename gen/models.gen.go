@@ -144,6 +144,69 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for ImportFormat.
+const (
+	ImportFormatCsv    ImportFormat = "csv"
+	ImportFormatJson   ImportFormat = "json"
+	ImportFormatNdjson ImportFormat = "ndjson"
+)
+
+// Valid indicates whether the value is a known member of the ImportFormat enum.
+func (e ImportFormat) Valid() bool {
+	switch e {
+	case ImportFormatCsv:
+		return true
+	case ImportFormatJson:
+		return true
+	case ImportFormatNdjson:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportStatus.
+const (
+	ImportStatusFailed    ImportStatus = "failed"
+	ImportStatusRunning   ImportStatus = "running"
+	ImportStatusSucceeded ImportStatus = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the ImportStatus enum.
+func (e ImportStatus) Valid() bool {
+	switch e {
+	case ImportStatusFailed:
+		return true
+	case ImportStatusRunning:
+		return true
+	case ImportStatusSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportOnConflict.
+const (
+	ImportOnConflictFail   ImportOnConflict = "fail"
+	ImportOnConflictSkip   ImportOnConflict = "skip"
+	ImportOnConflictUpdate ImportOnConflict = "update"
+)
+
+// Valid indicates whether the value is a known member of the ImportOnConflict enum.
+func (e ImportOnConflict) Valid() bool {
+	switch e {
+	case ImportOnConflictFail:
+		return true
+	case ImportOnConflictSkip:
+		return true
+	case ImportOnConflictUpdate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PrincipalType.
 const (
 	PrincipalTypeApiKey PrincipalType = "apiKey"
@@ -721,6 +784,141 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
+// Import An import's record. Counts are rows of the file; every row read is in exactly one of `created`, `updated`, `unchanged`, `skipped` and `failed` once the import has ended (for an atomic import that applied nothing, the failed rows are counted and the others are not).
+type Import struct {
+	Atomic          bool   `json:"atomic"`
+	ContactListId   int64  `json:"contactListId"`
+	ContactListName string `json:"contactListName"`
+	Created         int64  `json:"created"`
+
+	// Error Why a failed import failed; null otherwise.
+	Error  nullable.Nullable[string] `json:"error"`
+	Failed int64                     `json:"failed"`
+
+	// FailedRows The first 1,000 failed rows, in the file's order.
+	FailedRows []ImportRowError `json:"failedRows"`
+
+	// FailedRowsOmitted Failed rows beyond those listed.
+	FailedRowsOmitted int64 `json:"failedRowsOmitted"`
+
+	// FinishedAt Null while it runs.
+	FinishedAt nullable.Nullable[time.Time] `json:"finishedAt"`
+	Format     ImportFormat                 `json:"format"`
+
+	// Id An import id.
+	//
+	// Example: imp_01HZX3B0V6W8Q9M2N4P5R7T1Y0
+	Id ImportId `json:"id"`
+
+	// ListCreated Whether this import created the list (by `contactListName`).
+	ListCreated bool `json:"listCreated"`
+
+	// OnConflict What a row does when the list already holds its phone (or an earlier row of the file
+	// had it): `update` writes the row's fields over the contact's, `skip` leaves the contact
+	// as it is, `fail` reports the row as failed.
+	OnConflict ImportOnConflict `json:"onConflict"`
+
+	// RowsRead Rows read so far, blank lines not counted.
+	RowsRead  int64     `json:"rowsRead"`
+	Skipped   int64     `json:"skipped"`
+	StartedAt time.Time `json:"startedAt"`
+
+	// Status `running` until it ends; `succeeded` when the file was read to its end and applied (rows that failed alone are listed); `failed` when it stopped or, atomic, applied nothing (`error` says why).
+	Status ImportStatus `json:"status"`
+
+	// Unchanged Rows that met a contact with the same values (under `onConflict=update`); the contact keeps its `updatedAt`.
+	Unchanged int64 `json:"unchanged"`
+	Updated   int64 `json:"updated"`
+}
+
+// ImportFormat defines model for Import.Format.
+type ImportFormat string
+
+// ImportStatus `running` until it ends; `succeeded` when the file was read to its end and applied (rows that failed alone are listed); `failed` when it stopped or, atomic, applied nothing (`error` says why).
+type ImportStatus string
+
+// ImportId An import id.
+//
+// Example: imp_01HZX3B0V6W8Q9M2N4P5R7T1Y0
+type ImportId = string
+
+// ImportOnConflict What a row does when the list already holds its phone (or an earlier row of the file
+// had it): `update` writes the row's fields over the contact's, `skip` leaves the contact
+// as it is, `fail` reports the row as failed.
+type ImportOnConflict string
+
+// ImportPage defines model for ImportPage.
+type ImportPage struct {
+	Items []Import `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; empty when this is the last page.
+	NextCursor string `json:"nextCursor"`
+}
+
+// ImportRow One contact of an import. Only `phone` is required; a key left out leaves the field as
+// it is when the row updates a contact, and `null` clears it. `id`, `contactListId`,
+// `contactListName`, `createdAt` and `updatedAt` are accepted so that an exported
+// contact imports as it is, and ignored.
+type ImportRow struct {
+	CampaignId nullable.Nullable[Label] `json:"campaignId,omitempty"`
+	Category   nullable.Nullable[Label] `json:"category,omitempty"`
+
+	// ContactListId Ignored; the list is the request's.
+	ContactListId *int64 `json:"contactListId,omitempty"`
+
+	// ContactListName Ignored.
+	ContactListName *string `json:"contactListName,omitempty"`
+
+	// CountryCode The region a national spelling of `phone` is read under; the request's `countryCode` (or the organization's default region) otherwise.
+	CountryCode nullable.Nullable[Region] `json:"countryCode,omitempty"`
+
+	// CreatedAt Ignored.
+	CreatedAt *string                  `json:"createdAt,omitempty"`
+	Email     nullable.Nullable[Email] `json:"email,omitempty"`
+	FirstName nullable.Nullable[Name]  `json:"firstName,omitempty"`
+	FullName  nullable.Nullable[Name]  `json:"fullName,omitempty"`
+
+	// Id Ignored.
+	Id         *int64                       `json:"id,omitempty"`
+	LastCallAt nullable.Nullable[time.Time] `json:"lastCallAt,omitempty"`
+
+	// LastCallDuration Seconds.
+	LastCallDuration nullable.Nullable[Seconds]  `json:"lastCallDuration,omitempty"`
+	LastCallFeedback nullable.Nullable[LongText] `json:"lastCallFeedback,omitempty"`
+	LastCallStatus   nullable.Nullable[Label]    `json:"lastCallStatus,omitempty"`
+	LastName         nullable.Nullable[Name]     `json:"lastName,omitempty"`
+
+	// Metadata Free JSON object, kept as sent (numbers keep every digit) and replaced whole.
+	Metadata *Metadata                   `json:"metadata,omitempty"`
+	Notes    nullable.Nullable[LongText] `json:"notes,omitempty"`
+
+	// Phone A phone in any spelling; see the lookup's `phone` parameter.
+	//
+	// Example: +54 223 15-596-1983
+	Phone  PhoneInput               `json:"phone"`
+	Source nullable.Nullable[Label] `json:"source,omitempty"`
+	Status nullable.Nullable[Label] `json:"status,omitempty"`
+
+	// Tags Replaces the contact's tags; duplicates are dropped, order is kept.
+	Tags *Tags `json:"tags,omitempty"`
+
+	// UpdatedAt Ignored.
+	UpdatedAt *string `json:"updatedAt,omitempty"`
+}
+
+// ImportRowError A row that failed, and why.
+type ImportRowError struct {
+	// Field The field at fault (its name in the file), or null when the row as a whole is.
+	Field nullable.Nullable[string] `json:"field"`
+
+	// Line The line of the file the row starts on (1 is the first line); 0 in a JSON array.
+	Line   int64  `json:"line"`
+	Reason string `json:"reason"`
+
+	// Row The row's number among the file's rows (1 is the first after a CSV's header; blank lines are not counted).
+	Row int64 `json:"row"`
+}
+
 // Label defines model for Label.
 type Label = string
 
@@ -1171,6 +1369,20 @@ type ExportFormat string
 // GroupFilter defines model for GroupFilter.
 type GroupFilter = string
 
+// ImportAtomic defines model for ImportAtomic.
+type ImportAtomic = bool
+
+// ImportCountryCode An ISO 3166-1 alpha-2 region, such as `AR`.
+//
+// Example: AR
+type ImportCountryCode = Region
+
+// ImportListId defines model for ImportListId.
+type ImportListId = int64
+
+// ImportListName defines model for ImportListName.
+type ImportListName = string
+
 // KeyId defines model for KeyId.
 type KeyId = string
 
@@ -1246,6 +1458,12 @@ type BadContactQuery = Error
 // BadContactQueryBody The one error envelope.
 type BadContactQueryBody = Error
 
+// BadImport The one error envelope.
+type BadImport = Error
+
+// BadImportId The one error envelope.
+type BadImportId = Error
+
 // BadKeyId The one error envelope.
 type BadKeyId = Error
 
@@ -1302,6 +1520,9 @@ type ForbiddenWrite = Error
 
 // Healthy defines model for Healthy.
 type Healthy = Health
+
+// ImportNotFound The one error envelope.
+type ImportNotFound = Error
 
 // Internal The one error envelope.
 type Internal = Error
@@ -1488,6 +1709,36 @@ type ExportContactsParams struct {
 // ExportContactsParamsFormat defines parameters for ExportContacts.
 type ExportContactsParamsFormat string
 
+// ImportContactsJSONBody defines parameters for ImportContacts.
+type ImportContactsJSONBody = []ImportRow
+
+// ImportContactsParams defines parameters for ImportContacts.
+type ImportContactsParams struct {
+	// ContactListId The list to import into. Give this or `contactListName`.
+	ContactListId *ImportListId `form:"contactListId,omitempty" json:"contactListId,omitempty"`
+
+	// ContactListName The list to import into, by name; created when the organization has no list of this name. Give this or `contactListId`.
+	ContactListName *ImportListName `form:"contactListName,omitempty" json:"contactListName,omitempty"`
+
+	// OnConflict What a row does when the list already holds its phone.
+	OnConflict *ImportOnConflict `form:"onConflict,omitempty" json:"onConflict,omitempty"`
+
+	// Atomic `true`: every row or none. `false` (the default): every valid row, in chunks that each commit whole.
+	Atomic *ImportAtomic `form:"atomic,omitempty" json:"atomic,omitempty"`
+
+	// CountryCode The region national spellings of phones are read under, when a row has no `countryCode` of its own; the organization's default region otherwise.
+	CountryCode *ImportCountryCode `form:"countryCode,omitempty" json:"countryCode,omitempty"`
+}
+
+// ListImportsParams defines parameters for ListImports.
+type ListImportsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `nextCursor` of the previous page. Opaque; a cursor that was altered is a 400.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListSessionsParams defines parameters for ListSessions.
 type ListSessionsParams struct {
 	// Limit Page size.
@@ -1577,6 +1828,9 @@ type LookupContactsBatchJSONRequestBody = BatchLookupRequest
 
 // CreateContactJSONRequestBody defines body for CreateContact for application/json ContentType.
 type CreateContactJSONRequestBody = NewContact
+
+// ImportContactsJSONRequestBody defines body for ImportContacts for application/json ContentType.
+type ImportContactsJSONRequestBody = ImportContactsJSONBody
 
 // QueryContactsJSONRequestBody defines body for QueryContacts for application/json ContentType.
 type QueryContactsJSONRequestBody = ContactQuery

@@ -62,6 +62,9 @@ type ServerInterface interface {
 	// ExportContacts Export contacts
 	// (GET /api/v1/contacts/export)
 	ExportContacts(ctx echo.Context, params ExportContactsParams) error
+	// ImportContacts Import contacts
+	// (POST /api/v1/contacts/import)
+	ImportContacts(ctx echo.Context, params ImportContactsParams) error
 	// QueryContacts Query contacts
 	// (POST /api/v1/contacts/query)
 	QueryContacts(ctx echo.Context) error
@@ -74,6 +77,12 @@ type ServerInterface interface {
 	// UpdateContact Change a contact
 	// (PATCH /api/v1/contacts/{contactId})
 	UpdateContact(ctx echo.Context, contactId ContactId) error
+	// ListImports List imports
+	// (GET /api/v1/imports)
+	ListImports(ctx echo.Context, params ListImportsParams) error
+	// GetImport Get an import
+	// (GET /api/v1/imports/{importId})
+	GetImport(ctx echo.Context, importId ImportId) error
 	// GetMe Who am I
 	// (GET /api/v1/me)
 	GetMe(ctx echo.Context) error
@@ -537,6 +546,52 @@ func (w *ServerInterfaceWrapper) ExportContacts(ctx echo.Context) error {
 	return err
 }
 
+// ImportContacts converts echo context to params.
+func (w *ServerInterfaceWrapper) ImportContacts(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ImportContactsParams
+	// ------------- Optional query parameter "contactListId" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contactListId", ctx.QueryParams(), &params.ContactListId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contactListId: %s", err))
+	}
+
+	// ------------- Optional query parameter "contactListName" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contactListName", ctx.QueryParams(), &params.ContactListName, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter contactListName: %s", err))
+	}
+
+	// ------------- Optional query parameter "onConflict" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "onConflict", ctx.QueryParams(), &params.OnConflict, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter onConflict: %s", err))
+	}
+
+	// ------------- Optional query parameter "atomic" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "atomic", ctx.QueryParams(), &params.Atomic, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter atomic: %s", err))
+	}
+
+	// ------------- Optional query parameter "countryCode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "countryCode", ctx.QueryParams(), &params.CountryCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter countryCode: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ImportContacts(ctx, params)
+	return err
+}
+
 // QueryContacts converts echo context to params.
 func (w *ServerInterfaceWrapper) QueryContacts(ctx echo.Context) error {
 	var err error
@@ -591,6 +646,47 @@ func (w *ServerInterfaceWrapper) UpdateContact(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateContact(ctx, contactId)
+	return err
+}
+
+// ListImports converts echo context to params.
+func (w *ServerInterfaceWrapper) ListImports(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListImportsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: "int32"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListImports(ctx, params)
+	return err
+}
+
+// GetImport converts echo context to params.
+func (w *ServerInterfaceWrapper) GetImport(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "importId" -------------
+	var importId ImportId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "importId", ctx.Param("importId"), &importId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter importId: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetImport(ctx, importId)
 	return err
 }
 
@@ -1070,11 +1166,14 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/api/v1/contacts", wrapper.CreateContact, options.OperationMiddlewares["createContact"]...)
 	router.POST(options.BaseURL+"/api/v1/contacts/query", wrapper.QueryContacts, options.OperationMiddlewares["queryContacts"]...)
 	router.GET(options.BaseURL+"/api/v1/contacts/export", wrapper.ExportContacts, options.OperationMiddlewares["exportContacts"]...)
+	router.POST(options.BaseURL+"/api/v1/contacts/import", wrapper.ImportContacts, options.OperationMiddlewares["importContacts"]...)
 	router.DELETE(options.BaseURL+"/api/v1/contacts/:contactId", wrapper.DeleteContact, options.OperationMiddlewares["deleteContact"]...)
 	router.GET(options.BaseURL+"/api/v1/contacts/:contactId", wrapper.GetContact, options.OperationMiddlewares["getContact"]...)
 	router.PATCH(options.BaseURL+"/api/v1/contacts/:contactId", wrapper.UpdateContact, options.OperationMiddlewares["updateContact"]...)
 	router.GET(options.BaseURL+"/api/v1/tags", wrapper.ListTags, options.OperationMiddlewares["listTags"]...)
 	router.GET(options.BaseURL+"/api/v1/categories", wrapper.ListCategories, options.OperationMiddlewares["listCategories"]...)
+	router.GET(options.BaseURL+"/api/v1/imports", wrapper.ListImports, options.OperationMiddlewares["listImports"]...)
+	router.GET(options.BaseURL+"/api/v1/imports/:importId", wrapper.GetImport, options.OperationMiddlewares["getImport"]...)
 	router.GET(options.BaseURL+"/api/v1/contact-lookup/", wrapper.LookupContact, options.OperationMiddlewares["lookupContact"]...)
 	router.GET(options.BaseURL+"/api/v1/contact-lookup", wrapper.LookupContactWithoutSlash, options.OperationMiddlewares["lookupContactWithoutSlash"]...)
 	router.POST(options.BaseURL+"/api/v1/contact-lookup/batch", wrapper.LookupContactsBatch, options.OperationMiddlewares["lookupContactsBatch"]...)
@@ -1117,6 +1216,10 @@ type BadContactQueryJSONResponse Error
 
 type BadContactQueryBodyJSONResponse Error
 
+type BadImportJSONResponse Error
+
+type BadImportIdJSONResponse Error
+
 type BadKeyIdJSONResponse Error
 
 type BadListBodyJSONResponse Error
@@ -1154,6 +1257,8 @@ type ForbiddenReadJSONResponse Error
 type ForbiddenWriteJSONResponse Error
 
 type HealthyJSONResponse Health
+
+type ImportNotFoundJSONResponse Error
 
 type InternalJSONResponse Error
 
@@ -2955,6 +3060,145 @@ func (response ExportContacts503JSONResponse) VisitExportContactsResponse(w http
 	return err
 }
 
+type ImportContactsRequestObject struct {
+	Params ImportContactsParams
+	// x-streamed-body: the body unread, whatever its media type, for the handler to stream.
+	ContentType string
+	Body        io.Reader
+}
+
+type ImportContactsResponseObject interface {
+	VisitImportContactsResponse(w http.ResponseWriter) error
+}
+
+type ImportContacts200JSONResponse Import
+
+func (response ImportContacts200JSONResponse) VisitImportContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportContacts400JSONResponse struct{ BadImportJSONResponse }
+
+func (response ImportContacts400JSONResponse) VisitImportContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportContacts401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ImportContacts401JSONResponse) VisitImportContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportContacts403JSONResponse struct{ ForbiddenWriteJSONResponse }
+
+func (response ImportContacts403JSONResponse) VisitImportContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportContacts404JSONResponse struct{ ListNotFoundJSONResponse }
+
+func (response ImportContacts404JSONResponse) VisitImportContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportContacts413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response ImportContacts413JSONResponse) VisitImportContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportContacts415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response ImportContacts415JSONResponse) VisitImportContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportContacts500JSONResponse struct{ InternalJSONResponse }
+
+func (response ImportContacts500JSONResponse) VisitImportContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportContacts503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ImportContacts503JSONResponse) VisitImportContactsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type QueryContactsRequestObject struct {
 	Body *QueryContactsJSONRequestBody
 }
@@ -3425,6 +3669,204 @@ func (response UpdateContact500JSONResponse) VisitUpdateContactResponse(w http.R
 type UpdateContact503JSONResponse struct{ UnavailableJSONResponse }
 
 func (response UpdateContact503JSONResponse) VisitUpdateContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImportsRequestObject struct {
+	Params ListImportsParams
+}
+
+type ListImportsResponseObject interface {
+	VisitListImportsResponse(w http.ResponseWriter) error
+}
+
+type ListImports200JSONResponse ImportPage
+
+func (response ListImports200JSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImports400JSONResponse struct{ BadPageJSONResponse }
+
+func (response ListImports400JSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImports401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response ListImports401JSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImports403JSONResponse struct{ ForbiddenReadJSONResponse }
+
+func (response ListImports403JSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImports500JSONResponse struct{ InternalJSONResponse }
+
+func (response ListImports500JSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListImports503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response ListImports503JSONResponse) VisitListImportsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImportRequestObject struct {
+	ImportId ImportId `json:"importId"`
+}
+
+type GetImportResponseObject interface {
+	VisitGetImportResponse(w http.ResponseWriter) error
+}
+
+type GetImport200JSONResponse Import
+
+func (response GetImport200JSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImport400JSONResponse struct{ BadImportIdJSONResponse }
+
+func (response GetImport400JSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImport401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetImport401JSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImport403JSONResponse struct{ ForbiddenReadJSONResponse }
+
+func (response GetImport403JSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImport404JSONResponse struct{ ImportNotFoundJSONResponse }
+
+func (response GetImport404JSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImport500JSONResponse struct{ InternalJSONResponse }
+
+func (response GetImport500JSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetImport503JSONResponse struct{ UnavailableJSONResponse }
+
+func (response GetImport503JSONResponse) VisitGetImportResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -5693,6 +6135,9 @@ type StrictServerInterface interface {
 	// ExportContacts Export contacts
 	// (GET /api/v1/contacts/export)
 	ExportContacts(ctx context.Context, request ExportContactsRequestObject) (ExportContactsResponseObject, error)
+	// ImportContacts Import contacts
+	// (POST /api/v1/contacts/import)
+	ImportContacts(ctx context.Context, request ImportContactsRequestObject) (ImportContactsResponseObject, error)
 	// QueryContacts Query contacts
 	// (POST /api/v1/contacts/query)
 	QueryContacts(ctx context.Context, request QueryContactsRequestObject) (QueryContactsResponseObject, error)
@@ -5705,6 +6150,12 @@ type StrictServerInterface interface {
 	// UpdateContact Change a contact
 	// (PATCH /api/v1/contacts/{contactId})
 	UpdateContact(ctx context.Context, request UpdateContactRequestObject) (UpdateContactResponseObject, error)
+	// ListImports List imports
+	// (GET /api/v1/imports)
+	ListImports(ctx context.Context, request ListImportsRequestObject) (ListImportsResponseObject, error)
+	// GetImport Get an import
+	// (GET /api/v1/imports/{importId})
+	GetImport(ctx context.Context, request GetImportRequestObject) (GetImportResponseObject, error)
 	// GetMe Who am I
 	// (GET /api/v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -6270,6 +6721,32 @@ func (sh *strictHandler) ExportContacts(ctx echo.Context, params ExportContactsP
 	return nil
 }
 
+// ImportContacts operation middleware
+func (sh *strictHandler) ImportContacts(ctx echo.Context, params ImportContactsParams) error {
+	var request ImportContactsRequestObject
+
+	request.Params = params
+	request.ContentType = ctx.Request().Header.Get("Content-Type")
+	request.Body = ctx.Request().Body
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ImportContacts(ctx.Request().Context(), request.(ImportContactsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ImportContacts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ImportContactsResponseObject); ok {
+		return validResponse.VisitImportContactsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // QueryContacts operation middleware
 func (sh *strictHandler) QueryContacts(ctx echo.Context) error {
 	var request QueryContactsRequestObject
@@ -6408,6 +6885,56 @@ func (sh *strictHandler) UpdateContact(ctx echo.Context, contactId ContactId) er
 		return err
 	} else if validResponse, ok := response.(UpdateContactResponseObject); ok {
 		return validResponse.VisitUpdateContactResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListImports operation middleware
+func (sh *strictHandler) ListImports(ctx echo.Context, params ListImportsParams) error {
+	var request ListImportsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListImports(ctx.Request().Context(), request.(ListImportsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListImports")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListImportsResponseObject); ok {
+		return validResponse.VisitListImportsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetImport operation middleware
+func (sh *strictHandler) GetImport(ctx echo.Context, importId ImportId) error {
+	var request GetImportRequestObject
+
+	request.ImportId = importId
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetImport(ctx.Request().Context(), request.(GetImportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetImport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetImportResponseObject); ok {
+		return validResponse.VisitGetImportResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

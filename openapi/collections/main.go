@@ -80,7 +80,7 @@ type queryParam struct {
 // pathVariables are the path parameters, each filled from a collection variable of its name
 // whose initial value is the spec's example; the walk-through sets them from its answers, so
 // that the other requests then act on what it created.
-var pathVariables = []string{"listId", "contactId", "keyId", "sessionId", "phone"}
+var pathVariables = []string{"listId", "contactId", "keyId", "sessionId", "phone", "importId"}
 
 // operations lists the spec's operations in the order the document has them (kin-openapi's
 // map does not keep it), grouped by their first tag in the order of the document's tags.
