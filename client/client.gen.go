@@ -879,8 +879,8 @@ type ImportRow struct {
 	// ContactListName Ignored.
 	ContactListName *string `json:"contactListName,omitempty"`
 
-	// CountryCode The region a national spelling of `phone` is read under; the request's `countryCode` (or the organization's default region) otherwise.
-	CountryCode nullable.Nullable[Region] `json:"countryCode,omitempty"`
+	// CountryCode The region (ISO 3166-1 alpha-2) a national spelling of `phone` is read under; the request's `countryCode` (or the organization's default region) otherwise.
+	CountryCode nullable.Nullable[string] `json:"countryCode,omitempty"`
 
 	// CreatedAt Ignored.
 	CreatedAt *string                  `json:"createdAt,omitempty"`

@@ -106,7 +106,8 @@ func TestEveryOperationChecksCredentials(t *testing.T) {
 // examplePath fills a spec path's parameters with well-formed values.
 func examplePath(path string) string {
 	r := strings.NewReplacer("{keyId}", "key_01JD8X3B0V6W8Q9M2N4P5R7T1Z", "{listId}", "1", "{contactId}", "1",
-		"{sessionId}", "sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0", "{phone}", "5492235961983")
+		"{sessionId}", "sess_01HZX3B0V6W8Q9M2N4P5R7T1Y0", "{phone}", "5492235961983",
+		"{importId}", "imp_01HZX3B0V6W8Q9M2N4P5R7T1Y0")
 	path = r.Replace(path)
 	if strings.HasPrefix(path, "/api/v1/contact-lookup") && !strings.HasSuffix(path, "/batch") || strings.HasSuffix(path, "/contacts/check") {
 		path += "?phone=5492235961983"

@@ -111,14 +111,19 @@ func recoverPanics(log *slog.Logger) echo.MiddlewareFunc {
 	})
 }
 
-// limitBody refuses bodies over limit bytes with a 413: at once when Content-Length says so,
-// and otherwise as soon as reading passes the limit. Only POST, PUT and PATCH carry bodies in
-// this API; a body sent with another method is dropped unread, so it can neither cost memory
-// nor turn a GET into a 413 the spec does not declare.
-func limitBody(limit int64) echo.MiddlewareFunc {
+// limitBody refuses bodies over limit bytes (streamedLimit for an operation that streams its
+// body, the import) with a 413: at once when Content-Length says so, and otherwise as soon as
+// reading passes the limit. Only POST, PUT and PATCH carry bodies in this API; a body sent
+// with another method is dropped unread, so it can neither cost memory nor turn a GET into a
+// 413 the spec does not declare.
+func limitBody(ops operations, defaultLimit, streamedLimit int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
+			limit := defaultLimit
+			if op := ops.of(c); op != nil && op.streamedBody {
+				limit = streamedLimit
+			}
 			switch req.Method {
 			case http.MethodPost, http.MethodPut, http.MethodPatch:
 				if req.ContentLength > limit {

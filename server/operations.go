@@ -31,7 +31,18 @@ type operation struct {
 	query map[string]*openapi3.Parameter
 	// bodyTypes are the media types of its request body, sorted; none when it takes no body.
 	bodyTypes []string
+	// streamedBody (x-streamed-body): the handler reads the body as it arrives, up to its
+	// own limit; the middleware checks its media type and leaves the bytes alone.
+	streamedBody bool
+	// streamedResponse (x-streamed-response): the answer is written for as long as it takes.
+	streamedResponse bool
 }
+
+// The extensions that mark an operation as a long transfer.
+const (
+	streamedBodyExtension     = "x-streamed-body"
+	streamedResponseExtension = "x-streamed-response"
+)
 
 // specParam matches a path parameter as the spec spells it ({listId}); Echo spells it :listId.
 var specParam = regexp.MustCompile(`\{([^}/]+)\}`)
@@ -52,6 +63,8 @@ func newOperations(spec *openapi3.T) (operations, error) {
 				security = *op.Security
 			}
 			o := &operation{id: op.OperationID, query: map[string]*openapi3.Parameter{}}
+			o.streamedBody, _ = op.Extensions[streamedBodyExtension].(bool)
+			o.streamedResponse, _ = op.Extensions[streamedResponseExtension].(bool)
 			for _, requirement := range security {
 				o.security = append(o.security, slices.Sorted(maps.Keys(requirement)))
 			}

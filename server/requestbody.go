@@ -30,6 +30,8 @@ import (
 //     the end of the first value, so `{"name":"x"} garbage` was a 201.
 //
 // Bodies stay bounded by limitBody: a body over the limit fails the read here with a 413.
+// An operation that streams its body (x-streamed-body) has its media type checked, and its
+// bytes left for its handler to read as they arrive.
 func strictBody(ops operations) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -47,6 +49,15 @@ func strictBody(ops operations) echo.MiddlewareFunc {
 				if mediaType, err = supportedMediaType(contentType, declared); err != nil {
 					return err
 				}
+			}
+			if op.streamedBody {
+				// The handler reads it as it arrives, and judges each part; without a media
+				// type it cannot know how to read it.
+				if contentType == "" {
+					return unsupportedMediaType("the request has no Content-Type; send %s", strings.Join(declared, " or ")).
+						with("supported", declared)
+				}
+				return next(c)
 			}
 			body, err := io.ReadAll(req.Body)
 			var tooLarge *http.MaxBytesError

@@ -25,6 +25,10 @@ import (
 // DefaultMaxBodyBytes is the body-size limit when Config leaves it zero.
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultImportMaxBytes is the import's body-size limit when Config leaves it zero: a
+// million rows of a CRM export, with room to spare.
+const DefaultImportMaxBytes = 512 << 20
+
 // Config is what the HTTP layer needs.
 type Config struct {
 	Store *store.Store
@@ -39,6 +43,9 @@ type Config struct {
 	Roles map[string]store.Capabilities
 	// MaxBodyBytes bounds request bodies; larger ones get a 413.
 	MaxBodyBytes int64
+	// ImportMaxBytes bounds the body of a contact import, which is streamed; zero means
+	// DefaultImportMaxBytes.
+	ImportMaxBytes int64
 	// CredentialTTL is how long a key or organization read from the database is trusted;
 	// zero means credentialTTL.
 	CredentialTTL time.Duration
@@ -69,6 +76,9 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.ImportMaxBytes <= 0 {
+		cfg.ImportMaxBytes = DefaultImportMaxBytes
 	}
 	spec, err := openapi.Spec()
 	if err != nil {
@@ -119,10 +129,11 @@ func New(ctx context.Context, cfg Config) (*echo.Echo, error) {
 		auth.operations.refuseShadowedMethods(),
 		headAsGet,
 		auth.authenticate, // before anything reads the body, or judges its size
-		limitBody(cfg.MaxBodyBytes),
+		limitBody(auth.operations, cfg.MaxBodyBytes, cfg.ImportMaxBytes),
+		longTransfers(auth.operations),
 		strictQuery(auth.operations),
 		strictBody(auth.operations),
-		newValidator(spec),
+		newValidator(spec, auth.operations),
 		refuseNUL,
 	)
 	routes := headRoutes{e}

@@ -19,9 +19,27 @@ import (
 // parameters, and bodies (types, required, enums, bounds, patterns, unknown properties).
 // Credentials are not its business: authenticate has checked them, and spec has none left
 // (withoutSecurity). The rest (health, the spec, the docs page) takes no input.
-func newValidator(spec *openapi3.T) echo.MiddlewareFunc {
+//
+// An operation that streams its body (the import) has its parameters checked here and its
+// body left alone: kin-openapi would read all of it first. Its handler checks each row.
+func newValidator(spec *openapi3.T, ops operations) echo.MiddlewareFunc {
+	onAPI := func(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+	streamed := func(c echo.Context) bool {
+		op := ops.of(c)
+		return op != nil && op.streamedBody
+	}
+	bodies := validator(spec, false, func(c echo.Context) bool { return !onAPI(c) || streamed(c) })
+	params := validator(spec, true, func(c echo.Context) bool { return !onAPI(c) || !streamed(c) })
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return bodies(params(next))
+	}
+}
+
+// validator is kin-openapi's request validator, with or without bodies, skipping what skip says.
+func validator(spec *openapi3.T, withoutBodies bool, skip func(echo.Context) bool) echo.MiddlewareFunc {
 	return echomiddleware.OapiRequestValidatorWithOptions(spec, &echomiddleware.Options{
 		Options: openapi3filter.Options{
+			ExcludeRequestBody: withoutBodies,
 			// Report every problem of a request at once, not the first.
 			MultiError: true,
 			// Hand the handler the value that was validated: decoding the body a second time
@@ -42,9 +60,7 @@ func newValidator(spec *openapi3.T) echo.MiddlewareFunc {
 		// make the validator compare Host headers.
 		DoNotValidateServers:  true,
 		SilenceServersWarning: true,
-		Skipper: func(c echo.Context) bool {
-			return !strings.HasPrefix(c.Request().URL.Path, "/api/")
-		},
+		Skipper:               skip,
 	})
 }
 

@@ -17,20 +17,21 @@ import (
 
 // config is everything wagate reads from its environment; README.md has the table.
 type config struct {
-	DatabaseURL   string
-	DataDir       string
-	ListenAddr    string
-	MetricsAddr   string // empty: /metrics on ListenAddr
-	DefaultRegion string
-	MaxBodyBytes  int64
-	LogLevel      slog.Level
-	LogFormat     string
-	DrainPeriod   time.Duration
-	ShutdownGrace time.Duration
-	Login         *loginjwt.Config // nil when JWT_JWKS_URL is unset
-	Roles         map[string]store.Capabilities
-	CORSOrigins   []string // CORS_ALLOWED_ORIGINS; empty is CORS off
-	WhatsApp      whatsappConfig
+	DatabaseURL    string
+	DataDir        string
+	ListenAddr     string
+	MetricsAddr    string // empty: /metrics on ListenAddr
+	DefaultRegion  string
+	MaxBodyBytes   int64
+	ImportMaxBytes int64 // IMPORT_MAX_BYTES: the contact import's body, which is streamed
+	LogLevel       slog.Level
+	LogFormat      string
+	DrainPeriod    time.Duration
+	ShutdownGrace  time.Duration
+	Login          *loginjwt.Config // nil when JWT_JWKS_URL is unset
+	Roles          map[string]store.Capabilities
+	CORSOrigins    []string // CORS_ALLOWED_ORIGINS; empty is CORS off
+	WhatsApp       whatsappConfig
 }
 
 // whatsappConfig is how wagate treats WhatsApp: its live lookups' limit, cache and timeout,
@@ -87,6 +88,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	var err error
 	if c.MaxBodyBytes, err = strconv.ParseInt(env("MAX_BODY_BYTES", strconv.Itoa(server.DefaultMaxBodyBytes)), 10, 64); err != nil || c.MaxBodyBytes <= 0 {
 		return c, fmt.Errorf("MAX_BODY_BYTES must be a positive number of bytes")
+	}
+	if c.ImportMaxBytes, err = strconv.ParseInt(env("IMPORT_MAX_BYTES", strconv.Itoa(server.DefaultImportMaxBytes)), 10, 64); err != nil || c.ImportMaxBytes <= 0 {
+		return c, fmt.Errorf("IMPORT_MAX_BYTES must be a positive number of bytes")
 	}
 	if c.DrainPeriod, err = time.ParseDuration(env("DRAIN_PERIOD", defaultDrainPeriod)); err != nil || c.DrainPeriod < 0 {
 		return c, fmt.Errorf("DRAIN_PERIOD must be a duration such as 5s, or 0 to skip the drain")

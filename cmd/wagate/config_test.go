@@ -13,6 +13,8 @@ func TestBadConfiguration(t *testing.T) {
 	for _, e := range []env{
 		{"DATABASE_URL": "mysql://x"},
 		{"MAX_BODY_BYTES": "-1"},
+		{"IMPORT_MAX_BYTES": "0"},
+		{"IMPORT_MAX_BYTES": "lots"},
 		{"LOG_LEVEL": "loud"},
 		{"LOG_FORMAT": "xml"},
 		{"JWT_ROLES": "admin"},

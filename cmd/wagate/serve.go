@@ -102,7 +102,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	metrics := server.NewMetrics(s.Pool())
 	handler, err := server.New(life, server.Config{
 		Store: s, Sessions: sessions, Lookups: lookups, Logger: log, Logins: logins, Roles: cfg.Roles, MaxBodyBytes: cfg.MaxBodyBytes,
-		Draining: draining.Load, Background: &background, CredentialTTL: hooks.credentialTTL,
+		ImportMaxBytes: cfg.ImportMaxBytes,
+		Draining:       draining.Load, Background: &background, CredentialTTL: hooks.credentialTTL,
 		Metrics: metrics, ServeMetrics: metricsLn == nil,
 		CORSAllowedOrigins: cfg.CORSOrigins,
 	})
@@ -116,6 +117,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	if created {
 		fmt.Fprintf(stdout, "First start: created organization %q (%s) with an admin API key. It is shown only now:\n%s\n",
 			b.Organization.Name, b.Organization.ID, b.Secret)
+	}
+
+	// An import running when the server last stopped lost its request with it: its record
+	// says so instead of reading running for ever.
+	if n, err := s.FailInterruptedImports(ctx); err != nil {
+		return fmt.Errorf("mark interrupted imports: %w", err)
+	} else if n > 0 {
+		log.Warn("imports interrupted by the last stop marked failed", "count", n)
 	}
 
 	// A session that cannot resume (its row or keys unreadable) is logged; the others and the
