@@ -354,6 +354,8 @@ func TestImportErrorEnvelope(t *testing.T) {
 			[]string{"400 validation_error: the file stops being CSV", "import imp_9", "line 12"}},
 		{400, envelope("validation_error", "invalid parameters", map[string]any{"fields": []any{map[string]any{"field": "countryCode", "in": "query", "message": "is not a region"}}}),
 			[]string{"400 validation_error: invalid parameters; query countryCode: is not a region"}},
+		{400, envelope("validation_error", "query parameter countryCode: is not a region", map[string]any{"fields": []any{map[string]any{"field": "countryCode", "in": "query", "message": "is not a region"}}}),
+			[]string{"400 validation_error: query parameter countryCode: is not a region\n"}},
 		{401, envelope("unauthorized", "a valid API key is required", nil), []string{"401 unauthorized: a valid API key is required"}},
 		{403, envelope("forbidden", "requires write", nil), []string{"403 forbidden: requires write"}},
 		{404, envelope("not_found", "contact list 7 not found", nil), []string{"404 not_found: contact list 7 not found"}},

@@ -41,7 +41,10 @@ func describeAPIError(e *client.APIError) error {
 	}
 	fmt.Fprintf(&b, ": %s", e.Message)
 	for _, f := range e.FieldErrors() {
-		fmt.Fprintf(&b, "; %s %s: %s", f.In, f.Field, f.Message)
+		// A message about one input often is that input's error already: say it once.
+		if !strings.Contains(e.Message, f.Message) {
+			fmt.Fprintf(&b, "; %s %s: %s", f.In, f.Field, f.Message)
+		}
 	}
 	// A file that stops being CSV or JSON midway: the import was recorded, and the line says where.
 	if id, ok := e.Details["importId"].(string); ok && id != "" {
