@@ -112,6 +112,8 @@ func newCommands(getenv func(string) string) *cobra.Command {
 		[]string{"read", "read,write", "read,write,admin"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(group("key", "Administer API keys", keyCreate))
 
+	root.AddCommand(newContactsCommand(getenv))
+
 	root.AddCommand(&cobra.Command{
 		Use:   "version",
 		Short: "Print the version, VCS revision and Go version of this binary",
@@ -121,7 +123,7 @@ func newCommands(getenv func(string) string) *cobra.Command {
 			return nil
 		},
 	})
-	// No command takes a file: completion offers none.
+	// Only contacts import takes a file (it says so itself): completion offers none elsewhere.
 	walk(root, func(c *cobra.Command) {
 		if c.ValidArgsFunction == nil {
 			c.ValidArgsFunction = cobra.NoFileCompletions

@@ -32,6 +32,8 @@ func TestHelpNeverActs(t *testing.T) {
 		{[]string{"key", "--help"}, []string{"create"}},
 		{[]string{"key", "create", "--help"}, []string{"--org", "--caps", "--name"}},
 		{[]string{"key", "create", "--org", "acme", "--caps", "read", "--help"}, []string{"--caps"}},
+		{[]string{"contacts", "--help"}, []string{"import"}},
+		{[]string{"contacts", "import", "--help"}, []string{"--list-id", "--on-conflict", "WAGATE_API_KEY"}},
 		{[]string{"version", "--help"}, []string{"-h, --help"}},
 		{[]string{"completion", "--help"}, []string{"bash", "zsh"}},
 	} {

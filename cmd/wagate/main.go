@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/wagate/wagate/server"
 	"github.com/wagate/wagate/store"
 	"github.com/wagate/wagate/whatsapp"
@@ -46,11 +48,22 @@ type failure struct{ err error }
 
 func (e failure) Error() string { return e.err.Error() }
 
+// reported is a failure the command's output already says (contacts import's report, on its
+// last line): exit 1, and nothing more printed.
+type reported struct{ verdict string }
+
+func (e reported) Error() string { return e.verdict }
+
 // run is main without the process: tests call it with their own arguments, environment and
 // outputs. It returns the exit code: 0, 1 when a command failed, 2 for a mistake in the
 // command line or the configuration.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	root := newCommands(getenv)
+	return execute(ctx, newCommands(getenv), args, stdout, stderr)
+}
+
+// execute runs root's command line args, and returns run's exit code. A test that gives a
+// command its stdin calls it with a root it set it on.
+func execute(ctx context.Context, root *cobra.Command, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -60,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, new(reported)): // the command's own output already says why
+		return 1
 	case errors.As(err, &cfgErr):
 		fmt.Fprintln(stderr, "wagate: configuration:", cfgErr.err)
 		return 2
