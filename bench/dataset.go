@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +72,7 @@ type contact struct {
 	lastCallAt                           *time.Time
 	lastCallDuration                     *int32
 	tags, metadata                       []byte // JSON
+	tagList                              []string
 	createdAt, updatedAt                 time.Time
 }
 
@@ -140,7 +142,8 @@ func (d dataset) contactAt(i int, anchor time.Time) contact {
 	if h2>>26%100 < 40 {
 		c.campaignID = ptr(fmt.Sprintf("cmp-2025-%02d", h2>>33%12+1))
 	}
-	c.tags = tagsJSON(mix(i, 0x7A65))
+	c.tagList = tagsAt(mix(i, 0x7A65))
+	c.tags = tagsJSON(c.tagList)
 
 	h3 := mix(i, 0xBEEF)
 	c.createdAt = anchor.Add(-between(h3, 30*day, 400*day)).Truncate(time.Microsecond)
@@ -164,23 +167,28 @@ func (d dataset) contactAt(i int, anchor time.Time) contact {
 	return c
 }
 
-// tagsJSON is a JSON array of zero to three distinct tags drawn from h: the count in the
-// lowest bits, then 16 bits per pick, so that taking them modulo the 50 tags favours none by
-// more than a thousandth.
-func tagsJSON(h uint64) []byte {
+// tagsAt is zero to three distinct tags drawn from h: the count in the lowest bits, then 16
+// bits per pick, so that taking them modulo the 50 tags favours none by more than a thousandth.
+func tagsAt(h uint64) []string {
 	n := int(h % 4)
-	b := []byte{'['}
-	used := map[int]bool{}
+	var out []string
 	for j := 0; j < n; j++ {
-		t := int((h >> (4 + 16*j) & 0xFFFF) % uint64(len(tagPool)))
-		if used[t] {
-			continue
+		t := tagPool[(h>>(4+16*j)&0xFFFF)%uint64(len(tagPool))]
+		if !slices.Contains(out, t) {
+			out = append(out, t)
 		}
-		used[t] = true
-		if len(b) > 1 {
+	}
+	return out
+}
+
+// tagsJSON is tags as a JSON array, [] when there are none.
+func tagsJSON(tags []string) []byte {
+	b := []byte{'['}
+	for i, t := range tags {
+		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendQuote(b, tagPool[t])
+		b = strconv.AppendQuote(b, t)
 	}
 	return append(b, ']')
 }
