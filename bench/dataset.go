@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,8 +36,8 @@ func newDataset(contacts, lists int) dataset {
 // spec names the data set in bench_meta. A run reuses the loaded data only when it matches;
 // bump the version whenever the generator changes.
 func (d dataset) spec() string {
-	return fmt.Sprintf("wagate-bench v1: %d contacts in %d lists, %d distinct phones, %d strangers",
-		d.contacts, d.lists, d.phones, d.strangers)
+	return fmt.Sprintf("wagate-bench v2: %d contacts in %d lists, %d distinct phones, %d strangers, %d tags, %d categories",
+		d.contacts, d.lists, d.phones, d.strangers, len(tagPool), len(categories))
 }
 
 // allPhones is how many phones the generator hands out: the contacts' and the strangers'.
@@ -71,6 +72,7 @@ type contact struct {
 	lastCallAt                           *time.Time
 	lastCallDuration                     *int32
 	tags, metadata                       []byte // JSON
+	tagList                              []string
 	createdAt, updatedAt                 time.Time
 }
 
@@ -84,11 +86,19 @@ var (
 	asciiLastNames = []string{"gonzalez", "rodriguez", "gomez", "fernandez", "lopez", "diaz", "martinez",
 		"perez", "garcia", "sanchez", "romero", "sosa", "alvarez", "torres", "ruiz", "ramirez",
 		"flores", "benitez", "acosta", "medina", "herrera", "suarez", "aguirre", "gimenez"}
-	domains     = []string{"gmail.com", "hotmail.com", "yahoo.com.ar", "outlook.com", "fibertel.com.ar"}
-	sources     = []string{"csv import", "web form", "api", "whatsapp click-to-chat", "referral", "trade show"}
-	categories  = []string{"retail", "wholesale", "b2b", "government", "education"}
-	statuses    = []string{"new", "contacted", "qualified", "customer", "do-not-contact"}
-	tagPool     = []string{"lead", "customer", "vip", "newsletter", "promo-2025", "churn-risk", "cordoba", "amba"}
+	domains    = []string{"gmail.com", "hotmail.com", "yahoo.com.ar", "outlook.com", "fibertel.com.ar"}
+	sources    = []string{"csv import", "web form", "api", "whatsapp click-to-chat", "referral", "trade show"}
+	categories = []string{"retail", "wholesale", "b2b", "government", "education", "health", "agro",
+		"hospitality", "logistics", "services"}
+	statuses = []string{"new", "contacted", "qualified", "customer", "do-not-contact"}
+	// tagPool holds the 50 tags of issue 9's data set: a contact has zero to three of them.
+	tagPool = []string{"lead", "customer", "vip", "newsletter", "promo-2025", "churn-risk", "cordoba", "amba",
+		"rosario", "mendoza", "la-plata", "mar-del-plata", "tucuman", "salta", "neuquen", "patagonia",
+		"hot-lead", "cold-lead", "warm-lead", "follow-up", "demo-booked", "quote-sent", "won", "lost",
+		"reactivation", "black-friday", "cyber-monday", "hot-sale", "navidad", "dia-del-padre",
+		"dia-de-la-madre", "expo-agro", "webinar", "referral-program", "partner", "reseller",
+		"distributor", "sme", "enterprise", "freelancer", "whatsapp-optin", "sms-optin", "email-optin",
+		"do-not-call", "spanish", "english", "portuguese", "high-value", "low-value", "beta-tester"}
 	callResults = []string{"answered", "no-answer", "busy", "voicemail", "wrong-number"}
 	feedbacks   = []string{"interested, call back next week", "asked for a quote by email",
 		"not interested for now", "already a customer of a competitor", "wants the WhatsApp catalogue"}
@@ -132,7 +142,8 @@ func (d dataset) contactAt(i int, anchor time.Time) contact {
 	if h2>>26%100 < 40 {
 		c.campaignID = ptr(fmt.Sprintf("cmp-2025-%02d", h2>>33%12+1))
 	}
-	c.tags = tagsJSON(h2 >> 40)
+	c.tagList = tagsAt(mix(i, 0x7A65))
+	c.tags = tagsJSON(c.tagList)
 
 	h3 := mix(i, 0xBEEF)
 	c.createdAt = anchor.Add(-between(h3, 30*day, 400*day)).Truncate(time.Microsecond)
@@ -156,21 +167,28 @@ func (d dataset) contactAt(i int, anchor time.Time) contact {
 	return c
 }
 
-// tagsJSON is a JSON array of zero to three distinct tags drawn from h.
-func tagsJSON(h uint64) []byte {
+// tagsAt is zero to three distinct tags drawn from h: the count in the lowest bits, then 16
+// bits per pick, so that taking them modulo the 50 tags favours none by more than a thousandth.
+func tagsAt(h uint64) []string {
 	n := int(h % 4)
-	b := []byte{'['}
-	used := map[int]bool{}
+	var out []string
 	for j := 0; j < n; j++ {
-		t := int(h >> (4 + 5*j) % uint64(len(tagPool)))
-		if used[t] {
-			continue
+		t := tagPool[(h>>(4+16*j)&0xFFFF)%uint64(len(tagPool))]
+		if !slices.Contains(out, t) {
+			out = append(out, t)
 		}
-		used[t] = true
-		if len(b) > 1 {
+	}
+	return out
+}
+
+// tagsJSON is tags as a JSON array, [] when there are none.
+func tagsJSON(tags []string) []byte {
+	b := []byte{'['}
+	for i, t := range tags {
+		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendQuote(b, tagPool[t])
+		b = strconv.AppendQuote(b, t)
 	}
 	return append(b, ']')
 }

@@ -1,9 +1,17 @@
-// Command bench measures wagate's contact lookup (GET /api/v1/contact-lookup/) against a
-// minimal server doing the same database work (./bench/baseline), on a PostgreSQL database of
-// a million contacts. It prints figures and the targets they meet; it asserts nothing and exits
-// 0 unless something failed to run.
+// Command bench measures wagate on a PostgreSQL database of a million contacts. It prints
+// figures and the targets they meet; it asserts nothing and exits 0 unless something failed
+// to run.
 //
-//	go run ./bench [-c 32] [-d 20s] [-warmup 3s] [-db postgres://...]
+//   - -mode lookup: the contact lookup (GET /api/v1/contact-lookup/) against a minimal server
+//     doing the same database work (./bench/baseline), in a closed loop (capacity) and in an
+//     open loop at a fixed rate (latency).
+//
+//   - -mode contacts: the contact query (POST /api/v1/contacts/query: filters, q, page 1,000)
+//     and the CSV export, each beside the same SQL straight through pgx.
+//
+//   - -mode all (the default): both.
+//
+//     go run ./bench [-mode all] [-c 32] [-d 20s] [-warmup 3s] [-rate 1000] [-query-rate 100] [-db postgres://...]
 //
 // It creates database wagate_bench beside the one -db names (BENCH_DATABASE_URL), loads it
 // once (about 35 seconds on two cores; later runs check a marker and reuse it), builds
@@ -21,6 +29,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,6 +50,13 @@ type config struct {
 	baselineConns int
 	checks        int
 	rounds        int
+	mode          string
+	rate          float64 // the lookup's open loop, requests/s
+	inFlight      int
+	queryRate     float64 // the contact queries' open loops
+	queryDuration time.Duration
+	queryWarmup   time.Duration
+	importCSV     bool
 }
 
 func parseFlags() config {
@@ -60,6 +76,15 @@ func parseFlags() config {
 	flag.IntVar(&c.checks, "check", 300, "requests whose answers are compared between the servers before the runs")
 	flag.IntVar(&c.rounds, "rounds", envInt("BENCH_ROUNDS", 1),
 		"alternate wagate and the baseline this many times and pool the figures, to even out a noisy machine (env BENCH_ROUNDS)")
+	flag.StringVar(&c.mode, "mode", "all", "lookup (the contact lookup), contacts (the contact query and export figures) or all")
+	flag.Float64Var(&c.rate, "rate", float64(envInt("BENCH_RATE", 1000)),
+		"the lookup's open loop: requests/s at fixed intervals, well under both servers' capacity (env BENCH_RATE)")
+	flag.IntVar(&c.inFlight, "inflight", 512, "open loops: requests that may be outstanding at once (one connection each)")
+	flag.Float64Var(&c.queryRate, "query-rate", float64(envInt("BENCH_QUERY_RATE", 20)),
+		"the contact queries' open loops: requests/s, through wagate and straight through pgx alike; figure a's statement costs PostgreSQL 30-70 ms on two cores, so 100/s overloads it (env BENCH_QUERY_RATE)")
+	flag.DurationVar(&c.queryDuration, "qd", envDuration("BENCH_QUERY_DURATION", 10*time.Second), "recorded duration of each contact query run (env BENCH_QUERY_DURATION)")
+	flag.DurationVar(&c.queryWarmup, "qwarmup", 2*time.Second, "unrecorded warmup of each contact query run")
+	flag.BoolVar(&c.importCSV, "import-csv", false, "also write the data set as the import's CSV file into the temporary directory (with -keep, to upload it)")
 	flag.Parse()
 	return c
 }
@@ -74,12 +99,17 @@ func main() {
 }
 
 func run(ctx context.Context, cfg config) error {
-	if cfg.lists < 2 || cfg.contacts < 100 || cfg.concurrency < 1 || cfg.duration <= 0 || cfg.warmup < 0 || cfg.rounds < 1 {
-		return fmt.Errorf("need -lists >= 2, -contacts >= 100, -c >= 1, -d > 0, -warmup >= 0, -rounds >= 1")
+	if cfg.lists < 2 || cfg.contacts < 100 || cfg.concurrency < 1 || cfg.duration <= 0 || cfg.warmup < 0 || cfg.rounds < 1 ||
+		cfg.rate <= 0 || cfg.inFlight < 1 || cfg.queryRate <= 0 || cfg.queryDuration <= 0 || cfg.queryWarmup < 0 {
+		return fmt.Errorf("need -lists >= 2, -contacts >= 100, -c >= 1, -d > 0, -warmup >= 0, -rounds >= 1, -rate > 0, -inflight >= 1, -query-rate > 0, -qd > 0, -qwarmup >= 0")
+	}
+	lookup, contacts := cfg.mode == "all" || cfg.mode == "lookup", cfg.mode == "all" || cfg.mode == "contacts"
+	if !lookup && !contacts {
+		return fmt.Errorf("-mode must be lookup, contacts or all, not %q", cfg.mode)
 	}
 	started := time.Now()
 	d := newDataset(cfg.contacts, cfg.lists)
-	fmt.Printf("wagate contact-lookup benchmark\nhost      %s\n\n", hostLine())
+	fmt.Printf("wagate benchmark (-mode %s)\nhost      %s\nload      %s\n\n", cfg.mode, hostLine(), loadAverage())
 
 	if err := verifyPhones(d.allPhones(), 1000); err != nil {
 		return fmt.Errorf("the phone generator disagrees with phone.Parse: %w", err)
@@ -102,11 +132,16 @@ func run(ctx context.Context, cfg config) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
+	if cfg.importCSV {
+		if err := writeImportCSVNote(d, sd.anchor, dir); err != nil {
+			return err
+		}
+	}
 	wagateBin, baselineBin, err := buildServers(ctx, cfg, dir)
 	if err != nil {
 		return err
 	}
-	warm, err := prewarm(ctx, sd.url)
+	warm, err := prewarm(ctx, sd.url, contacts)
 	if err != nil {
 		return err
 	}
@@ -119,35 +154,31 @@ func run(ctx context.Context, cfg config) error {
 	defer wagate.stop()
 	defer baseline.stop()
 
-	pool := targets(d, 200_000)
-	check, err := checkAnswers(wagate, baseline, sd.apiKey, d, pool, cfg.checks)
-	if err != nil {
-		return fmt.Errorf("comparing answers: %w", err)
-	}
-	fmt.Printf("Answers: %d/%d identical between the servers.\n", check.identical, check.compared)
-
-	rep := report{cfg: cfg, d: d, seed: sd, replies: d.replyRows(), check: check, wagateLog: wagateLog, prewarm: warm}
-	if !cfg.keep {
-		rep.wagateLog = "a file, deleted after the run (-keep keeps it)"
-	}
-	var rounds [2][]driveResult
-	for round := 1; round <= cfg.rounds; round++ {
-		for i, srv := range []*server{wagate, baseline} {
-			fmt.Printf("Driving %s (round %d of %d): %d connections, %s warmup, %s measured...\n",
-				srv.name, round, cfg.rounds, cfg.concurrency, cfg.warmup, cfg.duration)
-			res, err := drive(ctx, srv, sd.apiKey, pool, cfg.concurrency, cfg.warmup, cfg.duration)
-			if err != nil {
-				return err
-			}
-			fmt.Printf("  %s requests/s, p99 %s, %d errors; other processes used %.2f cores\n",
-				thousands(int(res.rate())), ms(res.percentile(0.99)), res.errors, res.cpu.otherCores())
-			rounds[i] = append(rounds[i], res)
+	if lookup {
+		if err := runLookup(ctx, cfg, d, sd, wagate, baseline, wagateLog, warm); err != nil {
+			return err
 		}
 	}
-	rep.wagate, rep.baseline = merge(rounds[0]), merge(rounds[1])
-	rep.print(os.Stdout)
-	fmt.Printf("\nTotal time %s (data set: %s).\n", time.Since(started).Round(time.Second), sd.note)
+	if contacts {
+		if err := runContacts(ctx, cfg, d, sd, wagate); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("\nTotal time %s (data set: %s). Load average at the end: %s.\n", time.Since(started).Round(time.Second), sd.note, loadAverage())
 	return nil
+}
+
+// loadAverage is /proc/loadavg's 1, 5 and 15 minute figures: how busy the shared machine was.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%s %s %s (1, 5, 15 min averages of runnable tasks, on %d cores)", f[0], f[1], f[2], runtime.NumCPU())
 }
 
 // revokeKey revokes the run's API key, so that runs do not pile up live admin keys.

@@ -30,6 +30,7 @@ type report struct {
 	replies  int
 	wagate   driveResult
 	baseline driveResult
+	open     [2]openResult // wagate's and the baseline's open loops at -rate
 	check    checkResult
 	// wagateLog says where wagate's log went; prewarm, what was read into memory.
 	wagateLog string
@@ -91,6 +92,27 @@ func (r report) print(w io.Writer) {
 			fmt.Fprintln(w, line)
 		}
 	}
+	fmt.Fprintf(w, "\n  %s\n", r.open[0].opts.scheduleNote())
+	fmt.Fprintf(w, "  %-40s %12s %12s\n", "", "wagate", "baseline")
+	openRow := func(name string, f func(openResult) string) {
+		fmt.Fprintf(w, "  %-40s %12s %12s\n", name, f(r.open[0]), f(r.open[1]))
+	}
+	openRow("requests recorded", func(o openResult) string { return thousands(o.requests()) })
+	openRow("latency p50", func(o openResult) string { return ms(o.percentile(0.50)) })
+	openRow("latency p95", func(o openResult) string { return ms(o.percentile(0.95)) })
+	openRow("latency p99", func(o openResult) string { return ms(o.percentile(0.99)) })
+	openRow("latency max", func(o openResult) string { return ms(o.percentile(1)) })
+	openRow("errors", func(o openResult) string { return thousands(o.errors) })
+	openRow("started > "+lateAfter.String()+" late", func(o openResult) string { return thousands(o.late) })
+	openRow("  of which waited for an in-flight slot", func(o openResult) string { return thousands(o.full) })
+	openRow("worst start delay", func(o openResult) string { return ms(o.maxLag) })
+	openRow("other processes (cores)", func(o openResult) string { return fmt.Sprintf("%.2f", o.cpu.otherCores()) })
+	for i, name := range []string{"wagate", "baseline"} {
+		for _, e := range r.open[i].samples {
+			fmt.Fprintf(w, "  %s open-loop error: %s\n", name, e)
+		}
+	}
+
 	ch := r.check
 	fmt.Fprintf(w, "\nanswers   %d/%d identical between wagate and the baseline (found %d, replied %d, window open %d)\n",
 		ch.identical, ch.compared, ch.found, ch.replied, ch.windows)
@@ -106,7 +128,10 @@ func (r report) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	fmt.Fprintf(tw, "  throughput ratio wagate/baseline\t%.3f\t>= %.1f\t%s\n", ratio, targetRatio, met(ratio >= targetRatio))
 	p99 := r.wagate.percentile(0.99)
-	fmt.Fprintf(tw, "  wagate p99\t%s\t< %s\t%s\n", ms(p99), ms(targetP99), met(p99 < targetP99))
+	fmt.Fprintf(tw, "  wagate p99, closed loop\t%s\t< %s\t%s\n", ms(p99), ms(targetP99), met(p99 < targetP99))
+	openP99 := r.open[0].percentile(0.99)
+	fmt.Fprintf(tw, "  wagate p99, open loop at %s/s (baseline %s)\t%s\t< %s\t%s\n", thousands(int(c.rate)),
+		ms(r.open[1].percentile(0.99)), ms(openP99), ms(targetP99), met(openP99 < targetP99 && r.open[0].errors == 0))
 	fmt.Fprintf(tw, "  wagate peak RSS\t%s\t< %s\t%s\n", mb(r.wagate.rssPeak), mb(targetRSSKB), met(r.wagate.rssPeak < targetRSSKB))
 	tw.Flush()
 	if rate := r.wagate.rate(); p99 >= targetP99 && rate > 0 {

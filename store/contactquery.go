@@ -142,20 +142,11 @@ type ContactPage struct {
 // under a sort whose column is never NULL, or text that is not UTF-8 or holds NUL.
 func (s *Store) QueryContacts(ctx context.Context, orgID string, q ContactQuery, after *ContactPosition, limit int, withTotal bool) (ContactPage, error) {
 	q = q.Normalized()
-	col, ok := q.Sort.column()
-	switch {
-	case !ok:
-		return ContactPage{}, invalid("sort", "sort must be createdAt, updatedAt or lastCallAt, not %q", q.Sort)
-	case limit < 1:
-		return ContactPage{}, invalid("limit", "limit must be at least 1")
-	case after != nil && after.At == nil && q.Sort != SortLastCallAt:
-		return ContactPage{}, invalid("cursor", "a position under %s needs a time", q.Sort)
-	}
-	if err := checkQueryText(q); err != nil {
+	query, args, err := s.ContactQuerySQL(orgID, q, after, limit)
+	if err != nil {
 		return ContactPage{}, err
 	}
-	b := contactQueryBuilder{dialect: s.dialect, args: []any{orgID}}
-	if !b.filters(q) {
+	if query == "" {
 		// Q holds the separator between two searched fields: no one field holds it.
 		page := ContactPage{Contacts: []Contact{}}
 		if withTotal {
@@ -163,19 +154,19 @@ func (s *Store) QueryContacts(ctx context.Context, orgID string, q ContactQuery,
 		}
 		return page, nil
 	}
-	where := b.where.String()
 
 	var page ContactPage
 	if withTotal {
+		b := contactQueryBuilder{dialect: s.dialect, args: []any{orgID}}
+		b.filters(q) // true: ContactQuerySQL wrote a statement
 		var n int64
-		if err := s.sql.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM contacts c WHERE c.org_id = $1"+where), s.planned(b.args)...).Scan(&n); err != nil {
+		if err := s.sql.QueryRowContext(ctx, s.rebind("SELECT COUNT(*) FROM contacts c WHERE c.org_id = $1"+b.where.String()), s.planned(b.args)...).Scan(&n); err != nil {
 			return ContactPage{}, err
 		}
 		page.Total = &n
 	}
 
-	query := s.rebind(b.page(col, where, q.Descending, after, limit))
-	rows, err := s.sql.QueryContext(ctx, query, s.planned(b.args)...)
+	rows, err := s.sql.QueryContext(ctx, query, s.planned(args)...)
 	if err != nil {
 		return ContactPage{}, err
 	}
@@ -192,6 +183,34 @@ func (s *Store) QueryContacts(ctx context.Context, orgID string, q ContactQuery,
 	}
 	page.Contacts, page.More = trimPage(page.Contacts, limit)
 	return page, nil
+}
+
+// ContactQuerySQL is the statement QueryContacts runs for the page of q after the position
+// after, in the store's dialect, and its arguments: it selects up to limit+1 contacts (the
+// one past the page says whether more follow) in the columns scanContact reads. QueryContacts
+// builds its statement here, so a benchmark can time the very same SQL without the store; on
+// PostgreSQL the store runs it as an unnamed statement (pgx.QueryExecModeExec, see planned),
+// a flag the arguments leave out. The statement is empty, with no error, when no contact can
+// match (q.Q holds the separator between the searched fields); errors are QueryContacts'.
+func (s *Store) ContactQuerySQL(orgID string, q ContactQuery, after *ContactPosition, limit int) (string, []any, error) {
+	q = q.Normalized()
+	col, ok := q.Sort.column()
+	switch {
+	case !ok:
+		return "", nil, invalid("sort", "sort must be createdAt, updatedAt or lastCallAt, not %q", q.Sort)
+	case limit < 1:
+		return "", nil, invalid("limit", "limit must be at least 1")
+	case after != nil && after.At == nil && q.Sort != SortLastCallAt:
+		return "", nil, invalid("cursor", "a position under %s needs a time", q.Sort)
+	}
+	if err := checkQueryText(q); err != nil {
+		return "", nil, err
+	}
+	b := contactQueryBuilder{dialect: s.dialect, args: []any{orgID}}
+	if !b.filters(q) {
+		return "", nil, nil
+	}
+	return s.rebind(b.page(col, b.where.String(), q.Descending, after, limit)), b.args, nil
 }
 
 // planned prepends, on PostgreSQL, the flag that plans the statement with this call's values
