@@ -114,8 +114,8 @@ func freshSchema(t testing.TB, base string) string {
 	return u.String()
 }
 
-// sharedExtensions creates the extensions the migrations use (pg_trgm, for the seen-contacts
-// search) in the database's default schema before any test schema exists. Left to the first
+// sharedExtensions creates the extensions the migrations use (pg_trgm for the searches,
+// btree_gin for the contact filters' index) in the database's default schema before any test schema exists. Left to the first
 // migration, an extension would be created in that test's schema, on its search path, and
 // dropped with it, taking every other test's indexes that use it along. An advisory lock
 // serializes test processes that start together; where the extension cannot be created the
@@ -130,9 +130,14 @@ func sharedExtensions(t testing.TB, admin *sql.DB) {
 	if _, err := tx.Exec("SELECT pg_advisory_xact_lock(7240512)"); err != nil {
 		t.Fatalf("lock on %s: %v", EnvPostgres, err)
 	}
-	if _, err := tx.Exec("CREATE EXTENSION IF NOT EXISTS pg_trgm"); err != nil {
-		t.Logf("pg_trgm is not available on %s (%v): the seen-contacts search scans", EnvPostgres, err)
-		return
+	for _, ext := range []string{"pg_trgm", "btree_gin"} {
+		if _, err := tx.Exec("SAVEPOINT ext"); err != nil {
+			t.Fatalf("savepoint on %s: %v", EnvPostgres, err)
+		}
+		if _, err := tx.Exec("CREATE EXTENSION IF NOT EXISTS " + ext); err != nil {
+			t.Logf("%s is not available on %s (%v): the migrations fall back", ext, EnvPostgres, err)
+			tx.Exec("ROLLBACK TO SAVEPOINT ext")
+		}
 	}
 	tx.Commit()
 }
