@@ -17,9 +17,10 @@ type csvSource struct {
 	r       *csv.Reader
 	skipped int64 // the byte order mark's length: csv.Reader's offsets start after it
 	fields  int   // the header's
-	// end is the line the last record ended on, for a row too long to read, whose own line
-	// csv.Reader never reports.
-	end int64
+	br      *bufio.Reader // csv.Reader's own (it reads through a *bufio.Reader it is given)
+	// start is the line the next record starts on, for a row too long to read, whose line
+	// csv.Reader never reports; 0 when it could not be told.
+	start int64
 }
 
 // openCSVSource reads the header of a CSV import and maps its columns to the contact's fields.
@@ -51,7 +52,7 @@ func openCSVSource(in *rowLimitReader) (*csvSource, []importColumn, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &csvSource{in: in, r: r, skipped: skipped, fields: len(header)}
+	s := &csvSource{in: in, r: r, skipped: skipped, fields: len(header), br: br}
 	s.markEnd(header)
 	return s, cols, nil
 }
@@ -89,10 +90,7 @@ func (s *csvSource) next() (rawRow, error) {
 		case errors.Is(err, io.EOF):
 			return rawRow{}, io.EOF
 		case errors.Is(err, errRowTooLong):
-			// Blank lines between the last record and this one would put it further down;
-			// csv.Reader does not say where it started.
-			line := s.end + 1
-			return rawRow{}, &importFileError{Line: line, Message: fmt.Sprintf("line %d: a row is longer than %d bytes", line, s.in.max-rowReadAhead)}
+			return rawRow{}, &importFileError{Line: s.start, Message: fmt.Sprintf("%sa row is longer than %d bytes", linePrefix(s.start), s.in.max-rowReadAhead)}
 		case errors.As(err, &pe):
 			return rawRow{}, &importFileError{Line: int64(pe.StartLine), Message: csvProblem(pe)}
 		}
@@ -107,13 +105,30 @@ func (s *csvSource) next() (rawRow, error) {
 	return raw, nil
 }
 
-// markEnd notes where the record just read ends, in bytes for the row limit and in lines for a
-// too-long row's message.
+// markEnd notes where the record just read ends, in bytes for the row limit, and where the next
+// one starts, in lines, for a too-long row's message.
 func (s *csvSource) markEnd(rec []string) {
 	s.in.mark(s.skipped + s.r.InputOffset())
 	last := len(rec) - 1
 	line, _ := s.r.FieldPos(last)
-	s.end = int64(line + strings.Count(rec[last], "\n"))
+	s.start = int64(line+strings.Count(rec[last], "\n")) + 1
+	// csv.Reader skips blank lines before the next record; they are the next bytes of the
+	// buffer it reads from (Peek reads ahead what csv.Reader would read next anyway).
+	for i := 0; ; {
+		b, err := s.br.Peek(i + 2)
+		switch {
+		case len(b) > i && b[i] == '\n':
+			i++
+		case len(b) > i+1 && b[i] == '\r' && b[i+1] == '\n':
+			i += 2
+		case errors.Is(err, bufio.ErrBufferFull):
+			s.start = 0 // more blank lines than the buffer holds: not worth reading on
+			return
+		default:
+			return
+		}
+		s.start++
+	}
 }
 
 // csvProblem words a CSV syntax error with the line the record starts on, and the line the
