@@ -15,8 +15,8 @@ import (
 type csvSource struct {
 	in      *rowLimitReader
 	r       *csv.Reader
-	skipped int64 // the byte order mark's length: csv.Reader's offsets start after it
-	fields  int   // the header's
+	skipped int64         // the byte order mark's length: csv.Reader's offsets start after it
+	fields  int           // the header's
 	br      *bufio.Reader // csv.Reader's own (it reads through a *bufio.Reader it is given)
 	// start is the line the next record starts on, for a row too long to read, whose line
 	// csv.Reader never reports; 0 when it could not be told.
