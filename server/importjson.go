@@ -129,15 +129,16 @@ func (s *jsonArraySource) next() (rawRow, error) {
 func (s *jsonArraySource) end() error {
 	if _, err := s.dec.Token(); err != nil {
 		if err == io.EOF {
-			return &importFileError{Message: fmt.Sprintf("byte %d: the body ends before the array does", s.skipped+s.dec.InputOffset())}
+			return &importFileError{Message: fmt.Sprintf("after %d bytes, the body ends before the array does", s.skipped+s.dec.InputOffset())}
 		}
 		return s.problem(err)
 	}
+	at := s.skipped + s.dec.InputOffset()
 	if _, err := s.dec.Token(); err != io.EOF {
 		if err != nil {
 			return s.problem(err)
 		}
-		return &importFileError{Message: fmt.Sprintf("byte %d: the array is followed by more JSON", s.skipped+s.dec.InputOffset())}
+		return &importFileError{Message: fmt.Sprintf("after %d bytes, the array has ended, and more JSON follows it", at)}
 	}
 	s.ended = true
 	return io.EOF
@@ -150,11 +151,11 @@ func (s *jsonArraySource) problem(err error) error {
 	var se *json.SyntaxError
 	switch {
 	case errors.Is(err, errRowTooLong):
-		return &importFileError{Message: fmt.Sprintf("byte %d: an element of the array is longer than %d bytes", at, s.in.max-rowReadAhead)}
+		return &importFileError{Message: fmt.Sprintf("after %d bytes, an element of the array is longer than %d bytes", at, s.in.max-rowReadAhead)}
 	case errors.As(err, &se):
-		return &importFileError{Message: fmt.Sprintf("byte %d: the element starting there is not JSON: %v", at, se)}
+		return &importFileError{Message: fmt.Sprintf("after %d bytes, the element that starts there is not JSON: %v", at, se)}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &importFileError{Message: fmt.Sprintf("byte %d: the body ends before the array does", at)}
+		return &importFileError{Message: fmt.Sprintf("after %d bytes, the body ends before the array does", at)}
 	}
 	return err
 }

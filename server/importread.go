@@ -106,6 +106,8 @@ func openImport(ctx context.Context, body io.Reader, format importFormat, region
 
 // openImportWith is openImport under lim.
 func openImportWith(ctx context.Context, body io.Reader, format importFormat, region string, lim importLimits) (*importReader, error) {
+	// CSV and JSON parsers hold a whole record: they read through a rowLimitReader. The NDJSON
+	// reader cuts lines itself and drops a long one, so it reads the body as it is.
 	in := newRowLimitReader(body, lim.rowBytes)
 	var src importSource
 	rows := rowChecker{region: region, format: format}
@@ -117,7 +119,7 @@ func openImportWith(ctx context.Context, body io.Reader, format importFormat, re
 		}
 		src, rows.columns = s, cols
 	case importNDJSON:
-		src = newNDJSONSource(in, lim.rowBytes)
+		src = newNDJSONSource(body, lim.rowBytes)
 	case importJSON:
 		src = newJSONArraySource(in)
 	default:
