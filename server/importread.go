@@ -126,6 +126,7 @@ func openImportWith(ctx context.Context, body io.Reader, format importFormat, re
 		return nil, fmt.Errorf("import: unknown format %q", format)
 	}
 	workers := max(lim.workers, 1)
+	lim.batchRows = max(lim.batchRows, 1) // a batch of no rows would never end the file
 	ctx, cancel := context.WithCancel(ctx)
 	r := &importReader{
 		ctx: ctx, cancel: cancel, rows: rows,
