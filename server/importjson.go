@@ -90,6 +90,7 @@ type jsonArraySource struct {
 func newJSONArraySource(in *rowLimitReader) *jsonArraySource {
 	br := bufio.NewReaderSize(in, 4096)
 	s := &jsonArraySource{in: in, dec: json.NewDecoder(br)}
+	s.dec.UseNumber() // a number where the array should start is a wrong body, not a float64 overflow
 	if bom, _ := br.Peek(3); string(bom) == "\uFEFF" {
 		_, _ = br.Discard(3)
 		s.skipped = 3
@@ -146,6 +147,9 @@ func (s *jsonArraySource) end() error {
 
 // problem words a failure of the decoder as the file's error; the body's own failures pass.
 func (s *jsonArraySource) problem(err error) error {
+	if s.in.err != nil && errors.Is(err, s.in.err) {
+		return err
+	}
 	// Counting lines would cost a pass over every byte; the offset costs nothing.
 	at := s.skipped + s.dec.InputOffset()
 	var se *json.SyntaxError
@@ -157,7 +161,7 @@ func (s *jsonArraySource) problem(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return &importFileError{Message: fmt.Sprintf("after %d bytes, the body ends before the array does", at)}
 	}
-	return err
+	return &importFileError{Message: fmt.Sprintf("after %d bytes, the body is not a JSON array: %v", at, err)}
 }
 
 // jsonRow checks an ImportRow object, from an NDJSON line or an element of a JSON array. A key

@@ -155,6 +155,7 @@ func TestImportJSONArrayBroken(t *testing.T) {
 		{"trailing data", "[" + ok + "] []", "after 28 bytes, the array has ended, and more JSON follows it", 1},
 		{"an object", ok, "the body is not a JSON array", 0},
 		{"empty", " ", "the body is empty", 0},
+		{"a huge number", "1e400", "the body is not a JSON array", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := readImport(t, strings.NewReader(tc.body), importJSON, "AR", importLimits{})

@@ -307,6 +307,7 @@ type rowLimitReader struct {
 	n    int64 // bytes read
 	last int64 // n at the end of the last row
 	max  int64
+	err  error // the body's last failure (not io.EOF), to tell it from the parser's own
 }
 
 // rowReadAhead is what a parser may have read past a row's end when it returns it: encoding/csv's
@@ -327,6 +328,9 @@ func (l *rowLimitReader) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.n += int64(n)
+	if err != nil && err != io.EOF {
+		l.err = err
+	}
 	return n, err
 }
 

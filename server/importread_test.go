@@ -154,25 +154,26 @@ func (b *failingBody) Read(p []byte) (int, error) {
 }
 
 // TestImportBodyErrorPasses: the body's own error reaches the caller as it is, after the rows
-// before it, for every format.
+// before it, for every format: a body over http.MaxBytesReader's limit, a chunked body cut short.
 func TestImportBodyErrorPasses(t *testing.T) {
 	for format, body := range map[importFormat]string{
 		importCSV:    "phone\n+5491155550000\n+5491155550001\n+54911",
 		importNDJSON: `{"phone":"+5491155550000"}` + "\n" + `{"phone":"+5491155550001"}` + "\n" + `{"pho`,
 		importJSON:   `[{"phone":"+5491155550000"},{"phone":"+5491155550001"},{"pho`,
 	} {
-		t.Run(string(format), func(t *testing.T) {
-			lim := defaultImportLimits()
-			lim.batchRows = 1
-			res := readImport(t, &failingBody{strings.NewReader(body), &http.MaxBytesError{Limit: 99}}, format, "AR", lim)
-			var tooLarge *http.MaxBytesError
-			if !errors.As(res.err, &tooLarge) || tooLarge.Limit != 99 {
-				t.Fatalf("ended with %v (%T), want the body's *http.MaxBytesError", res.err, res.err)
-			}
-			if len(res.rows) != 2 {
-				t.Fatalf("%d rows before the error, want 2", len(res.rows))
-			}
-		})
+		for _, bodyErr := range []error{&http.MaxBytesError{Limit: 99}, io.ErrUnexpectedEOF} {
+			t.Run(fmt.Sprintf("%s %T", format, bodyErr), func(t *testing.T) {
+				lim := defaultImportLimits()
+				lim.batchRows = 1
+				res := readImport(t, &failingBody{strings.NewReader(body), bodyErr}, format, "AR", lim)
+				if res.err != bodyErr {
+					t.Fatalf("ended with %v (%T), want the body's %v", res.err, res.err, bodyErr)
+				}
+				if len(res.rows) != 2 {
+					t.Fatalf("%d rows before the error, want 2", len(res.rows))
+				}
+			})
+		}
 	}
 }
 
