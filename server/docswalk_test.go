@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"maps"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ var docsWalk = []string{
 	"createApiKey", "listApiKeys", "revokeApiKey",
 	"createContactList", "listContactLists", "getContactList", "updateContactList",
 	"createContact", "getContact", "updateContact", "listTags", "listCategories", "listContacts", "queryContacts", "exportContacts",
+	"importContacts", "listImports", "getImport",
 	"lookupContact", "lookupContactWithoutSlash", "lookupContactsBatch",
 	"deleteContact", "deleteContactList",
 	"createSession", "listSessions", "getSession", "listSeenContacts", "listSeenGroups", "connectSession", "getSessionQR", "requestPairingCode",
@@ -119,8 +121,8 @@ func TestDocsPrefilledExamplesSucceed(t *testing.T) {
 				switch p.Value.In {
 				case openapi3.ParameterInPath:
 					path = strings.ReplaceAll(path, "{"+p.Value.Name+"}", s)
-				case openapi3.ParameterInQuery:
-					query = append(query, p.Value.Name+"="+s)
+				case openapi3.ParameterInQuery: // escaped, as the page sends it ("Lista Principal")
+					query = append(query, p.Value.Name+"="+url.QueryEscape(s))
 				}
 			}
 			if len(query) > 0 {
@@ -157,6 +159,8 @@ func TestDocsPrefilledExamplesSucceed(t *testing.T) {
 				ids["contactId"] = answer.ID
 			case "createSession":
 				ids["sessionId"] = answer.ID
+			case "importContacts":
+				ids["importId"] = answer.ID
 			}
 		}
 	}, withMetrics(true))

@@ -520,3 +520,36 @@ func TestImportRecordsPagedAndBadIDs(t *testing.T) {
 		}
 	})
 }
+
+// TestImportBodies: the import reads its body as it arrives, so the checks every other body
+// gets up front (TestBodyIsOneUTF8JSONValue) are the reader's: the media type first, then bytes
+// that are not UTF-8 or JSON fail their row (NDJSON, a JSON array's element) or end the file.
+func TestImportBodies(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		c := h.client(h.admin)
+		named := client.ImportContactsParams{ContactListName: ptr("bodies")}
+		for _, mt := range []string{"text/plain", "application/json; charset=utf-16", "application/", "json"} {
+			r := importFile(t, c, named, mt, strings.NewReader(`[{"phone":"+5492235961983"}]`))
+			e := wantError(t, r.StatusCode(), r.Body, http.StatusUnsupportedMediaType, client.ErrorCodeUnsupportedMediaType)
+			if fmt.Sprint(e.Details["supported"]) != "[application/json application/x-ndjson text/csv]" {
+				t.Errorf("%s: 415 details %v", mt, e.Details)
+			}
+		}
+		// Without a Content-Type: nothing says how to read it.
+		status, body, _ := h.do("POST", "/api/v1/contacts/import?contactListName=bodies", "", "X-API-Key", h.admin)
+		envelope(t, status, body, http.StatusUnsupportedMediaType, client.ErrorCodeUnsupportedMediaType)
+
+		// A row that is not UTF-8, or not an object, fails alone.
+		imp := imported(t, importFile(t, c, named, "application/x-ndjson", strings.NewReader(
+			`{"phone":"+5492235961983","fullName":"ok"}`+"\n"+`{"phone":"+5491155550000","fullName":"bad `+"\xff"+`"}`+"\n"+`[1]`+"\n"+`{"phone":"+5491155550001","NOTES":"x"}`+"\n")))
+		if got, want := failures(imp), []string{"2:2:-", "3:3:-", "4:4:NOTES"}; imp.Created != 1 || !slices.Equal(got, want) {
+			t.Fatalf("NDJSON with bad rows: created %d, failed %v (%v), want 1 and %v", imp.Created, got, imp.FailedRows, want)
+		}
+		// Anything after a JSON array ends the file: its rows were read, the tail is a 400.
+		r := importFile(t, c, named, "application/json", strings.NewReader(`[{"phone":"+5491155550002"}] garbage`))
+		e := wantError(t, r.StatusCode(), r.Body, http.StatusBadRequest, client.ErrorCodeValidationError)
+		if e.Details["importId"] == nil {
+			t.Fatalf("a JSON array with a tail: %v", e.Details)
+		}
+	})
+}

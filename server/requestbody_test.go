@@ -73,6 +73,9 @@ func TestBodyIsOneUTF8JSONValue(t *testing.T) {
 				if op.RequestBody == nil {
 					continue
 				}
+				if streamed, _ := op.Extensions["x-streamed-body"].(bool); streamed {
+					continue // the import reads its body as it arrives: TestImportBodies
+				}
 				tmpl, ok := templates[strings.ToLower(op.OperationID)]
 				if !ok {
 					t.Fatalf("%s %s takes a body: add it to bodyTemplates", method, path)
