@@ -210,8 +210,8 @@ func TestImportCloseLeavesNoGoroutine(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(10 * time.Millisecond)
-	r.Close()
-	r.Close()
+	closeWithin(t, r)
+	closeWithin(t, r)
 
 	// Closed after one batch, while the body's Read is blocked: Close waits for the Read to
 	// return, as the brief of Close says, and no longer.
@@ -224,7 +224,7 @@ func TestImportCloseLeavesNoGoroutine(t *testing.T) {
 		t.Fatalf("first batch %+v, %v", b, err)
 	}
 	close(eb.release)
-	r.Close()
+	closeWithin(t, r)
 
 	// Cancelled through its context: Next says so, and Close still waits.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -242,7 +242,7 @@ func TestImportCloseLeavesNoGoroutine(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Next after the context ended: %v", err)
 	}
-	r.Close()
+	closeWithin(t, r)
 
 	// Read to its end, then closed.
 	res := readImport(t, strings.NewReader("phone\n+5491155550000\n"), importCSV, "AR", lim)
@@ -259,6 +259,23 @@ func TestImportCloseLeavesNoGoroutine(t *testing.T) {
 			t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// closeWithin closes r, and fails the test (rather than hang it) when a goroutine of r's does
+// not stop.
+func closeWithin(t *testing.T, r *importReader) {
+	t.Helper()
+	closed := make(chan struct{})
+	go func() {
+		r.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("Close has not returned after 5s:\n%s", buf[:runtime.Stack(buf, true)])
 	}
 }
 
