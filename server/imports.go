@@ -5,6 +5,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"time"
 
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/store"
@@ -48,7 +49,7 @@ func (h *handlers) ImportContacts(ctx context.Context, req gen.ImportContactsReq
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer closeImport(ctx, rows)
 	imp, err := h.store.StartImport(ctx, org.ID, spec)
 	if err != nil {
 		return nil, err
@@ -58,6 +59,27 @@ func (h *handlers) ImportContacts(ctx context.Context, req gen.ImportContactsReq
 		return nil, importStopped(imp, err)
 	}
 	return gen.ImportContacts200JSONResponse(toAPIImport(imp)), nil
+}
+
+// closeGrace is how long closing an import's reader may wait for a read of the body in
+// progress before the upload is cut.
+const closeGrace = time.Second
+
+// closeImport stops the import's reader. Its reading goroutine may be inside a read of the
+// body: a client still sending lets it return at once, but one that stopped would hold it
+// until the connection's (lifted) deadline, so after closeGrace the upload is cut.
+func closeImport(ctx context.Context, rows *importReader) {
+	closed := make(chan struct{})
+	go func() {
+		rows.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(closeGrace):
+		cutUpload(ctx)
+		<-closed
+	}
 }
 
 // importFormatOf is the file's format from its media type (strictBody has checked that the

@@ -553,3 +553,55 @@ func TestImportBodies(t *testing.T) {
 		}
 	})
 }
+
+// TestImportFailsWhileTheClientStalls: the database refuses a chunk while the client, having
+// sent part of its file, sends nothing more; the server still answers (the upload is cut
+// instead of waiting on the client for the hour a long transfer may take), and the record
+// says failed.
+func TestImportFailsWhileTheClientStalls(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		refuse := `CREATE TRIGGER import_test_boom BEFORE INSERT ON contacts WHEN NEW.full_name = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END`
+		if h.store.Dialect() == store.Postgres {
+			for _, q := range []string{
+				`CREATE FUNCTION import_test_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.full_name = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$`,
+			} {
+				must(h.store.Pool().ExecContext(ctx, q))
+			}
+			refuse = `CREATE TRIGGER import_test_boom BEFORE INSERT ON contacts FOR EACH ROW EXECUTE FUNCTION import_test_boom()`
+		}
+		must(h.store.Pool().ExecContext(ctx, refuse))
+
+		c := h.client(h.admin)
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		answered := make(chan *client.ImportContactsResponse, 1)
+		go func() {
+			r, err := c.ImportContactsWithBodyWithResponse(ctx, &client.ImportContactsParams{ContactListName: ptr("stalled")}, "text/csv", pr)
+			if err != nil {
+				t.Error(err)
+			}
+			answered <- r
+		}()
+		var file strings.Builder
+		file.WriteString("phone,fullName\n+5492235961983,boom\n")
+		for i := range 6000 { // past the first chunk, which the database refuses
+			fmt.Fprintf(&file, "+549115%07d,ok\n", i)
+		}
+		if _, err := pw.Write([]byte(file.String())); err != nil {
+			t.Fatal(err)
+		}
+		var r *client.ImportContactsResponse
+		select {
+		case r = <-answered:
+		case <-time.After(30 * time.Second): // a bound on failure, not a measured speed
+			t.Fatal("no answer while the client stalls: the server waits on its body")
+		}
+		if r == nil || r.StatusCode() < 400 {
+			t.Fatalf("answer %v", r)
+		}
+		page := must(c.ListImportsWithResponse(ctx, &client.ListImportsParams{}))
+		if items := page.JSON200.Items; len(items) != 1 || items[0].Status != client.ImportStatusFailed || items[0].Created != 0 {
+			t.Fatalf("records %+v", items)
+		}
+	})
+}

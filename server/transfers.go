@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -28,8 +29,23 @@ func longTransfers(ops operations) echo.MiddlewareFunc {
 						return err
 					}
 				}
+				if op.streamedBody {
+					req := c.Request()
+					c.SetRequest(req.WithContext(context.WithValue(req.Context(), uploadCutKey{}, func() { _ = rc.SetReadDeadline(time.Now()) })))
+				}
 			}
 			return next(c)
 		}
+	}
+}
+
+type uploadCutKey struct{}
+
+// cutUpload ends the reading of a streamed body the handler gives up on (its import failed):
+// a read in progress returns at once instead of waiting for a client that stopped sending,
+// for as long as the lifted deadline allows.
+func cutUpload(ctx context.Context) {
+	if cut, ok := ctx.Value(uploadCutKey{}).(func()); ok {
+		cut()
 	}
 }
