@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -282,23 +281,6 @@ func withoutListAndIDs(t *testing.T, format client.ExportContactsParamsFormat, b
 		}
 	}
 	slices.Sort(out)
-	return out
-}
-
-// exportRows parses a CSV export into rows by header.
-func exportRows(t *testing.T, body []byte) []map[string]string {
-	t.Helper()
-	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
-	if err != nil {
-		t.Fatalf("not CSV: %v", err)
-	}
-	out := make([]map[string]string, len(rows)-1)
-	for i, row := range rows[1:] {
-		out[i] = map[string]string{}
-		for j, v := range row {
-			out[i][rows[0][j]] = v
-		}
-	}
 	return out
 }
 
