@@ -61,6 +61,14 @@ func answer(resp *http.Response, body []byte, decoded bool) error {
 		}
 		return fmt.Errorf("wagate: %d response with Content-Type %q is not the declared body", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
+	return ErrorOf(resp, body)
+}
+
+// ErrorOf reads an answer that is not a 2xx as the error it stands for: the envelope's code,
+// message and details, or, for a body that is not wagate's envelope (a proxy's page), its
+// start. The typed client's methods do this themselves; a caller of a generated method (an
+// upload streamed with ImportContactsWithBody, say) calls it with the response and its body.
+func ErrorOf(resp *http.Response, body []byte) *APIError {
 	e := &APIError{Status: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	var envelope Error
 	if json.Unmarshal(body, &envelope) == nil && envelope.Error.Code != "" {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,19 +9,10 @@ import (
 	"github.com/wagate/wagate/client"
 )
 
-// apiError is an answer other than the import's record, as the client package reads one: the
-// envelope's code, message and details, or the start of a body that is not the envelope (a
-// proxy's page). The typed client does this for the operations it wraps; an upload of a
-// stream goes through the generated client, which leaves the body to its caller.
+// apiError is an answer other than the import's record, as the client package reads one
+// (client.ErrorOf); an empty body says so.
 func apiError(resp *http.Response, body []byte) *client.APIError {
-	e := &client.APIError{Status: resp.StatusCode}
-	var envelope client.Error
-	if json.Unmarshal(body, &envelope) == nil && envelope.Error.Code != "" {
-		e.Code, e.Message, e.Details = envelope.Error.Code, envelope.Error.Message, envelope.Error.Details
-		return e
-	}
-	const most = 200
-	e.Message = strings.TrimSpace(string(body[:min(len(body), most)]))
+	e := client.ErrorOf(resp, body)
 	if e.Message == "" {
 		e.Message = "(no body)"
 	}
