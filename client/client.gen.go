@@ -2252,10 +2252,16 @@ type ClientInterface interface {
 	// long, an unknown key) fails alone, with its number, field and reason in the report.
 	//
 	// **All or nothing**: with `atomic=true` the import applies every row or, when any row
-	// fails, none (and a list it created is removed again). Without it every valid row is
-	// applied, in chunks of a few thousand rows that each commit whole: no row is ever
-	// applied in part, and an import stopped by an error keeps the chunks committed before
-	// it (the record says how many rows).
+	// fails, none (a list it created by name stays, empty: another import may have found it
+	// by that name meanwhile). Without it every valid row is applied, in chunks of a few
+	// thousand rows that each commit whole: no row is ever applied in part, and an import
+	// stopped by an error keeps the chunks committed before it (the record says how many
+	// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+	// before it writes, so that other writers are not held up while the file arrives.
+	//
+	// **Together**: imports into one list at once each apply their rows whole; a row meets
+	// whatever the others committed before it. A server runs a few imports at once (a
+	// quarter of its database connections); one more is a `503`, to retry.
 	//
 	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -2270,7 +2276,9 @@ type ClientInterface interface {
 	// both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
 	// file that stops being CSV or JSON midway (then `details.importId` names the record and
 	// `details.line` the line); `404` when `contactListId` is not a list of the caller's
-	// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+	// organization (or the list is deleted during the import); `413` for a body over the
+	// limit; `415` for another `Content-Type`; `503` when the server runs as many imports
+	// as it takes at once, or the database fails midway.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2310,10 +2318,16 @@ type ClientInterface interface {
 	// long, an unknown key) fails alone, with its number, field and reason in the report.
 	//
 	// **All or nothing**: with `atomic=true` the import applies every row or, when any row
-	// fails, none (and a list it created is removed again). Without it every valid row is
-	// applied, in chunks of a few thousand rows that each commit whole: no row is ever
-	// applied in part, and an import stopped by an error keeps the chunks committed before
-	// it (the record says how many rows).
+	// fails, none (a list it created by name stays, empty: another import may have found it
+	// by that name meanwhile). Without it every valid row is applied, in chunks of a few
+	// thousand rows that each commit whole: no row is ever applied in part, and an import
+	// stopped by an error keeps the chunks committed before it (the record says how many
+	// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+	// before it writes, so that other writers are not held up while the file arrives.
+	//
+	// **Together**: imports into one list at once each apply their rows whole; a row meets
+	// whatever the others committed before it. A server runs a few imports at once (a
+	// quarter of its database connections); one more is a `503`, to retry.
 	//
 	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -2328,7 +2342,9 @@ type ClientInterface interface {
 	// both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
 	// file that stops being CSV or JSON midway (then `details.importId` names the record and
 	// `details.line` the line); `404` when `contactListId` is not a list of the caller's
-	// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+	// organization (or the list is deleted during the import); `413` for a body over the
+	// limit; `415` for another `Content-Type`; `503` when the server runs as many imports
+	// as it takes at once, or the database fails midway.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3372,10 +3388,16 @@ func (c *RawClient) ExportContacts(ctx context.Context, params *ExportContactsPa
 // long, an unknown key) fails alone, with its number, field and reason in the report.
 //
 // **All or nothing**: with `atomic=true` the import applies every row or, when any row
-// fails, none (and a list it created is removed again). Without it every valid row is
-// applied, in chunks of a few thousand rows that each commit whole: no row is ever
-// applied in part, and an import stopped by an error keeps the chunks committed before
-// it (the record says how many rows).
+// fails, none (a list it created by name stays, empty: another import may have found it
+// by that name meanwhile). Without it every valid row is applied, in chunks of a few
+// thousand rows that each commit whole: no row is ever applied in part, and an import
+// stopped by an error keeps the chunks committed before it (the record says how many
+// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+// before it writes, so that other writers are not held up while the file arrives.
+//
+// **Together**: imports into one list at once each apply their rows whole; a row meets
+// whatever the others committed before it. A server runs a few imports at once (a
+// quarter of its database connections); one more is a `503`, to retry.
 //
 // **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 // shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -3390,7 +3412,9 @@ func (c *RawClient) ExportContacts(ctx context.Context, params *ExportContactsPa
 // both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
 // file that stops being CSV or JSON midway (then `details.importId` names the record and
 // `details.line` the line); `404` when `contactListId` is not a list of the caller's
-// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+// organization (or the list is deleted during the import); `413` for a body over the
+// limit; `415` for another `Content-Type`; `503` when the server runs as many imports
+// as it takes at once, or the database fails midway.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3440,10 +3464,16 @@ func (c *RawClient) ImportContactsWithBody(ctx context.Context, params *ImportCo
 // long, an unknown key) fails alone, with its number, field and reason in the report.
 //
 // **All or nothing**: with `atomic=true` the import applies every row or, when any row
-// fails, none (and a list it created is removed again). Without it every valid row is
-// applied, in chunks of a few thousand rows that each commit whole: no row is ever
-// applied in part, and an import stopped by an error keeps the chunks committed before
-// it (the record says how many rows).
+// fails, none (a list it created by name stays, empty: another import may have found it
+// by that name meanwhile). Without it every valid row is applied, in chunks of a few
+// thousand rows that each commit whole: no row is ever applied in part, and an import
+// stopped by an error keeps the chunks committed before it (the record says how many
+// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+// before it writes, so that other writers are not held up while the file arrives.
+//
+// **Together**: imports into one list at once each apply their rows whole; a row meets
+// whatever the others committed before it. A server runs a few imports at once (a
+// quarter of its database connections); one more is a `503`, to retry.
 //
 // **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 // shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -3458,7 +3488,9 @@ func (c *RawClient) ImportContactsWithBody(ctx context.Context, params *ImportCo
 // both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
 // file that stops being CSV or JSON midway (then `details.importId` names the record and
 // `details.line` the line); `404` when `contactListId` is not a list of the caller's
-// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+// organization (or the list is deleted during the import); `413` for a body over the
+// limit; `415` for another `Content-Type`; `503` when the server runs as many imports
+// as it takes at once, or the database fails midway.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7045,10 +7077,16 @@ type ClientWithResponsesInterface interface {
 	// long, an unknown key) fails alone, with its number, field and reason in the report.
 	//
 	// **All or nothing**: with `atomic=true` the import applies every row or, when any row
-	// fails, none (and a list it created is removed again). Without it every valid row is
-	// applied, in chunks of a few thousand rows that each commit whole: no row is ever
-	// applied in part, and an import stopped by an error keeps the chunks committed before
-	// it (the record says how many rows).
+	// fails, none (a list it created by name stays, empty: another import may have found it
+	// by that name meanwhile). Without it every valid row is applied, in chunks of a few
+	// thousand rows that each commit whole: no row is ever applied in part, and an import
+	// stopped by an error keeps the chunks committed before it (the record says how many
+	// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+	// before it writes, so that other writers are not held up while the file arrives.
+	//
+	// **Together**: imports into one list at once each apply their rows whole; a row meets
+	// whatever the others committed before it. A server runs a few imports at once (a
+	// quarter of its database connections); one more is a `503`, to retry.
 	//
 	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -7063,7 +7101,9 @@ type ClientWithResponsesInterface interface {
 	// both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
 	// file that stops being CSV or JSON midway (then `details.importId` names the record and
 	// `details.line` the line); `404` when `contactListId` is not a list of the caller's
-	// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+	// organization (or the list is deleted during the import); `413` for a body over the
+	// limit; `415` for another `Content-Type`; `503` when the server runs as many imports
+	// as it takes at once, or the database fails midway.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7103,10 +7143,16 @@ type ClientWithResponsesInterface interface {
 	// long, an unknown key) fails alone, with its number, field and reason in the report.
 	//
 	// **All or nothing**: with `atomic=true` the import applies every row or, when any row
-	// fails, none (and a list it created is removed again). Without it every valid row is
-	// applied, in chunks of a few thousand rows that each commit whole: no row is ever
-	// applied in part, and an import stopped by an error keeps the chunks committed before
-	// it (the record says how many rows).
+	// fails, none (a list it created by name stays, empty: another import may have found it
+	// by that name meanwhile). Without it every valid row is applied, in chunks of a few
+	// thousand rows that each commit whole: no row is ever applied in part, and an import
+	// stopped by an error keeps the chunks committed before it (the record says how many
+	// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+	// before it writes, so that other writers are not held up while the file arrives.
+	//
+	// **Together**: imports into one list at once each apply their rows whole; a row meets
+	// whatever the others committed before it. A server runs a few imports at once (a
+	// quarter of its database connections); one more is a `503`, to retry.
 	//
 	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -7121,7 +7167,9 @@ type ClientWithResponsesInterface interface {
 	// both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
 	// file that stops being CSV or JSON midway (then `details.importId` names the record and
 	// `details.line` the line); `404` when `contactListId` is not a list of the caller's
-	// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+	// organization (or the list is deleted during the import); `413` for a body over the
+	// limit; `415` for another `Content-Type`; `503` when the server runs as many imports
+	// as it takes at once, or the database fails midway.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11818,10 +11866,16 @@ func (c *ClientWithResponses) ExportContactsWithResponse(ctx context.Context, pa
 // long, an unknown key) fails alone, with its number, field and reason in the report.
 //
 // **All or nothing**: with `atomic=true` the import applies every row or, when any row
-// fails, none (and a list it created is removed again). Without it every valid row is
-// applied, in chunks of a few thousand rows that each commit whole: no row is ever
-// applied in part, and an import stopped by an error keeps the chunks committed before
-// it (the record says how many rows).
+// fails, none (a list it created by name stays, empty: another import may have found it
+// by that name meanwhile). Without it every valid row is applied, in chunks of a few
+// thousand rows that each commit whole: no row is ever applied in part, and an import
+// stopped by an error keeps the chunks committed before it (the record says how many
+// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+// before it writes, so that other writers are not held up while the file arrives.
+//
+// **Together**: imports into one list at once each apply their rows whole; a row meets
+// whatever the others committed before it. A server runs a few imports at once (a
+// quarter of its database connections); one more is a `503`, to retry.
 //
 // **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 // shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -11836,7 +11890,9 @@ func (c *ClientWithResponses) ExportContactsWithResponse(ctx context.Context, pa
 // both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
 // file that stops being CSV or JSON midway (then `details.importId` names the record and
 // `details.line` the line); `404` when `contactListId` is not a list of the caller's
-// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+// organization (or the list is deleted during the import); `413` for a body over the
+// limit; `415` for another `Content-Type`; `503` when the server runs as many imports
+// as it takes at once, or the database fails midway.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11882,10 +11938,16 @@ func (c *ClientWithResponses) ImportContactsWithBodyWithResponse(ctx context.Con
 // long, an unknown key) fails alone, with its number, field and reason in the report.
 //
 // **All or nothing**: with `atomic=true` the import applies every row or, when any row
-// fails, none (and a list it created is removed again). Without it every valid row is
-// applied, in chunks of a few thousand rows that each commit whole: no row is ever
-// applied in part, and an import stopped by an error keeps the chunks committed before
-// it (the record says how many rows).
+// fails, none (a list it created by name stays, empty: another import may have found it
+// by that name meanwhile). Without it every valid row is applied, in chunks of a few
+// thousand rows that each commit whole: no row is ever applied in part, and an import
+// stopped by an error keeps the chunks committed before it (the record says how many
+// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+// before it writes, so that other writers are not held up while the file arrives.
+//
+// **Together**: imports into one list at once each apply their rows whole; a row meets
+// whatever the others committed before it. A server runs a few imports at once (a
+// quarter of its database connections); one more is a `503`, to retry.
 //
 // **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 // shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -11900,7 +11962,9 @@ func (c *ClientWithResponses) ImportContactsWithBodyWithResponse(ctx context.Con
 // both of `contactListId` and `contactListName`, a CSV header that cannot be read, or a
 // file that stops being CSV or JSON midway (then `details.importId` names the record and
 // `details.line` the line); `404` when `contactListId` is not a list of the caller's
-// organization; `413` for a body over the limit; `415` for another `Content-Type`.
+// organization (or the list is deleted during the import); `413` for a body over the
+// limit; `415` for another `Content-Type`; `503` when the server runs as many imports
+// as it takes at once, or the database fails midway.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

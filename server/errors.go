@@ -124,6 +124,7 @@ var answers = map[kind]answer{
 	store.ENOTFOUND: {http.StatusNotFound, gen.ErrorCodeNotFound},
 	store.ECONFLICT: {http.StatusConflict, gen.ErrorCodeConflict},
 	store.EINVALID:  {http.StatusBadRequest, gen.ErrorCodeValidationError},
+	store.EBUSY:     {http.StatusServiceUnavailable, gen.ErrorCodeUnavailable},
 
 	phone.EINVALID: {http.StatusBadRequest, gen.ErrorCodeValidationError},
 

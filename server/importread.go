@@ -30,6 +30,11 @@ const importMaxRows = 1_000_000
 // the readers never hold more of a row than this and a few KB of read-ahead.
 const importMaxRowBytes = 1 << 20
 
+// importMaxWorkers bounds the goroutines checking one import's rows: each holds batches in
+// flight, so on a machine of many cores an import's memory would grow with them; past a few
+// cores the database, not the parsing, sets the pace.
+const importMaxWorkers = 4
+
 // importBatchBytes cuts a batch short of importBatchRows when its rows' text reaches it, so that
 // a file of long rows (5000 rows of 1 MiB would be 5 GB) costs the same memory per batch as a
 // file of short ones.
@@ -47,7 +52,7 @@ type importLimits struct {
 func defaultImportLimits() importLimits {
 	return importLimits{
 		rows: importMaxRows, batchRows: importBatchRows, batchBytes: importBatchBytes,
-		rowBytes: importMaxRowBytes, workers: runtime.GOMAXPROCS(0),
+		rowBytes: importMaxRowBytes, workers: min(runtime.GOMAXPROCS(0), importMaxWorkers),
 	}
 }
 

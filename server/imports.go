@@ -44,6 +44,11 @@ func (h *handlers) ImportContacts(ctx context.Context, req gen.ImportContactsReq
 	if err != nil {
 		return nil, err
 	}
+	release, err := h.store.ImportSlot()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	spec.Format = string(format)
 	rows, err := openImport(ctx, req.Body, format, region)
 	if err != nil {
@@ -115,6 +120,8 @@ func importStopped(imp store.Import, err error) error {
 		ae.Disconnected = true
 	case store.IsUnavailable(err):
 		ae = newError(kindUnavailable, "the database is not reachable; the import stopped, retry later")
+	case store.ErrorCode(err) != "": // a list deleted meanwhile (404), writers in the way (503)
+		ae = newError(kind(store.ErrorCode(err)), "%s", err.Error())
 	default:
 		ae = internal(err)
 	}

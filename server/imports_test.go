@@ -191,7 +191,7 @@ func TestImportOnConflictAndAtomic(t *testing.T) {
 			t.Fatalf("the update cleared a column the file does not have: email %q", email)
 		}
 
-		// Atomic: a bad row applies nothing, and the list it created goes again.
+		// Atomic: a bad row applies nothing; the list it created stays, empty.
 		imp := imported(t, importFile(t, c, client.ImportContactsParams{ContactListName: ptr("all or nothing"), Atomic: ptr(true)}, "text/csv",
 			strings.NewReader("phone\n+5492235961983\n+549\n")))
 		if imp.Status != client.ImportStatusFailed || imp.Created != 0 || imp.Failed != 1 || !imp.Atomic {
@@ -200,11 +200,8 @@ func TestImportOnConflictAndAtomic(t *testing.T) {
 		if msg, _ := imp.Error.Get(); !strings.Contains(msg, "none was applied") {
 			t.Fatalf("error %q", msg)
 		}
-		lists := must(c.ListContactListsWithResponse(ctx, &client.ListContactListsParams{}))
-		for _, l := range lists.JSON200.Items {
-			if l.Name == "all or nothing" {
-				t.Fatal("the failed atomic import left its list")
-			}
+		if n := len(contactsOf(t, c, imp.ContactListId)); n != 0 || !imp.ListCreated {
+			t.Fatalf("the failed atomic import left %d contacts (list created: %v)", n, imp.ListCreated)
 		}
 	})
 }
@@ -584,6 +581,35 @@ func TestImportFailsWhileTheClientStalls(t *testing.T) {
 		page := must(c.ListImportsWithResponse(ctx, &client.ListImportsParams{}))
 		if items := page.JSON200.Items; len(items) != 1 || items[0].Status != client.ImportStatusFailed || items[0].Created != 0 {
 			t.Fatalf("records %+v", items)
+		}
+	})
+}
+
+// TestImportsAtOnce: past the imports a server runs at once, one more is a 503 to retry, and
+// nothing is recorded for it.
+func TestImportsAtOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, h *harness) {
+		var releases []func()
+		for {
+			release, err := h.store.ImportSlot()
+			if err != nil {
+				break
+			}
+			releases = append(releases, release)
+		}
+		if len(releases) == 0 {
+			t.Fatal("no import may run at all")
+		}
+		c := h.client(h.admin)
+		r := importFile(t, c, client.ImportContactsParams{ContactListName: ptr("busy")}, "text/csv", strings.NewReader("phone\n+5492235961983\n"))
+		e := wantError(t, r.StatusCode(), r.Body, http.StatusServiceUnavailable, client.ErrorCodeUnavailable)
+		if !strings.Contains(e.Message, "imports are running") {
+			t.Fatalf("503 says %q", e.Message)
+		}
+		releases[0]()
+		imported(t, importFile(t, c, client.ImportContactsParams{ContactListName: ptr("busy")}, "text/csv", strings.NewReader("phone\n+5492235961983\n")))
+		for _, release := range releases[1:] {
+			release()
 		}
 	})
 }

@@ -10,6 +10,7 @@ const (
 	ENOTFOUND = "not_found" // the resource does not exist in the caller's organization
 	ECONFLICT = "conflict"  // the change would break a uniqueness rule
 	EINVALID  = "invalid"   // the input breaks a rule the store enforces
+	EBUSY     = "busy"      // the store is doing as much of this as it takes at once: retry later
 )
 
 // Error is a failure with a code, a message fit for an API client and optional details.

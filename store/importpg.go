@@ -50,11 +50,15 @@ var pgStagingColumns = func() []string {
 	return cols
 }()
 
-// pgMarkExisting notes, on each staged row, the contact of the list that has its phone.
-// $1 org, $2 list.
-const pgMarkExisting = `UPDATE ` + pgStaging + ` s SET contact_id = c.id FROM contacts c
-WHERE c.org_id = $1 AND c.contact_list_id = $2 AND c.match_key = s.match_key
-RETURNING s.new_id, c.id`
+// pgMarkExisting notes, on each staged row, the contact of the list that has its phone, and
+// locks those contacts until the chunk commits, in the order of their ids: two imports into
+// one list take their locks in the same order whatever their files' (no deadlock), and a
+// contact cannot be deleted between this and the update. $1 org, $2 list.
+const pgMarkExisting = `WITH held AS (
+SELECT c.id, c.match_key FROM contacts c JOIN ` + pgStaging + ` s ON c.match_key = s.match_key
+WHERE c.org_id = $1 AND c.contact_list_id = $2 ORDER BY c.id FOR UPDATE OF c)
+UPDATE ` + pgStaging + ` s SET contact_id = held.id FROM held WHERE held.match_key = s.match_key
+RETURNING s.new_id, held.id`
 
 // pgUpdateExisting writes the fields each marked row has over its contact's, where that
 // changes something, and returns the rows it changed. $1 org, $2 now.
@@ -87,7 +91,7 @@ var pgInsertNew = func() string {
 	}
 	cols, vals = append(cols, "created_at", "updated_at"), append(vals, "$3", "$3")
 	return "INSERT INTO contacts (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(vals, ", ") +
-		" FROM " + pgStaging + " s WHERE s.contact_id IS NULL" +
+		" FROM " + pgStaging + " s WHERE s.contact_id IS NULL ORDER BY s.match_key" + // the order of the unique index's waits, as for the locks above
 		" ON CONFLICT (org_id, contact_list_id, match_key) DO NOTHING RETURNING id"
 }()
 
@@ -97,8 +101,8 @@ unchanged = $7, skipped = $8, failed = $9, failed_rows = $10, failed_rows_omitte
 finished_at = $13 WHERE org_id = $1 AND id = $2`
 
 // withPgxConn runs use on one connection of the pool, as pgx's own connection: COPY is not
-// in database/sql. begin opens a transaction on it.
-func (s *Store) withPgxConn(ctx context.Context, use func(begin func(context.Context) (importTx, error)) error) error {
+// in database/sql.
+func (s *Store) withPgxConn(ctx context.Context, use func(importEngine) error) error {
 	conn, err := s.sql.Conn(ctx)
 	if err != nil {
 		return err
@@ -109,16 +113,35 @@ func (s *Store) withPgxConn(ctx context.Context, use func(begin func(context.Con
 		if !ok {
 			return fmt.Errorf("the PostgreSQL connection is a %T, not pgx's", dc)
 		}
-		pc := sc.Conn()
-		return use(func(ctx context.Context) (importTx, error) {
-			tx, err := pc.Begin(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return &pgImportTx{s: s, tx: tx}, nil
-		})
+		return use(pgImportEngine{s: s, conn: sc.Conn()})
 	})
 }
+
+// pgImportEngine is an import's own connection.
+type pgImportEngine struct {
+	s    *Store
+	conn *pgx.Conn
+}
+
+// allocateIDs runs on the import's connection between its chunks' transactions: a statement
+// of its own, as AllocateIDs wants, without taking a second connection from the pool.
+func (e pgImportEngine) allocateIDs(ctx context.Context, orgID string, n int) (int64, error) {
+	var last int64
+	if err := e.conn.QueryRow(ctx, allocateQuery, orgID, string(ContactIDs), n).Scan(&last); err != nil {
+		return 0, fmt.Errorf("allocate %d contact ids: %w", n, err)
+	}
+	return last - int64(n) + 1, nil
+}
+
+func (e pgImportEngine) begin(ctx context.Context) (importTx, error) {
+	tx, err := e.conn.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pgImportTx{s: e.s, tx: tx}, nil
+}
+
+func (e pgImportEngine) locksOut() bool { return false }
 
 type pgImportTx struct {
 	s      *Store
@@ -246,12 +269,11 @@ func (t *pgImportTx) save(ctx context.Context, imp Import) error {
 	return err
 }
 
-// allocateIDs runs outside the transaction, on another connection: see AllocateIDs.
+// allocateIDs, for an atomic import's open transaction, runs on another connection: in the
+// transaction the counter's row would stay locked until the import commits (see AllocateIDs).
 func (t *pgImportTx) allocateIDs(ctx context.Context, orgID string, n int) (int64, error) {
 	return t.s.AllocateIDs(ctx, orgID, ContactIDs, n)
 }
-
-func (t *pgImportTx) locksOut() bool { return false }
 
 func (t *pgImportTx) commit(ctx context.Context) error { return t.tx.Commit(ctx) }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -21,8 +22,27 @@ type ImportSpec struct {
 	Atomic     bool
 }
 
+// importSlotsFor is how many imports may run at once on a pool of maxConns connections: on
+// PostgreSQL each holds one connection for its whole life and briefly takes a second, so
+// imports get at most a quarter of the pool and the API keeps the rest.
+func importSlotsFor(maxConns int) int { return max(1, maxConns/4) }
+
+// ImportSlot takes one of the slots of the imports running at once, or returns EBUSY when
+// none is free: an import waits on its client's upload for as long as it lasts, and queueing
+// more of them would hold connections the API needs. release gives the slot back.
+func (s *Store) ImportSlot() (release func(), err error) {
+	select {
+	case s.importSlots <- struct{}{}:
+		return func() { <-s.importSlots }, nil
+	default:
+		return nil, errorf(EBUSY, "%d imports are running, as many as this server runs at once; retry when one has ended", cap(s.importSlots))
+	}
+}
+
 // StartImport finds (or, by name, creates) the list and records the import as running.
 // Returns ENOTFOUND when ListID is not a list of the organization, EINVALID for a bad spec.
+// A list created by name stays, even when the import then applies nothing: another import
+// may have found it by its name meanwhile.
 func (s *Store) StartImport(ctx context.Context, orgID string, spec ImportSpec) (Import, error) {
 	if !slices.Contains([]OnConflict{ConflictUpdate, ConflictSkip, ConflictFail}, spec.OnConflict) {
 		return Import{}, invalid("onConflict", "onConflict must be update, skip or fail, not %q", spec.OnConflict)
@@ -45,9 +65,6 @@ func (s *Store) StartImport(ctx context.Context, orgID string, spec ImportSpec) 
 		return Import{}, err
 	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		if created {
-			s.dropCreatedList(ctx, imp)
-		}
 		return Import{}, err
 	}
 	return imp, nil
@@ -87,14 +104,6 @@ func (s *Store) importList(ctx context.Context, orgID string, spec ImportSpec) (
 	return ContactList{}, false, errorf(ECONFLICT, "the contact list %q was created and deleted while the import started; try again", name)
 }
 
-// dropCreatedList deletes the list an import created, when the import applied nothing: an
-// atomic import that failed leaves nothing behind. A list someone filled meanwhile stays.
-func (s *Store) dropCreatedList(ctx context.Context, imp Import) {
-	ctx = context.WithoutCancel(ctx)
-	s.db.WithContext(ctx).Where("org_id = ? AND id = ? AND NOT EXISTS (SELECT 1 FROM contacts c WHERE c.org_id = ? AND c.contact_list_id = ?)",
-		imp.OrgID, imp.ListID, imp.OrgID, imp.ListID).Delete(&contactListRow{})
-}
-
 // chunkOutcome is what one chunk did to its rows.
 type chunkOutcome struct {
 	created, updated, unchanged, skipped int64
@@ -109,21 +118,41 @@ func (o *chunkOutcome) add(p chunkOutcome) {
 	o.failed = append(o.failed, p.failed...)
 }
 
-// importTx is one transaction of an import on one engine: a chunk's (or, atomic, the whole
-// import's).
+// importEngine is where an import runs: one connection of its own on PostgreSQL, the store's
+// pool on SQLite.
+type importEngine interface {
+	// allocateIDs takes n contact ids outside any transaction of the import (see AllocateIDs).
+	allocateIDs(ctx context.Context, orgID string, n int) (first int64, err error)
+	begin(ctx context.Context) (importTx, error)
+	// locksOut reports whether a transaction keeps every other writer out until it ends
+	// (SQLite's one writer): an atomic import must then read its whole file before it begins.
+	locksOut() bool
+}
+
+// importTx is one transaction of an import: a chunk's, or an atomic import's whole.
 type importTx interface {
-	// allocateIDs takes n contact ids for a chunk's new contacts (see AllocateIDs).
+	// allocateIDs takes n contact ids while the transaction is open (an atomic import's).
 	allocateIDs(ctx context.Context, orgID string, n int) (first int64, err error)
 	// apply writes rows, whose new contacts take ids from firstID on.
 	apply(ctx context.Context, imp Import, rows []ImportRow, firstID int64) (chunkOutcome, error)
 	// save writes the import's record in the transaction, so that it commits with the rows.
 	save(ctx context.Context, imp Import) error
-	// locksOut reports whether the transaction keeps every other writer out until it ends
-	// (SQLite's one writer): an atomic import's progress cannot then be written beside it.
-	locksOut() bool
 	commit(ctx context.Context) error
 	rollback(ctx context.Context)
 }
+
+// importEnd is how an import ended, to be recorded once its connection is back in the pool.
+type importEnd struct {
+	imp    Import
+	status ImportStatus
+	msg    *string
+	cause  error // what stopped it, if anything did
+	saved  bool  // the record was written with the rows (an atomic import's commit)
+}
+
+// chunkRetries is how often a chunk that lost a deadlock (or a serialization conflict) to
+// another writer is tried again: it rolled back whole, so trying again is safe.
+const chunkRetries = 3
 
 // RunImport applies the batches next returns until it returns io.EOF (the file's end) or
 // another error (the file stopped being readable, the body failed), and records the outcome.
@@ -136,47 +165,54 @@ type importTx interface {
 // It returns the import as recorded at its end, and the error that stopped it (next's, or the
 // database's) if any; an atomic import with failed rows ends failed without an error.
 func (s *Store) RunImport(ctx context.Context, imp Import, next func() (ImportBatch, error)) (Import, error) {
-	var out Import
-	var cause error
-	run := func(begin func(context.Context) (importTx, error)) error {
-		out, cause = s.driveImport(ctx, imp, begin, next)
+	var end importEnd
+	run := func(e importEngine) error {
+		end = s.driveImport(ctx, imp, e, next)
 		return nil
 	}
 	var err error
 	if s.dialect == Postgres {
-		err = s.withPgxConn(ctx, func(begin func(context.Context) (importTx, error)) error { return run(begin) })
+		err = s.withPgxConn(ctx, run)
 	} else {
-		err = run(s.beginSQLiteImport)
+		err = run(sqliteImportEngine{s})
 	}
 	if err != nil { // no connection to run it on
-		return s.endImport(ctx, imp, err)
+		end = importEnd{imp: imp, status: ImportFailed, cause: err}
 	}
-	return out, cause
+	return s.recordEnd(ctx, end)
 }
 
-// driveImport is RunImport's loop over an engine's transactions.
-func (s *Store) driveImport(ctx context.Context, imp Import, begin func(context.Context) (importTx, error), next func() (ImportBatch, error)) (Import, error) {
+// driveImport is RunImport's loop, on one engine.
+func (s *Store) driveImport(ctx context.Context, imp Import, e importEngine, next func() (ImportBatch, error)) importEnd {
+	if imp.Atomic && e.locksOut() {
+		// Read and check the whole file before the transaction takes the one write lock:
+		// held while a client uploads, it would stop every other writer for as long.
+		spool, err := s.spoolImport(ctx, &imp, next)
+		if err != nil {
+			return importEnd{imp: imp, status: ImportFailed, cause: err}
+		}
+		defer spool.close()
+		next = spool.next
+		imp.RowsRead = 0 // counted again as the spool is replayed
+	}
 	var tx importTx
 	if imp.Atomic {
 		var err error
-		if tx, err = begin(ctx); err != nil {
-			return s.endImport(ctx, imp, err)
+		if tx, err = e.begin(ctx); err != nil {
+			return importEnd{imp: imp, status: ImportFailed, cause: err}
 		}
 	}
 	// applied is the record as the database will have it after the next commit; imp is what
 	// it has now (an atomic import's counts wait for its commit).
 	applied := imp
-	fail := func(cause error) (Import, error) {
+	fail := func(cause error) importEnd {
 		if tx != nil {
 			tx.rollback(ctx)
 		}
 		if imp.Atomic {
 			imp.RowsRead = applied.RowsRead
-			if imp.ListCreated {
-				s.dropCreatedList(ctx, imp)
-			}
 		}
-		return s.endImport(ctx, imp, cause)
+		return importEnd{imp: imp, status: ImportFailed, cause: chunkFailure(cause, imp)}
 	}
 	for {
 		batch, err := next()
@@ -186,64 +222,111 @@ func (s *Store) driveImport(ctx context.Context, imp Import, begin func(context.
 		if err != nil {
 			return fail(err)
 		}
-		if !imp.Atomic {
-			if tx, err = begin(ctx); err != nil {
-				return fail(err)
-			}
+		var outcome chunkOutcome
+		if imp.Atomic {
+			outcome, err = s.applyInTx(ctx, tx, applied, batch)
+		} else {
+			outcome, err = s.applyChunk(ctx, e, applied, batch)
 		}
-		var firstID int64
-		if len(batch.Rows) > 0 {
-			// The ids of rows that update or skip are left unused.
-			if firstID, err = tx.allocateIDs(ctx, imp.OrgID, len(batch.Rows)); err != nil {
-				return fail(err)
-			}
-		}
-		outcome, err := tx.apply(ctx, applied, batch.Rows, firstID)
 		if err != nil {
+			if !imp.Atomic {
+				tx = nil // applyChunk rolled its transaction back
+			}
 			return fail(fmt.Errorf("rows %d to %d: %w", firstRow(batch), lastRow(batch), err))
 		}
-		outcome.failed = mergeRowErrors(batch.Failed, outcome.failed)
 		applied.count(batch.Read, outcome)
 		if imp.Atomic {
 			imp.RowsRead = applied.RowsRead
-			if !tx.locksOut() {
-				if err := s.saveProgress(ctx, imp); err != nil {
-					return fail(err)
-				}
+			if !e.locksOut() { // progress beside the open transaction (a spooled file was counted already)
+				s.saveProgress(ctx, imp)
 			}
 			continue
 		}
-		if err := tx.save(ctx, applied); err != nil {
-			return fail(err)
-		}
-		if err := tx.commit(ctx); err != nil {
-			tx = nil // a failed commit has rolled back
-			return fail(err)
-		}
-		tx, imp = nil, applied
+		imp = applied
 	}
 	if imp.Atomic && applied.Failed > 0 {
 		tx.rollback(ctx)
-		if imp.ListCreated {
-			s.dropCreatedList(ctx, imp)
-		}
 		imp.RowsRead, imp.Failed = applied.RowsRead, applied.Failed
 		imp.FailedRows, imp.FailedRowsOmitted = applied.FailedRows, applied.FailedRowsOmitted
 		msg := fmt.Sprintf("%d of %d rows failed; an atomic import applies every row or none, so none was applied", applied.Failed, applied.RowsRead)
-		return s.finishImport(ctx, imp, ImportFailed, &msg)
+		return importEnd{imp: imp, status: ImportFailed, msg: &msg}
+	}
+	if !imp.Atomic {
+		return importEnd{imp: imp, status: ImportSucceeded}
 	}
 	applied.Status, applied.FinishedAt = ImportSucceeded, ptrTo(s.Now())
-	if imp.Atomic {
-		if err := tx.save(ctx, applied); err != nil {
-			return fail(err)
-		}
-		if err := tx.commit(ctx); err != nil {
-			tx = nil
-			return fail(err)
-		}
-		return applied, nil
+	if err := tx.save(ctx, applied); err != nil {
+		return fail(err)
 	}
-	return s.finishImport(ctx, applied, ImportSucceeded, nil)
+	if err := tx.commit(ctx); err != nil {
+		tx = nil // a failed commit has rolled back
+		return fail(err)
+	}
+	return importEnd{imp: applied, status: ImportSucceeded, saved: true}
+}
+
+// applyInTx applies a batch in an atomic import's open transaction.
+func (s *Store) applyInTx(ctx context.Context, tx importTx, imp Import, batch ImportBatch) (chunkOutcome, error) {
+	var firstID int64
+	if len(batch.Rows) > 0 {
+		var err error
+		if firstID, err = tx.allocateIDs(ctx, imp.OrgID, len(batch.Rows)); err != nil {
+			return chunkOutcome{}, err
+		}
+	}
+	out, err := tx.apply(ctx, imp, batch.Rows, firstID)
+	out.failed = mergeRowErrors(batch.Failed, out.failed)
+	return out, err
+}
+
+// applyChunk applies a batch of a non-atomic import in a transaction of its own, with the
+// record's counts, and commits it; a chunk that lost a deadlock is tried again.
+func (s *Store) applyChunk(ctx context.Context, e importEngine, imp Import, batch ImportBatch) (chunkOutcome, error) {
+	var firstID int64
+	if len(batch.Rows) > 0 {
+		// The ids of rows that update or skip are left unused.
+		var err error
+		if firstID, err = e.allocateIDs(ctx, imp.OrgID, len(batch.Rows)); err != nil {
+			return chunkOutcome{}, err
+		}
+	}
+	for try := 1; ; try++ {
+		out, err := s.tryChunk(ctx, e, imp, batch, firstID)
+		if err == nil || try == chunkRetries || !isRetryable(err) || ctx.Err() != nil {
+			return out, err
+		}
+	}
+}
+
+func (s *Store) tryChunk(ctx context.Context, e importEngine, imp Import, batch ImportBatch, firstID int64) (chunkOutcome, error) {
+	tx, err := e.begin(ctx)
+	if err != nil {
+		return chunkOutcome{}, err
+	}
+	out, err := tx.apply(ctx, imp, batch.Rows, firstID)
+	if err != nil {
+		tx.rollback(ctx)
+		return out, err
+	}
+	out.failed = mergeRowErrors(batch.Failed, out.failed)
+	imp.count(batch.Read, out)
+	if err := tx.save(ctx, imp); err != nil {
+		tx.rollback(ctx)
+		return out, err
+	}
+	return out, tx.commit(ctx)
+}
+
+// chunkFailure words what stopped an import where the store knows better than the driver:
+// a list deleted while rows went into it, a deadlock lost more often than retried.
+func chunkFailure(err error, imp Import) error {
+	switch {
+	case isForeignKeyViolation(err):
+		return errorf(ENOTFOUND, "contact list %d was deleted during the import", imp.ListID)
+	case isRetryable(err):
+		return errorf(EBUSY, "other writes held the same contacts of contact list %d, %d times; import the file again (with onConflict=update or skip): %v", imp.ListID, chunkRetries, err)
+	}
+	return err
 }
 
 // count adds a committed (or, atomic, applied) batch to the record.
@@ -285,20 +368,37 @@ func lastRow(b ImportBatch) int64 {
 }
 
 // saveProgress writes an atomic import's rows read, outside its transaction, so that the
-// record shows progress before the commit.
-func (s *Store) saveProgress(ctx context.Context, imp Import) error {
-	return s.db.WithContext(ctx).Model(&importRow{}).Where("org_id = ? AND id = ?", imp.OrgID, imp.ID).
-		Update("rows_read", imp.RowsRead).Error
+// record shows progress before the commit. Progress is worth a short wait at most: an import
+// that cannot show it goes on.
+func (s *Store) saveProgress(ctx context.Context, imp Import) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	s.db.WithContext(ctx).Model(&importRow{}).Where("org_id = ? AND id = ?", imp.OrgID, imp.ID).
+		Update("rows_read", imp.RowsRead)
 }
 
-// endImport records an import stopped by cause, and returns the record with cause.
-func (s *Store) endImport(ctx context.Context, imp Import, cause error) (Import, error) {
-	msg := importFailure(cause)
-	out, err := s.finishImport(ctx, imp, ImportFailed, &msg)
-	if err != nil {
-		return out, errors.Join(cause, err)
+// recordEndTimeout bounds the write of an import's end. It runs even when the request's
+// context has ended (the record must not stay running), so it needs a bound of its own.
+const recordEndTimeout = 10 * time.Second
+
+// recordEnd writes how the import ended (unless its commit did), and returns the record with
+// what stopped it.
+func (s *Store) recordEnd(ctx context.Context, end importEnd) (Import, error) {
+	imp := end.imp
+	if end.saved {
+		return imp, nil
 	}
-	return out, cause
+	imp.Status, imp.Error, imp.FinishedAt = end.status, end.msg, ptrTo(s.Now())
+	if end.cause != nil && imp.Error == nil {
+		msg := importFailure(end.cause)
+		imp.Error = &msg
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordEndTimeout)
+	defer cancel()
+	if err := saveImport(s.db.WithContext(ctx), imp); err != nil {
+		return imp, errors.Join(end.cause, fmt.Errorf("record the import's end: %w", err))
+	}
+	return imp, end.cause
 }
 
 // importFailure words why an import stopped, for its record.
@@ -315,14 +415,6 @@ func importFailure(cause error) string {
 		msg = "the request ended before the import did (the client went away or the server is stopping): " + msg
 	}
 	return strings.TrimSpace(msg) + "; the rows of the chunks committed before it are applied (an atomic import applied nothing)"
-}
-
-// finishImport writes the import's end. It runs even when the request's context has ended:
-// the record must not stay running.
-func (s *Store) finishImport(ctx context.Context, imp Import, status ImportStatus, msg *string) (Import, error) {
-	imp.Status, imp.Error, imp.FinishedAt = status, msg, ptrTo(s.Now())
-	err := saveImport(s.db.WithContext(context.WithoutCancel(ctx)), imp)
-	return imp, err
 }
 
 func ptrTo[T any](v T) *T { return &v }

@@ -20,13 +20,23 @@ const sqliteKeysPerRead = 500
 // sqliteRowsPerInsert is how many contacts one INSERT writes (24 parameters each).
 const sqliteRowsPerInsert = 200
 
-func (s *Store) beginSQLiteImport(ctx context.Context) (importTx, error) {
-	tx := s.db.WithContext(ctx).Begin()
+// sqliteImportEngine runs an import on the store's pool.
+type sqliteImportEngine struct{ s *Store }
+
+func (e sqliteImportEngine) allocateIDs(ctx context.Context, orgID string, n int) (int64, error) {
+	return e.s.AllocateIDs(ctx, orgID, ContactIDs, n)
+}
+
+func (e sqliteImportEngine) begin(ctx context.Context) (importTx, error) {
+	tx := e.s.db.WithContext(ctx).Begin()
 	if tx.Error != nil {
 		return nil, tx.Error
 	}
-	return &sqliteImportTx{s: s, tx: tx}, nil
+	return &sqliteImportTx{s: e.s, tx: tx}, nil
 }
+
+// locksOut: _txlock=immediate takes the database's one write lock at BEGIN.
+func (e sqliteImportEngine) locksOut() bool { return true }
 
 type sqliteImportTx struct {
 	s  *Store
@@ -159,8 +169,6 @@ func (t *sqliteImportTx) allocateIDs(ctx context.Context, orgID string, n int) (
 	}
 	return last - int64(n) + 1, nil
 }
-
-func (t *sqliteImportTx) locksOut() bool { return true }
 
 func (t *sqliteImportTx) commit(ctx context.Context) error { return t.tx.Commit().Error }
 

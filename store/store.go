@@ -71,6 +71,8 @@ type Store struct {
 	now atomic.Pointer[func() time.Time]
 	// seenStmts holds SQLite's prepared statements of a message's seen person (see execSeen).
 	seenStmts sync.Map
+	// importSlots bounds the imports running at once (see ImportSlot).
+	importSlots chan struct{}
 }
 
 // Open connects to the database of cfg. It does not migrate; call Migrate.
@@ -132,6 +134,7 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 	}
 	sqlDB.SetMaxOpenConns(maxConns)
 	sqlDB.SetMaxIdleConns(maxConns)
+	s.importSlots = make(chan struct{}, importSlotsFor(maxConns))
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	s.db, s.sql = db, sqlDB
 	if err := s.Ping(ctx); err != nil {

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
 	"github.com/ncruces/go-sqlite3"
 )
 
@@ -85,4 +86,25 @@ func sqliteUnavailable(code sqlite3.ExtendedErrorCode) bool {
 		return true
 	}
 	return false
+}
+
+// isRetryable reports whether err is a transaction that lost to another (a deadlock, or a
+// serialization failure) and rolled back whole: trying it again is safe.
+func isRetryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
+// isForeignKeyViolation reports whether err is a row whose parent is gone (a contact whose
+// list was deleted meanwhile).
+func isForeignKeyViolation(err error) bool {
+	if errors.Is(err, gorm.ErrForeignKeyViolated) { // GORM's translation (TranslateError)
+		return true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23503"
+	}
+	var lite sqlite3.ExtendedErrorCode
+	return errors.As(err, &lite) && lite == sqlite3.CONSTRAINT_FOREIGNKEY
 }
