@@ -10,8 +10,8 @@ import (
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"gorm.io/gorm"
 	"github.com/ncruces/go-sqlite3"
+	"gorm.io/gorm"
 )
 
 // IsUnavailable reports whether err means the database cannot serve now, as opposed to
