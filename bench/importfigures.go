@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -38,13 +39,17 @@ func importFigures(ctx context.Context, env contactEnv) (section, error) {
 		again, err = uploadImport(ctx, pg, env.importCSV,
 			url.Values{"contactListId": {strconv.FormatInt(listID, 10)}, "onConflict": {"update"}}, first.rec.Id)
 	}
-	// The list goes whatever happened, so that runs do not grow the database.
+	// The list goes whatever happened, an interrupted run included (wagate is stopped only
+	// after this section), so that runs do not grow the database.
 	var delTook time.Duration
 	if listID != 0 {
 		fmt.Printf("Deleting list %d...\n", listID)
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 		var derr error
-		if delTook, derr = deleteList(ctx, pg, listID); err == nil {
-			err = derr
+		delTook, derr = deleteList(dctx, pg, listID)
+		cancel()
+		if derr != nil {
+			err = errors.Join(err, derr)
 		}
 	}
 	if err != nil {
@@ -61,10 +66,11 @@ func importFigures(ctx context.Context, env contactEnv) (section, error) {
 		return sec, err
 	}
 
-	rec := first.rec
+	rec, rows := first.rec, thousands(n)
 	countsOK := rec.Created+rec.Updated == int64(n) && rec.Failed == 0
 	sec.notes = append(sec.notes,
-		importNote("PostgreSQL", first),
+		"wagate on PostgreSQL (the data set's database), into a new list by contactListName:",
+		importNote("wagate", first),
 		fmt.Sprintf("        record %s: created %s, updated %s, unchanged %s, skipped %s, failed %s (created+updated %s)",
 			rec.Id, thousands(int(rec.Created)), thousands(int(rec.Updated)), thousands(int(rec.Unchanged)),
 			thousands(int(rec.Skipped)), thousands(int(rec.Failed)), thousands(int(rec.Created+rec.Updated))),
@@ -78,12 +84,13 @@ func importFigures(ctx context.Context, env contactEnv) (section, error) {
 		fmt.Sprintf("COPY    %s rows in %s: %s rows/s; encoding/csv + pgx CopyFrom (binary) in one statement into a table LIKE contacts",
 			thousands(int(cp.rows)), cp.took.Round(10*time.Millisecond), thousands(int(cp.rowsPerSecond()))),
 		"        INCLUDING INDEXES; no phone parsing, no checks, no upsert (no lookup, every row inserted), one transaction, no record",
+		"a second wagate on SQLite, the same file into a new list:",
 		importNote("SQLite", lite),
 		fmt.Sprintf("        a second wagate, first start on an empty WAGATE_DATA_DIR; created %s, updated %s, failed %s",
 			thousands(int(lite.rec.Created)), thousands(int(lite.rec.Updated)), thousands(int(lite.rec.Failed))),
 	)
 	sec.figures = append(sec.figures,
-		figure{name: "i. import 1M rows, PostgreSQL: time", wagate: secs(first.took), direct: secs(cp.took),
+		figure{name: "i. import " + rows + " rows, PostgreSQL: time", wagate: secs(first.took), direct: secs(cp.took),
 			ratio: ratioOf(first.took.Seconds(), cp.took.Seconds()), target: "< " + targetImportTime.String(),
 			met: verdict(first.took < targetImportTime)},
 		figure{name: "i. import rows/s, PostgreSQL", wagate: thousands(int(first.rowsPerSecond())), direct: thousands(int(cp.rowsPerSecond())),
@@ -96,7 +103,7 @@ func importFigures(ctx context.Context, env contactEnv) (section, error) {
 			met: verdict(first.hwm < targetImportRSSKB)},
 		figure{name: "i. import again, same list (unchanged)", wagate: secs(again.took), target: "reported"},
 		figure{name: "i. delete the imported list", wagate: secs(delTook), target: "reported"},
-		figure{name: "i. import 1M rows, SQLite: time", wagate: secs(lite.took), target: "reported"},
+		figure{name: "i. import " + rows + " rows, SQLite: time", wagate: secs(lite.took), target: "reported"},
 		figure{name: "i. import rows/s, SQLite", wagate: thousands(int(lite.rowsPerSecond())), target: "reported"},
 		figure{name: "i. import peak RSS, SQLite (50 ms / VmHWM)", wagate: mb(lite.rssPeak) + " / " + mb(lite.hwm), target: "reported"},
 	)
