@@ -134,7 +134,7 @@ func importNote(label string, r importRun) string {
 		"        CPU: wagate %s, PostgreSQL %s, other processes %.2f cores; progress read/committed: %s",
 		label, thousands(int(applied(r.rec))), float64(r.bytes)/1e6, secs(r.took), secs(r.bodySent),
 		thousands(int(r.rowsPerSecond())), mb(r.rssPeak), r.samples, rssEvery, r.hwmNote, mb(r.hwm),
-		secs(r.cpu.server), secs(r.cpu.postgres), r.cpu.otherCores(), progressNote(r.progress, 5*time.Second))
+		secs(r.cpu.server), secs(r.cpu.postgres), r.cpu.otherCores(), progressNote(r.progress))
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
