@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wagate/wagate/store"
@@ -91,39 +89,16 @@ func exportFigures(ctx context.Context, env contactEnv) (section, error) {
 	return sec, nil
 }
 
-// exportThroughWagate downloads the export, counting its rows, while a goroutine samples
-// wagate's RSS.
+// exportThroughWagate downloads the export, counting its rows, while wagate's RSS is sampled.
 func exportThroughWagate(ctx context.Context, env contactEnv) (exportRun, error) {
 	var run exportRun
 	pid := env.wagate.pid()
-	// Writing 5 to clear_refs resets the peak RSS (VmHWM) to the current RSS, so that the
-	// figure is the export's and not the lookup runs' before it.
-	run.hwmReset = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
-
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(rssEvery)
-		defer t.Stop()
-		for {
-			if kb, err := memKB(pid, "VmRSS"); err == nil {
-				run.rssPeak = max(run.rssPeak, kb)
-				run.rssSamples++
-			}
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	rss := sampleRSS(pid)
+	run.hwmReset = rss.hwmReset
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+env.wagate.addr+exportPath+"?format=csv", nil)
 	if err != nil {
-		close(stop)
-		wg.Wait()
+		rss.stop()
 		return run, err
 	}
 	req.Header.Set("X-API-Key", env.sd.apiKey)
@@ -142,14 +117,14 @@ func exportThroughWagate(ctx context.Context, env contactEnv) (exportRun, error)
 	}
 	run.took = time.Since(start)
 	run.cpu = cpuBetween(before, sampleCPU(pid))
-	close(stop)
-	wg.Wait()
+	var serr error
+	run.rssPeak, run.hwm, serr = rss.stop()
+	run.rssSamples = rss.samples
 	if err != nil {
 		return run, fmt.Errorf("export through wagate: %w", err)
 	}
 	run.rows, run.bytes = lc.lines-1, lc.bytes // the header
-	run.hwm, err = memKB(pid, "VmHWM")
-	return run, err
+	return run, serr
 }
 
 // copyOut runs a COPY ... TO STDOUT on one of the pool's connections, counting its rows.

@@ -10,13 +10,14 @@ import (
 	"github.com/wagate/wagate/store"
 )
 
-// contactSections are the contact figures, in the order they run and print. The import's
-// section goes here once POST /api/v1/contacts/import works (see importcsv.go).
-var contactSections = []sectionFunc{queryFigures, deepPageFigures, exportFigures}
+// contactSections are the contact figures, in the order they run and print. The import runs
+// last: it adds a list of a million contacts to the organization (deleted again at its end),
+// which the query and export figures must not see.
+var contactSections = []sectionFunc{queryFigures, deepPageFigures, exportFigures, importFigures}
 
-// runContacts measures the contact query and export figures against wagate, each beside the
-// same SQL straight through pgx, and prints the summary.
-func runContacts(ctx context.Context, cfg config, d dataset, sd seeded, wagate *server) error {
+// runContacts measures the contact query, export and import figures against wagate, each
+// beside the same work straight through pgx, and prints the summary.
+func runContacts(ctx context.Context, cfg config, d dataset, sd seeded, wagate *server, files contactFiles) error {
 	st, err := store.Open(ctx, store.Config{URL: sd.url})
 	if err != nil {
 		return err
@@ -36,7 +37,7 @@ func runContacts(ctx context.Context, cfg config, d dataset, sd seeded, wagate *
 	hc := openClient(cfg.inFlight)
 	defer hc.CloseIdleConnections()
 
-	env := contactEnv{cfg: cfg, d: d, sd: sd, wagate: wagate, st: st, pool: pool, hc: hc}
+	env := contactEnv{cfg: cfg, d: d, sd: sd, wagate: wagate, st: st, pool: pool, hc: hc, contactFiles: files}
 	var secs []section
 	for _, measure := range contactSections {
 		sec, err := measure(ctx, env)
@@ -46,13 +47,13 @@ func runContacts(ctx context.Context, cfg config, d dataset, sd seeded, wagate *
 		secs = append(secs, sec)
 	}
 	fmt.Println()
-	fmt.Printf("=== wagate contact query and export: how it ran ===\n")
+	fmt.Printf("=== wagate contact query, export and import: how it ran ===\n")
 	fmt.Printf("data      %s contacts in %d lists, %d tags, %d categories, %d sources, %d last-call statuses; %s\n",
 		thousands(d.contacts), d.lists, len(tagPool), len(categories), len(sources), len(callResults), sd.note)
 	fmt.Printf("host      %s\nload      %s\n", hostLine(), loadAverage())
 	fmt.Printf("queries   %s\n", openOpts{rate: cfg.queryRate, warmup: cfg.queryWarmup, duration: cfg.queryDuration, inFlight: cfg.inFlight}.scheduleNote())
 	fmt.Printf("direct    the statement store.ContactQuerySQL builds (the one QueryContacts runs), through a pgxpool of %d\n"+
 		"          connections, QueryExecModeExec as the store, rows read off the wire but not decoded\n", cfg.baselineConns)
-	printSections(os.Stdout, "wagate contact query and export: summary", secs)
+	printSections(os.Stdout, "wagate contact query, export and import: summary", secs)
 	return nil
 }

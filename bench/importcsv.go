@@ -12,9 +12,8 @@ import (
 )
 
 // The import figures of issue 9 (a 1,000,000-row CSV import under 60 s with RSS under 250 MB,
-// on PostgreSQL and on SQLite) upload this file to POST /api/v1/contacts/import once that
-// endpoint works: a sectionFunc in contactSections that writes it with writeImportCSV, sends
-// it to one list and samples wagate's RSS as exportFigures does.
+// on PostgreSQL and on SQLite) upload this file to POST /api/v1/contacts/import: see
+// importfigures.go.
 
 // importCSVHeader is the import's header for the data set's fields, in importContacts' names
 // (openapi/openapi.yaml).
@@ -76,19 +75,19 @@ func writeImportCSV(path string, d dataset, anchor time.Time) (err error) {
 	return buf.Flush()
 }
 
-// writeImportCSVNote writes the import's CSV file into dir and says where, how large and how
-// long it took.
-func writeImportCSVNote(d dataset, anchor time.Time, dir string) error {
+// writeImportCSVNote writes the import's CSV file into dir, says where, how large and how
+// long it took, and returns its path.
+func writeImportCSVNote(d dataset, anchor time.Time, dir string) (string, error) {
 	path := filepath.Join(dir, "contacts-import.csv")
 	start := time.Now()
 	if err := writeImportCSV(path, d, anchor); err != nil {
-		return fmt.Errorf("write the import's CSV file: %w", err)
+		return "", fmt.Errorf("write the import's CSV file: %w", err)
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		return err
+		return "", err
 	}
 	fmt.Printf("Import CSV: %s rows, %.1f MB, written in %s to %s.\n", thousands(d.contacts), float64(fi.Size())/1e6,
 		time.Since(start).Round(100*time.Millisecond), path)
-	return nil
+	return path, nil
 }

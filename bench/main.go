@@ -7,7 +7,10 @@
 //     open loop at a fixed rate (latency).
 //
 //   - -mode contacts: the contact query (POST /api/v1/contacts/query: filters, q, page 1,000)
-//     and the CSV export, each beside the same SQL straight through pgx.
+//     and the CSV export, each beside the same SQL straight through pgx; and the import of the
+//     data set as a 1,000,000-row CSV file (POST /api/v1/contacts/import) beside a pgx COPY of
+//     the same rows, again into the same list, and on a second wagate on SQLite (-import=false
+//     skips it).
 //
 //   - -mode all (the default): both.
 //
@@ -57,6 +60,7 @@ type config struct {
 	queryDuration time.Duration
 	queryWarmup   time.Duration
 	importCSV     bool
+	importRun     bool // the import's figures, in contacts mode
 }
 
 func parseFlags() config {
@@ -85,6 +89,7 @@ func parseFlags() config {
 	flag.DurationVar(&c.queryDuration, "qd", envDuration("BENCH_QUERY_DURATION", 10*time.Second), "recorded duration of each contact query run (env BENCH_QUERY_DURATION)")
 	flag.DurationVar(&c.queryWarmup, "qwarmup", 2*time.Second, "unrecorded warmup of each contact query run")
 	flag.BoolVar(&c.importCSV, "import-csv", false, "also write the data set as the import's CSV file into the temporary directory (with -keep, to upload it)")
+	flag.BoolVar(&c.importRun, "import", true, "contacts mode: measure the import of the data set as a CSV file (on PostgreSQL, again into the same list, on SQLite); -import=false skips it")
 	flag.Parse()
 	return c
 }
@@ -132,8 +137,10 @@ func run(ctx context.Context, cfg config) error {
 	} else {
 		defer os.RemoveAll(dir)
 	}
-	if cfg.importCSV {
-		if err := writeImportCSVNote(d, sd.anchor, dir); err != nil {
+	// The import's CSV file, written once per run: for the import's figures, or to keep.
+	var importCSVPath string
+	if cfg.importCSV || (contacts && cfg.importRun) {
+		if importCSVPath, err = writeImportCSVNote(d, sd.anchor, dir); err != nil {
 			return err
 		}
 	}
@@ -160,7 +167,8 @@ func run(ctx context.Context, cfg config) error {
 		}
 	}
 	if contacts {
-		if err := runContacts(ctx, cfg, d, sd, wagate); err != nil {
+		files := contactFiles{dir: dir, wagateBin: wagateBin, importCSV: importCSVPath}
+		if err := runContacts(ctx, cfg, d, sd, wagate, files); err != nil {
 			return err
 		}
 	}

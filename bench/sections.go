@@ -23,10 +23,17 @@ type contactEnv struct {
 	st     *store.Store  // builds the statements (ContactQuerySQL); runs none of them
 	pool   *pgxpool.Pool // runs them: as many connections as the baseline server's
 	hc     *http.Client  // wagate's side: room for every request in flight
+	contactFiles
 }
 
-// sectionFunc measures one section of the contact report. The import's figures (a CSV of
-// the data set, importCSV, uploaded to wagate) slot in as one more.
+// contactFiles are the run's files the import's figures use.
+type contactFiles struct {
+	dir       string // the run's temporary directory
+	wagateBin string // to start a second wagate, on SQLite
+	importCSV string // the data set as the import's CSV file; "" with -import=false
+}
+
+// sectionFunc measures one section of the contact report.
 type sectionFunc func(ctx context.Context, env contactEnv) (section, error)
 
 // section is one part of the report: how it was measured, and its figures.
@@ -65,7 +72,7 @@ func printSections(w io.Writer, title string, secs []section) {
 			fmt.Fprintf(w, "  %s\n", n)
 		}
 	}
-	fmt.Fprintf(w, "\nfigures (direct: the same SQL straight through pgx; ratio: wagate/direct)\n")
+	fmt.Fprintf(w, "\nfigures (direct: the same SQL straight through pgx, for the import a COPY of the same rows; ratio: wagate/direct)\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  figure\twagate\tdirect\tratio\ttarget\t")
 	for _, s := range secs {

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// The import's baseline: the same CSV file, read with encoding/csv and turned into the
+// contacts table's column types in this process, then one COPY (pgx CopyFrom, binary) into a
+// table shaped like contacts with all of its indexes. It does not do what the import does
+// beyond that: no phone parsing (the file's phones are E.164 and all Argentine mobiles, so the
+// region is "AR" and the match key a slice of the string), no field checks, no upsert (no
+// lookup of the list's phones, every row is inserted), no chunks committed one by one, no
+// record, no foreign key to the list (LIKE does not copy it).
+
+// importCopyTable is the baseline's table, created and dropped by each run; only the
+// benchmark uses the name.
+const importCopyTable = "bench_import_copy"
+
+// copyRun is the baseline's figures.
+type copyRun struct {
+	took time.Duration // from opening the file to COPY's end
+	rows int64
+}
+
+func (r copyRun) rowsPerSecond() float64 { return float64(r.rows) / r.took.Seconds() }
+
+// copyImportCSV copies the CSV file at path into a fresh importCopyTable and drops it again.
+func copyImportCSV(ctx context.Context, pool *pgxpool.Pool, path, orgID string) (copyRun, error) {
+	var run copyRun
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return run, err
+	}
+	defer conn.Release()
+	table := pgx.Identifier{importCopyTable}.Sanitize()
+	// A table left by an interrupted run goes first.
+	if _, err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+table); err != nil {
+		return run, err
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE "+table+" (LIKE contacts INCLUDING DEFAULTS INCLUDING INDEXES)"); err != nil {
+		return run, fmt.Errorf("create %s: %w", importCopyTable, err)
+	}
+	defer func() {
+		if _, err := conn.Exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+table); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: drop %s: %v\n", importCopyTable, err)
+		}
+	}()
+
+	start := time.Now()
+	f, err := os.Open(path)
+	if err != nil {
+		return run, err
+	}
+	defer f.Close()
+	src, err := newCSVContacts(f, orgID, start)
+	if err != nil {
+		return run, err
+	}
+	run.rows, err = conn.Conn().CopyFrom(ctx, pgx.Identifier{importCopyTable}, contactColumns, src)
+	run.took = time.Since(start)
+	if err != nil {
+		return run, fmt.Errorf("COPY into %s: %w", importCopyTable, err)
+	}
+	return run, nil
+}
+
+// csvContacts is a pgx.CopyFromSource over the import's CSV file: one contacts row per line,
+// in contactColumns' order.
+type csvContacts struct {
+	r     *csv.Reader
+	col   map[string]int // importCSVHeader's names to the file's columns
+	org   string
+	now   time.Time
+	id    int64
+	lists map[string]int64 // rows seen per phone
+	row   []any
+	err   error
+}
+
+func newCSVContacts(f io.Reader, orgID string, now time.Time) (*csvContacts, error) {
+	r := csv.NewReader(f)
+	r.ReuseRecord = true
+	header, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("the CSV's header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[h] = i
+	}
+	for _, h := range importCSVHeader {
+		if _, ok := col[h]; !ok {
+			return nil, fmt.Errorf("the CSV has no %s column", h)
+		}
+	}
+	return &csvContacts{r: r, col: col, org: orgID, now: now, lists: map[string]int64{}}, nil
+}
+
+func (c *csvContacts) Next() bool {
+	rec, err := c.r.Read()
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			c.err = err
+		}
+		return false
+	}
+	c.row, c.err = c.contactRow(rec)
+	return c.err == nil
+}
+
+func (c *csvContacts) Values() ([]any, error) { return c.row, nil }
+func (c *csvContacts) Err() error             { return c.err }
+
+// contactRow converts one line. The unique key is (org, list, match key), and the file holds
+// some phones twice (a person in two lists of the data set): a phone's n-th row goes to list n,
+// so that every row is inserted under every index.
+func (c *csvContacts) contactRow(rec []string) ([]any, error) {
+	cell := func(name string) string { return rec[c.col[name]] }
+	text := func(name string) any {
+		if v := cell(name); v != "" {
+			return v
+		}
+		return nil
+	}
+	e164 := cell("phone")
+	if !strings.HasPrefix(e164, "+549") {
+		return nil, fmt.Errorf("line %d: phone %q is not an Argentine mobile in E.164, which the baseline assumes", c.id+2, e164)
+	}
+	c.lists[e164]++
+	c.id++
+	var lastCallAt, duration any
+	if v := cell("lastCallAt"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: lastCallAt: %w", c.id+1, err)
+		}
+		lastCallAt = t
+	}
+	if v := cell("lastCallDuration"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: lastCallDuration: %w", c.id+1, err)
+		}
+		duration = int32(n)
+	}
+	var tags []string
+	if v := cell("tags"); v != "" {
+		tags = strings.Split(v, ";")
+	}
+	metadata := []byte("{}")
+	if v := cell("metadata"); v != "" {
+		metadata = []byte(v)
+	}
+	return []any{c.id, c.org, c.lists[e164], e164, "AR", "54" + e164[4:],
+		text("fullName"), text("firstName"), text("lastName"), text("email"), text("source"), tagsJSON(tags),
+		text("category"), text("status"), text("campaignId"), text("lastCallStatus"), lastCallAt, duration,
+		text("lastCallFeedback"), text("notes"), metadata, c.now, c.now}, nil
+}
