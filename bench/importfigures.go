@@ -47,6 +47,12 @@ func importFigures(ctx context.Context, env contactEnv) (section, error) {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
 		var derr error
 		delTook, derr = deleteList(dctx, pg, listID)
+		if derr == nil {
+			// The deleted rows stay as dead tuples until a vacuum: without one, the next run's
+			// queries would read through millions of them.
+			fmt.Printf("VACUUM (ANALYZE) contacts...\n")
+			_, derr = env.pool.Exec(dctx, "VACUUM (ANALYZE) contacts")
+		}
 		cancel()
 		if derr != nil {
 			err = errors.Join(err, derr)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,17 @@ func TestMigrationDown(t *testing.T) {
 	})
 }
 
+// sqliteOnly are the facts only SQLite's migrations leave, on purpose: the one-column filter
+// indexes, which PostgreSQL replaces with one GIN index SQLite cannot have (00008, 00009).
+var sqliteOnly = []string{
+	"contacts: index contacts_campaign (org_id, campaign_id)",
+	"contacts: index contacts_category (org_id, category)",
+	"contacts: index contacts_last_call_status (org_id, last_call_status)",
+	"contacts: index contacts_source (org_id, source)",
+	"contacts: index contacts_status (org_id, status)",
+	"contacts: index contacts_tags (tags)",
+}
+
 // TestMigrationsAgree migrates a database of each engine and compares what the migrations
 // left: the same tables, columns (type family and nullability), primary keys, indexes and
 // foreign keys. The folders are twins by convention only; this holds them to it whatever
@@ -141,6 +153,7 @@ func TestMigrationsAgree(t *testing.T) {
 		t.Fatal("the SQLite migrations left no tables")
 	}
 	lite, pg := sqlite.lines(), postgres.lines()
+	lite = slices.DeleteFunc(lite, func(l string) bool { return slices.Contains(sqliteOnly, l) })
 	onlyPG, onlyLite := storetest.Difference(lite, pg)
 	if len(onlyLite)+len(onlyPG) > 0 {
 		t.Errorf("the migrations of the two engines differ:\n only on SQLite:\n  %s\n only on PostgreSQL:\n  %s",
