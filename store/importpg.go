@@ -4,22 +4,28 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// On PostgreSQL an import's chunk is copied (COPY, binary) into a temporary staging table, and
-// then applied by three set-based statements: mark the rows whose phone the list holds, update
-// those contacts (when onConflict is update), insert the others. No statement runs per row.
+// On PostgreSQL an import's chunk is applied by a few set-based statements, none per row:
+//  1. one SELECT finds (and locks) the list's contacts with the chunk's phones, by the list's
+//     unique index;
+//  2. the rows that meet one, under onConflict=update, are copied (COPY, binary) into a
+//     temporary staging table, and one UPDATE writes them over their contacts;
+//  3. the other rows, new to the list, are copied (COPY) straight into contacts: a staging
+//     table between would only copy them twice.
 
 const pgStaging = "wagate_import_staging"
 
 // pgStagingDDL creates the staging table for the transaction (ON COMMIT DROP): a connection
 // of the pool keeps nothing of it.
 var pgStagingDDL = func() string {
-	cols := []string{"new_id bigint NOT NULL", "contact_id bigint", "present bigint NOT NULL",
+	cols := []string{"row_no bigint NOT NULL", "contact_id bigint NOT NULL", "present bigint NOT NULL",
 		"phone text NOT NULL", "country_code text NOT NULL", "match_key text NOT NULL"}
 	for _, f := range importFields {
 		cols = append(cols, f.Column+" "+pgType(f.Type))
@@ -43,34 +49,26 @@ func pgType(t FieldType) string {
 
 // pgStagingColumns are the staging table's columns in COPY's order.
 var pgStagingColumns = func() []string {
-	cols := []string{"new_id", "present", "phone", "country_code", "match_key"}
+	cols := []string{"row_no", "contact_id", "present", "phone", "country_code", "match_key"}
 	for _, f := range importFields {
 		cols = append(cols, f.Column)
 	}
 	return cols
 }()
 
-// pgMarkExisting notes, on each staged row, the contact of the list that has its phone, and
-// locks those contacts until the chunk commits, in the order of their ids: two imports into
-// one list take their locks in the same order whatever their files' (no deadlock), and a
-// contact cannot be deleted between this and the update. $1 org, $2 list.
-//
-// Each staged row probes the list's unique index (org_id, contact_list_id, match_key) on its
-// own (the LIMIT keeps the planner from turning the probes into a join): a list filled by
-// this very import has statistics that say it is empty, and the join the planner would choose
-// then hashes the whole list, chunk after chunk (4 s a chunk at 850,000 contacts). The locks
-// are taken by primary key, from the ids found.
-const pgMarkExisting = `WITH found AS (
-SELECT s.new_id, h.id FROM ` + pgStaging + ` s CROSS JOIN LATERAL (
-SELECT c.id FROM contacts c WHERE c.org_id = $1 AND c.contact_list_id = $2 AND c.match_key = s.match_key LIMIT 1) h
-), locked AS (
-SELECT c.id FROM contacts c WHERE c.org_id = $1 AND c.id = ANY (ARRAY(SELECT id FROM found)) ORDER BY c.id FOR UPDATE
-)
-UPDATE ` + pgStaging + ` s SET contact_id = f.id FROM found f JOIN locked l ON l.id = f.id WHERE s.new_id = f.new_id
-RETURNING s.new_id, f.id`
+// pgHeld finds the list's contacts with these phones and locks them until the chunk commits,
+// in the order of their ids: two imports into one list take their locks in the same order
+// whatever their files' (no deadlock), and a contact cannot be deleted between this and its
+// update. match_key = ANY probes the list's unique index once per phone, whatever the
+// statistics say (a list this import fills has statistics that say it is empty, and a join
+// the planner chose from them hashed the whole list on every chunk). $1 org, $2 list,
+// $3 the phones' match keys.
+const pgHeld = `SELECT c.id, c.match_key FROM contacts c
+WHERE c.org_id = $1 AND c.contact_list_id = $2 AND c.match_key = ANY ($3)
+ORDER BY c.id FOR UPDATE`
 
-// pgUpdateExisting writes the fields each marked row has over its contact's, where that
-// changes something, and returns the rows it changed. $1 org, $2 now.
+// pgUpdateExisting writes the fields each staged row has over its contact's (contact_id),
+// where that changes something: its count of rows is the contacts it changed. $1 org, $2 now.
 var pgUpdateExisting = func() string {
 	set := []string{"phone = s.phone", "country_code = s.country_code"}
 	news, olds := []string{"s.phone", "s.country_code"}, []string{"c.phone", "c.country_code"}
@@ -86,22 +84,16 @@ var pgUpdateExisting = func() string {
 	set = append(set, "updated_at = $2")
 	return "UPDATE contacts c SET " + strings.Join(set, ", ") + " FROM " + pgStaging + " s" +
 		" WHERE c.org_id = $1 AND c.id = s.contact_id" +
-		" AND (" + strings.Join(news, ", ") + ") IS DISTINCT FROM (" + strings.Join(olds, ", ") + ")" +
-		" RETURNING s.new_id"
+		" AND (" + strings.Join(news, ", ") + ") IS DISTINCT FROM (" + strings.Join(olds, ", ") + ")"
 }()
 
-// pgInsertNew inserts the rows no contact of the list has the phone of, and returns the ids it
-// inserted: a row another writer added the phone of meanwhile is left out. $1 org, $2 list, $3 now.
-var pgInsertNew = func() string {
+// pgContactColumns are the columns a new contact is copied into contacts with, in COPY's order.
+var pgContactColumns = func() []string {
 	cols := []string{"id", "org_id", "contact_list_id", "phone", "country_code", "match_key"}
-	vals := []string{"s.new_id", "$1", "$2", "s.phone", "s.country_code", "s.match_key"}
 	for _, f := range importFields {
-		cols, vals = append(cols, f.Column), append(vals, "s."+f.Column)
+		cols = append(cols, f.Column)
 	}
-	cols, vals = append(cols, "created_at", "updated_at"), append(vals, "$3", "$3")
-	return "INSERT INTO contacts (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(vals, ", ") +
-		" FROM " + pgStaging + " s WHERE s.contact_id IS NULL ORDER BY s.match_key" + // the order of the unique index's waits, as for the locks above
-		" ON CONFLICT (org_id, contact_list_id, match_key) DO NOTHING RETURNING id"
+	return append(cols, "created_at", "updated_at")
 }()
 
 // pgSaveImport writes an import's progress and outcome. $1 org, $2 id.
@@ -162,109 +154,132 @@ func (t *pgImportTx) apply(ctx context.Context, imp Import, rows []ImportRow, fi
 	var out chunkOutcome
 	now := t.s.Now()
 	for _, round := range importRounds(rows) {
-		if err := t.stage(ctx, rows, round, firstID); err != nil {
-			return out, err
-		}
-		existing, err := t.pairs(ctx, pgMarkExisting, imp.OrgID, imp.ListID)
+		held, err := t.held(ctx, imp, rows, round)
 		if err != nil {
 			return out, fmt.Errorf("find the phones the list holds: %w", err)
 		}
+		var meet, fresh []int // rows (by index) that meet a contact, and the others
+		for _, i := range round {
+			if _, ok := held[rows[i].Phone.MatchKey]; ok {
+				meet = append(meet, i)
+			} else {
+				fresh = append(fresh, i)
+			}
+		}
 		switch imp.OnConflict {
 		case ConflictFail:
-			for newID, contactID := range existing {
-				r := rows[newID-firstID]
-				out.failed = append(out.failed, phoneHeld(r, imp.ListID, contactID))
+			for _, i := range meet {
+				out.failed = append(out.failed, phoneHeld(rows[i], imp.ListID, held[rows[i].Phone.MatchKey]))
 			}
 		case ConflictSkip:
-			out.skipped += int64(len(existing))
+			out.skipped += int64(len(meet))
 		case ConflictUpdate:
-			changed, err := t.ids(ctx, pgUpdateExisting, imp.OrgID, now)
-			if err != nil {
-				return out, fmt.Errorf("update the contacts: %w", err)
-			}
-			out.updated += int64(len(changed))
-			out.unchanged += int64(len(existing) - len(changed))
-		}
-		inserted, err := t.ids(ctx, pgInsertNew, imp.OrgID, imp.ListID, now)
-		if err != nil {
-			return out, fmt.Errorf("insert the contacts: %w", err)
-		}
-		out.created += int64(len(inserted))
-		if want := len(round) - len(existing); len(inserted) < want {
-			got := make(map[int64]bool, len(inserted))
-			for _, id := range inserted {
-				got[id] = true
-			}
-			for _, i := range round {
-				if id := firstID + int64(i); !got[id] && existing[id] == 0 {
-					out.failed = append(out.failed, raced(rows[i]))
+			if len(meet) > 0 {
+				changed, err := t.update(ctx, imp, rows, meet, held, now)
+				if err != nil {
+					return out, fmt.Errorf("update the contacts: %w", err)
 				}
+				out.updated += changed
+				out.unchanged += int64(len(meet)) - changed
 			}
+		}
+		if len(fresh) > 0 {
+			if err := t.insert(ctx, imp, rows, fresh, firstID, now); err != nil {
+				return out, fmt.Errorf("insert the contacts: %w", err)
+			}
+			out.created += int64(len(fresh))
 		}
 	}
 	sortRowErrors(out.failed)
 	return out, nil
 }
 
-// stage copies the rows of one round into the staging table, emptied first.
-func (t *pgImportTx) stage(ctx context.Context, rows []ImportRow, round []int, firstID int64) error {
+// held runs pgHeld for one round's phones: their contacts' ids by match key.
+func (t *pgImportTx) held(ctx context.Context, imp Import, rows []ImportRow, round []int) (map[string]int64, error) {
+	keys := make([]string, len(round))
+	for j, i := range round {
+		keys[j] = rows[i].Phone.MatchKey
+	}
+	found, err := t.tx.Query(ctx, pgHeld, imp.OrgID, imp.ListID, keys)
+	if err != nil {
+		return nil, err
+	}
+	defer found.Close()
+	out := map[string]int64{}
+	for found.Next() {
+		var id int64
+		var key string
+		if err := found.Scan(&id, &key); err != nil {
+			return nil, err
+		}
+		out[key] = id
+	}
+	return out, found.Err()
+}
+
+// update copies the rows that meet a contact into the staging table, emptied first, and
+// writes them over their contacts in one statement; it returns how many it changed.
+func (t *pgImportTx) update(ctx context.Context, imp Import, rows []ImportRow, meet []int, held map[string]int64, now time.Time) (int64, error) {
 	if !t.staged {
 		if _, err := t.tx.Exec(ctx, pgStagingDDL); err != nil {
-			return fmt.Errorf("create the staging table: %w", err)
+			return 0, fmt.Errorf("create the staging table: %w", err)
 		}
 		t.staged = true
 	} else if _, err := t.tx.Exec(ctx, "TRUNCATE "+pgStaging); err != nil {
-		return err
+		return 0, err
 	}
 	n := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
-		if n == len(round) {
+		if n == len(meet) {
 			return nil, nil
 		}
-		i := round[n]
+		r := &rows[meet[n]]
 		n++
-		r := &rows[i]
 		vals := make([]any, 0, len(pgStagingColumns))
-		vals = append(vals, firstID+int64(i), int64(r.Present), r.Phone.E164, r.Phone.Region, r.Phone.MatchKey)
+		vals = append(vals, r.Row, held[r.Phone.MatchKey], int64(r.Present), r.Phone.E164, r.Phone.Region, r.Phone.MatchKey)
 		for _, f := range importFields {
 			vals = append(vals, f.value(&r.ContactFields))
 		}
 		return vals, nil
 	})
 	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{pgStaging}, pgStagingColumns, src); err != nil {
-		return fmt.Errorf("copy the rows into the staging table: %w", err)
+		return 0, fmt.Errorf("copy the rows into the staging table: %w", err)
 	}
 	// A temporary table has no statistics: without them the planner may join the staged
-	// rows to contacts by scanning the organization's contacts.
-	_, err := t.tx.Exec(ctx, "ANALYZE "+pgStaging)
-	return err
+	// rows to contacts by scanning the organization's contacts instead of probing their ids.
+	if _, err := t.tx.Exec(ctx, "ANALYZE "+pgStaging); err != nil {
+		return 0, err
+	}
+	tag, err := t.tx.Exec(ctx, pgUpdateExisting, imp.OrgID, now)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
 }
 
-// pairs runs a statement returning (staged row's new_id, contact id) pairs.
-func (t *pgImportTx) pairs(ctx context.Context, sql string, args ...any) (map[int64]int64, error) {
-	rows, err := t.tx.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]int64{}
-	for rows.Next() {
-		var a, b int64
-		if err := rows.Scan(&a, &b); err != nil {
-			return nil, err
+// insert copies the rows new to the list straight into contacts, in the order of their
+// phones (the unique index's, as the locks of pgHeld are in one order). A phone another
+// writer added to the list since pgHeld fails the COPY (a unique violation), and the chunk
+// is tried again: it then meets that contact.
+func (t *pgImportTx) insert(ctx context.Context, imp Import, rows []ImportRow, fresh []int, firstID int64, now time.Time) error {
+	slices.SortFunc(fresh, func(a, b int) int { return strings.Compare(rows[a].Phone.MatchKey, rows[b].Phone.MatchKey) })
+	n := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if n == len(fresh) {
+			return nil, nil
 		}
-		out[a] = b
-	}
-	return out, rows.Err()
-}
-
-// ids runs a statement returning one id per row.
-func (t *pgImportTx) ids(ctx context.Context, sql string, args ...any) ([]int64, error) {
-	rows, err := t.tx.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
+		i := fresh[n]
+		n++
+		r := &rows[i]
+		vals := make([]any, 0, len(pgContactColumns))
+		vals = append(vals, firstID+int64(i), imp.OrgID, imp.ListID, r.Phone.E164, r.Phone.Region, r.Phone.MatchKey)
+		for _, f := range importFields {
+			vals = append(vals, f.value(&r.ContactFields))
+		}
+		return append(vals, now, now), nil
+	})
+	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"contacts"}, pgContactColumns, src)
+	return err
 }
 
 func (t *pgImportTx) save(ctx context.Context, imp Import) error {

@@ -443,13 +443,6 @@ func phoneHeld(r ImportRow, listID, contactID int64) RowError {
 		Reason: fmt.Sprintf("contact list %d already holds %s as contact %d (onConflict=fail)", listID, r.Phone.E164, contactID)}
 }
 
-// raced is the failure of a row whose phone another writer added to the list while the chunk
-// was applied: PostgreSQL's ON CONFLICT DO NOTHING left it out.
-func raced(r ImportRow) RowError {
-	return RowError{Row: r.Row, Line: r.Line, Field: "phone",
-		Reason: fmt.Sprintf("%s was added to the list by another request during the import; import the row again", r.Phone.E164)}
-}
-
 func sortRowErrors(rows []RowError) {
 	slices.SortStableFunc(rows, func(x, y RowError) int { return int(x.Row - y.Row) })
 }

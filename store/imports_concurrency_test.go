@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -242,6 +243,43 @@ func TestImportIntoAListDeletedMeanwhile(t *testing.T) {
 		})
 		if store.ErrorCode(err) != store.ENOTFOUND || got.Status != store.ImportFailed || got.Created != 2 {
 			t.Fatalf("import into a deleted list: %s created %d, %v", got.Status, got.Created, err)
+		}
+	})
+}
+
+// TestConcurrentImportsOfNewPhones: two imports bring the same phones, new to the list, at
+// once. One's COPY waits on the other's uncommitted rows and then finds them taken (a unique
+// violation): its chunk is tried again, meets those contacts, and updates them. Between
+// them every phone is created once.
+func TestConcurrentImportsOfNewPhones(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		org := newOrg(t, s, "a")
+		list := newList(t, s, org.ID, "main")
+		var wg sync.WaitGroup
+		results := make([]store.Import, 2)
+		for k := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				im := &importer{t: t, s: s, org: org.ID}
+				rows := phones(t, im, 0, 3000)
+				if k == 1 {
+					slices.Reverse(rows)
+				}
+				got, err := im.run(im.start(store.ImportSpec{ListID: list.ID, OnConflict: store.ConflictSkip}), []store.ImportBatch{batch(rows)}, nil)
+				if err != nil {
+					t.Errorf("import %d: %v", k, err)
+				}
+				results[k] = got
+			}()
+		}
+		wg.Wait()
+		created, skipped := results[0].Created+results[1].Created, results[0].Skipped+results[1].Skipped
+		if created != 3000 || skipped != 3000 {
+			t.Fatalf("created %d and skipped %d between the two imports, want 3000 each (%v, %v)", created, skipped, importCounts(results[0]), importCounts(results[1]))
+		}
+		if n := must[store.ContactPage](t)(s.QueryContacts(ctx, org.ID, store.ContactQuery{ListIDs: []int64{list.ID}}, nil, 1, true)).Total; *n != 3000 {
+			t.Fatalf("%d contacts in the list, want 3000", *n)
 		}
 	})
 }

@@ -88,11 +88,13 @@ func sqliteUnavailable(code sqlite3.ExtendedErrorCode) bool {
 	return false
 }
 
-// isRetryable reports whether err is a transaction that lost to another (a deadlock, or a
-// serialization failure) and rolled back whole: trying it again is safe.
+// isRetryable reports whether err is an import's chunk that lost to another writer and rolled
+// back whole, so that trying it again is safe: a deadlock, a serialization failure, or a phone
+// another writer added to the list between the chunk's read and its COPY (a unique violation:
+// the chunk's own rows never repeat a phone).
 func isRetryable(err error) bool {
 	var pg *pgconn.PgError
-	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001" || pg.Code == "23505")
 }
 
 // isForeignKeyViolation reports whether err is a row whose parent is gone (a contact whose
