@@ -290,7 +290,7 @@ func prewarm(ctx context.Context, dbURL string, contacts bool) (string, error) {
 	var blocks int64
 	if contacts {
 		err = conn.QueryRow(ctx, `SELECT sum(pg_prewarm(i, 'read')) FROM unnest($1::regclass[]) i`, []string{
-			"contacts_created_page", "contacts_tags", "contacts_category", "contacts_last_call_status", "contacts_search", "contacts_pkey",
+			"contacts_created_page", "contacts_filters", "contacts_search", "contacts_pkey",
 		}).Scan(&blocks)
 		if err != nil {
 			return "", err
