@@ -4,28 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// On PostgreSQL an import's chunk is applied by a few set-based statements, none per row:
+// On PostgreSQL an import's chunk is copied (COPY, binary) into a temporary staging table and
+// applied by a few set-based statements, none per row:
 //  1. one SELECT finds (and locks) the list's contacts with the chunk's phones, by the list's
 //     unique index;
-//  2. the rows that meet one, under onConflict=update, are copied (COPY, binary) into a
-//     temporary staging table, and one UPDATE writes them over their contacts;
-//  3. the other rows, new to the list, are copied (COPY) straight into contacts: a staging
-//     table between would only copy them twice.
+//  2. the rows are copied into the staging table, each with the contact it meets, if any;
+//  3. one UPDATE writes the rows that meet a contact over it (under onConflict=update);
+//  4. one INSERT … SELECT adds the others.
 
 const pgStaging = "wagate_import_staging"
 
 // pgStagingDDL creates the staging table for the transaction (ON COMMIT DROP): a connection
 // of the pool keeps nothing of it.
 var pgStagingDDL = func() string {
-	cols := []string{"row_no bigint NOT NULL", "contact_id bigint NOT NULL", "present bigint NOT NULL",
+	cols := []string{"new_id bigint NOT NULL", "contact_id bigint", "present bigint NOT NULL",
 		"phone text NOT NULL", "country_code text NOT NULL", "match_key text NOT NULL"}
 	for _, f := range importFields {
 		cols = append(cols, f.Column+" "+pgType(f.Type))
@@ -49,7 +47,7 @@ func pgType(t FieldType) string {
 
 // pgStagingColumns are the staging table's columns in COPY's order.
 var pgStagingColumns = func() []string {
-	cols := []string{"row_no", "contact_id", "present", "phone", "country_code", "match_key"}
+	cols := []string{"new_id", "contact_id", "present", "phone", "country_code", "match_key"}
 	for _, f := range importFields {
 		cols = append(cols, f.Column)
 	}
@@ -87,13 +85,19 @@ var pgUpdateExisting = func() string {
 		" AND (" + strings.Join(news, ", ") + ") IS DISTINCT FROM (" + strings.Join(olds, ", ") + ")"
 }()
 
-// pgContactColumns are the columns a new contact is copied into contacts with, in COPY's order.
-var pgContactColumns = func() []string {
+// pgInsertNew adds the staged rows that meet no contact, in the order of their phones (the
+// unique index's, as the locks of pgHeld are in one order). A phone another writer added to
+// the list since pgHeld is a unique violation: the chunk rolls back and is tried again, and
+// then meets that contact. $1 org, $2 list, $3 now.
+var pgInsertNew = func() string {
 	cols := []string{"id", "org_id", "contact_list_id", "phone", "country_code", "match_key"}
+	vals := []string{"s.new_id", "$1", "$2", "s.phone", "s.country_code", "s.match_key"}
 	for _, f := range importFields {
-		cols = append(cols, f.Column)
+		cols, vals = append(cols, f.Column), append(vals, "s."+f.Column)
 	}
-	return append(cols, "created_at", "updated_at")
+	cols, vals = append(cols, "created_at", "updated_at"), append(vals, "$3", "$3")
+	return "INSERT INTO contacts (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(vals, ", ") +
+		" FROM " + pgStaging + " s WHERE s.contact_id IS NULL ORDER BY s.match_key"
 }()
 
 // pgSaveImport writes an import's progress and outcome. $1 org, $2 id.
@@ -139,6 +143,16 @@ func (e pgImportEngine) begin(ctx context.Context) (importTx, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The staged rows reach their contacts by primary key, a few thousand probes. A temporary
+	// table has no statistics, and estimated from its size the join may become a hash of the
+	// organization's contacts, read whole on every chunk (a re-import of a million rows took
+	// two minutes so); in this transaction only, the planner is left the nested loop.
+	for _, set := range []string{"SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off"} {
+		if _, err := tx.Exec(ctx, set); err != nil {
+			tx.Rollback(context.WithoutCancel(ctx))
+			return nil, err
+		}
+	}
 	return &pgImportTx{s: e.s, tx: tx}, nil
 }
 
@@ -158,36 +172,35 @@ func (t *pgImportTx) apply(ctx context.Context, imp Import, rows []ImportRow, fi
 		if err != nil {
 			return out, fmt.Errorf("find the phones the list holds: %w", err)
 		}
-		var meet, fresh []int // rows (by index) that meet a contact, and the others
+		meet := 0
 		for _, i := range round {
-			if _, ok := held[rows[i].Phone.MatchKey]; ok {
-				meet = append(meet, i)
-			} else {
-				fresh = append(fresh, i)
-			}
-		}
-		switch imp.OnConflict {
-		case ConflictFail:
-			for _, i := range meet {
-				out.failed = append(out.failed, phoneHeld(rows[i], imp.ListID, held[rows[i].Phone.MatchKey]))
-			}
-		case ConflictSkip:
-			out.skipped += int64(len(meet))
-		case ConflictUpdate:
-			if len(meet) > 0 {
-				changed, err := t.update(ctx, imp, rows, meet, held, now)
-				if err != nil {
-					return out, fmt.Errorf("update the contacts: %w", err)
+			if id, ok := held[rows[i].Phone.MatchKey]; ok {
+				meet++
+				switch imp.OnConflict {
+				case ConflictFail:
+					out.failed = append(out.failed, phoneHeld(rows[i], imp.ListID, id))
+				case ConflictSkip:
+					out.skipped++
 				}
-				out.updated += changed
-				out.unchanged += int64(len(meet)) - changed
 			}
 		}
-		if len(fresh) > 0 {
-			if err := t.insert(ctx, imp, rows, fresh, firstID, now); err != nil {
+		if err := t.stage(ctx, rows, round, held, firstID); err != nil {
+			return out, err
+		}
+		if imp.OnConflict == ConflictUpdate && meet > 0 {
+			tag, err := t.tx.Exec(ctx, pgUpdateExisting, imp.OrgID, now)
+			if err != nil {
+				return out, fmt.Errorf("update the contacts: %w", err)
+			}
+			out.updated += tag.RowsAffected()
+			out.unchanged += int64(meet) - tag.RowsAffected()
+		}
+		if meet < len(round) {
+			tag, err := t.tx.Exec(ctx, pgInsertNew, imp.OrgID, imp.ListID, now)
+			if err != nil {
 				return out, fmt.Errorf("insert the contacts: %w", err)
 			}
-			out.created += int64(len(fresh))
+			out.created += tag.RowsAffected()
 		}
 	}
 	sortRowErrors(out.failed)
@@ -217,69 +230,40 @@ func (t *pgImportTx) held(ctx context.Context, imp Import, rows []ImportRow, rou
 	return out, found.Err()
 }
 
-// update copies the rows that meet a contact into the staging table, emptied first, and
-// writes them over their contacts in one statement; it returns how many it changed.
-func (t *pgImportTx) update(ctx context.Context, imp Import, rows []ImportRow, meet []int, held map[string]int64, now time.Time) (int64, error) {
+// stage copies one round's rows into the staging table, emptied first, each with the id of
+// the contact it meets (NULL for none) and the id it takes if it is new.
+func (t *pgImportTx) stage(ctx context.Context, rows []ImportRow, round []int, held map[string]int64, firstID int64) error {
 	if !t.staged {
 		if _, err := t.tx.Exec(ctx, pgStagingDDL); err != nil {
-			return 0, fmt.Errorf("create the staging table: %w", err)
+			return fmt.Errorf("create the staging table: %w", err)
 		}
 		t.staged = true
 	} else if _, err := t.tx.Exec(ctx, "TRUNCATE "+pgStaging); err != nil {
-		return 0, err
+		return err
 	}
 	n := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
-		if n == len(meet) {
+		if n == len(round) {
 			return nil, nil
 		}
-		r := &rows[meet[n]]
+		i := round[n]
 		n++
+		r := &rows[i]
+		var contactID *int64
+		if id, ok := held[r.Phone.MatchKey]; ok {
+			contactID = &id
+		}
 		vals := make([]any, 0, len(pgStagingColumns))
-		vals = append(vals, r.Row, held[r.Phone.MatchKey], int64(r.Present), r.Phone.E164, r.Phone.Region, r.Phone.MatchKey)
+		vals = append(vals, firstID+int64(i), contactID, int64(r.Present), r.Phone.E164, r.Phone.Region, r.Phone.MatchKey)
 		for _, f := range importFields {
 			vals = append(vals, f.value(&r.ContactFields))
 		}
 		return vals, nil
 	})
 	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{pgStaging}, pgStagingColumns, src); err != nil {
-		return 0, fmt.Errorf("copy the rows into the staging table: %w", err)
+		return fmt.Errorf("copy the rows into the staging table: %w", err)
 	}
-	// A temporary table has no statistics: without them the planner may join the staged
-	// rows to contacts by scanning the organization's contacts instead of probing their ids.
-	if _, err := t.tx.Exec(ctx, "ANALYZE "+pgStaging); err != nil {
-		return 0, err
-	}
-	tag, err := t.tx.Exec(ctx, pgUpdateExisting, imp.OrgID, now)
-	if err != nil {
-		return 0, err
-	}
-	return tag.RowsAffected(), nil
-}
-
-// insert copies the rows new to the list straight into contacts, in the order of their
-// phones (the unique index's, as the locks of pgHeld are in one order). A phone another
-// writer added to the list since pgHeld fails the COPY (a unique violation), and the chunk
-// is tried again: it then meets that contact.
-func (t *pgImportTx) insert(ctx context.Context, imp Import, rows []ImportRow, fresh []int, firstID int64, now time.Time) error {
-	slices.SortFunc(fresh, func(a, b int) int { return strings.Compare(rows[a].Phone.MatchKey, rows[b].Phone.MatchKey) })
-	n := 0
-	src := pgx.CopyFromFunc(func() ([]any, error) {
-		if n == len(fresh) {
-			return nil, nil
-		}
-		i := fresh[n]
-		n++
-		r := &rows[i]
-		vals := make([]any, 0, len(pgContactColumns))
-		vals = append(vals, firstID+int64(i), imp.OrgID, imp.ListID, r.Phone.E164, r.Phone.Region, r.Phone.MatchKey)
-		for _, f := range importFields {
-			vals = append(vals, f.value(&r.ContactFields))
-		}
-		return append(vals, now, now), nil
-	})
-	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{"contacts"}, pgContactColumns, src)
-	return err
+	return nil
 }
 
 func (t *pgImportTx) save(ctx context.Context, imp Import) error {
