@@ -23,9 +23,14 @@ import (
 // slice of the string), no field checks, no upsert (no lookup of the list's phones, every row
 // is inserted), no chunks committed one by one, no record.
 
-// importCopyOrg is the organization the baseline copies its rows into, created and deleted
-// (with its lists and contacts, by cascade) by each run; only the benchmark uses the id.
-const importCopyOrg = "org_bench_copy_baseline"
+// allocate takes n ids of kind for the organization from its counter, as wagate's store does
+// (store.AllocateIDs), and returns the first.
+func allocate(ctx context.Context, conn *pgxpool.Conn, orgID, kind string, n int64) (int64, error) {
+	var last int64
+	err := conn.QueryRow(ctx, `INSERT INTO id_counters (org_id, kind, last_id) VALUES ($1, $2, $3)
+ON CONFLICT (org_id, kind) DO UPDATE SET last_id = id_counters.last_id + excluded.last_id RETURNING last_id`, orgID, kind, n).Scan(&last)
+	return last - n + 1, err
+}
 
 // copyRun is the baseline's figures.
 type copyRun struct {
@@ -35,41 +40,44 @@ type copyRun struct {
 
 func (r copyRun) rowsPerSecond() float64 { return float64(r.rows) / r.took.Seconds() }
 
-// copyImportCSV copies the CSV file at path into the contacts table itself, with all its
-// indexes and the million contacts already there, as wagate's import writes them: into two
-// lists of an organization of its own (a phone's second row goes to the second list), deleted
-// again afterwards and the table vacuumed.
-func copyImportCSV(ctx context.Context, pool *pgxpool.Pool, path, _ string) (copyRun, error) {
+// copyImportCSV copies the CSV file at path into the contacts table itself, as wagate's
+// import writes them: into the data set's organization, beside its million contacts, with
+// every index and the foreign key, in two new lists (a phone's second row goes to the second)
+// with ids from the organization's counter. The lists, and by cascade their contacts, are
+// deleted again afterwards and the table vacuumed.
+func copyImportCSV(ctx context.Context, pool *pgxpool.Pool, path, orgID string) (copyRun, error) {
 	var run copyRun
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return run, err
 	}
 	defer conn.Release()
-	cleanup := func(ctx context.Context) error {
-		if _, err := conn.Exec(ctx, "DELETE FROM organizations WHERE id = $1", importCopyOrg); err != nil {
-			return err
-		}
-		_, err := conn.Exec(ctx, "VACUUM (ANALYZE) contacts")
-		return err
+	firstList, err := allocate(ctx, conn, orgID, "contact_list", 2)
+	if err != nil {
+		return run, fmt.Errorf("the baseline's lists: %w", err)
 	}
-	// An organization left by an interrupted run goes first.
-	if err := cleanup(ctx); err != nil {
-		return run, err
-	}
-	for _, q := range []string{
-		"INSERT INTO organizations (id, name, default_region, created_at) VALUES ($1, $1, 'AR', now())",
-		"INSERT INTO contact_lists (id, org_id, name, created_at, updated_at) VALUES (1, $1, 'copy 1', now(), now()), (2, $1, 'copy 2', now(), now())",
-	} {
-		if _, err := conn.Exec(ctx, q, importCopyOrg); err != nil {
-			return run, fmt.Errorf("the baseline's organization: %w", err)
+	lists := [2]int64{firstList, firstList + 1}
+	stamp := time.Now().UTC().Format("20060102-150405.000")
+	for i, id := range lists {
+		if _, err := conn.Exec(ctx, "INSERT INTO contact_lists (id, org_id, name, created_at, updated_at) VALUES ($1, $2, $3, now(), now())",
+			id, orgID, fmt.Sprintf("bench-copy-%s-%d", stamp, i+1)); err != nil {
+			return run, fmt.Errorf("the baseline's lists: %w", err)
 		}
 	}
 	defer func() {
-		if err := cleanup(context.WithoutCancel(ctx)); err != nil {
-			fmt.Fprintf(os.Stderr, "bench: delete %s: %v\n", importCopyOrg, err)
+		ctx := context.WithoutCancel(ctx)
+		_, err := conn.Exec(ctx, "DELETE FROM contact_lists WHERE org_id = $1 AND id = ANY ($2)", orgID, lists[:])
+		if err == nil {
+			_, err = conn.Exec(ctx, "VACUUM (ANALYZE) contacts")
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: delete the baseline's lists: %v\n", err)
 		}
 	}()
+	firstID, err := allocate(ctx, conn, orgID, "contact", 1_100_000) // the file's rows, with room
+	if err != nil {
+		return run, fmt.Errorf("the baseline's ids: %w", err)
+	}
 
 	start := time.Now()
 	f, err := os.Open(path)
@@ -77,10 +85,11 @@ func copyImportCSV(ctx context.Context, pool *pgxpool.Pool, path, _ string) (cop
 		return run, err
 	}
 	defer f.Close()
-	src, err := newCSVContacts(f, importCopyOrg, start)
+	src, err := newCSVContacts(f, orgID, start)
 	if err != nil {
 		return run, err
 	}
+	src.idBase, src.listIDs = firstID-1, lists
 	run.rows, err = conn.Conn().CopyFrom(ctx, pgx.Identifier{"contacts"}, contactColumns, src)
 	run.took = time.Since(start)
 	if err != nil {
@@ -99,6 +108,10 @@ type csvContacts struct {
 	id    int64
 	lists map[string]int64 // rows seen per phone
 	row   []any
+	// idBase is added to each row's number for its id; listIDs are the lists of a phone's
+	// first and second rows. Zero values: ids from 1, lists 1 and 2.
+	idBase  int64
+	listIDs [2]int64
 	err   error
 }
 
@@ -176,7 +189,11 @@ func (c *csvContacts) contactRow(rec []string) ([]any, error) {
 	if v := cell("metadata"); v != "" {
 		metadata = []byte(v)
 	}
-	return []any{c.id, c.org, c.lists[e164], e164, "AR", "54" + e164[4:],
+	list := c.lists[e164]
+	if c.listIDs[0] != 0 {
+		list = c.listIDs[min(list, 2)-1]
+	}
+	return []any{c.idBase + c.id, c.org, list, e164, "AR", "54" + e164[4:],
 		text("fullName"), text("firstName"), text("lastName"), text("email"), text("source"), tagsJSON(tags),
 		text("category"), text("status"), text("campaignId"), text("lastCallStatus"), lastCallAt, duration,
 		text("lastCallFeedback"), text("notes"), metadata, c.now, c.now}, nil

@@ -89,7 +89,7 @@ func importFigures(ctx context.Context, env contactEnv) (section, error) {
 			delTook.Round(10*time.Millisecond), thousands(int(rec.Created))),
 		fmt.Sprintf("COPY    %s rows in %s: %s rows/s; encoding/csv + pgx CopyFrom (binary) in one statement into contacts itself",
 			thousands(int(cp.rows)), cp.took.Round(10*time.Millisecond), thousands(int(cp.rowsPerSecond()))),
-		"        (every index, the foreign key, beside the data set); no phone parsing, no checks, no upsert, one transaction, no record",
+		"        (the data set's organization, two new lists: every index, the foreign key); no phone parsing, no checks, no upsert, one transaction, no record",
 		"a second wagate on SQLite, the same file into a new list:",
 		importNote("SQLite", lite),
 		fmt.Sprintf("        a second wagate, first start on an empty WAGATE_DATA_DIR; created %s, updated %s, failed %s",
