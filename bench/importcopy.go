@@ -112,7 +112,7 @@ type csvContacts struct {
 	// first and second rows. Zero values: ids from 1, lists 1 and 2.
 	idBase  int64
 	listIDs [2]int64
-	err   error
+	err     error
 }
 
 func newCSVContacts(f io.Reader, orgID string, now time.Time) (*csvContacts, error) {
