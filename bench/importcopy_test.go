@@ -14,17 +14,7 @@ import (
 // converted as the data set has them, and each repeated phone in a list of its own so that the
 // unique key (org, list, match key) holds.
 func TestCSVContactsAreTheDataSet(t *testing.T) {
-	d := newDataset(500, 4)
-	anchor := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	path := filepath.Join(t.TempDir(), "import.csv")
-	if err := writeImportCSV(path, d, anchor); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	d, anchor, f := smallImportFile(t)
 	now := time.Now()
 	src, err := newCSVContacts(f, "org_x", now)
 	if err != nil {

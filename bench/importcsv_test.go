@@ -13,10 +13,10 @@ import (
 	"github.com/wagate/wagate/whatsapp/phone"
 )
 
-// TestImportCSVHoldsTheDataSet reads the import file of a small data set back: a header the
-// import knows, one row per contact with its fields, a phone phone.Parse reads, and the tags
-// split on ';'.
-func TestImportCSVHoldsTheDataSet(t *testing.T) {
+// smallImportFile writes the import file of a data set of 500 contacts in 4 lists, and opens
+// it; it is closed when the test ends.
+func smallImportFile(t *testing.T) (dataset, time.Time, *os.File) {
+	t.Helper()
 	d := newDataset(500, 4)
 	anchor := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	path := filepath.Join(t.TempDir(), "import.csv")
@@ -27,7 +27,15 @@ func TestImportCSVHoldsTheDataSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
+	return d, anchor, f
+}
+
+// TestImportCSVHoldsTheDataSet reads the import file of a small data set back: a header the
+// import knows, one row per contact with its fields, a phone phone.Parse reads, and the tags
+// split on ';'.
+func TestImportCSVHoldsTheDataSet(t *testing.T) {
+	d, anchor, f := smallImportFile(t)
 	records, err := csv.NewReader(f).ReadAll()
 	if err != nil {
 		t.Fatal(err)
