@@ -13,6 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wagate/wagate/store"
 )
 
 // The import's baseline: the same CSV file, read with encoding/csv and turned into the
@@ -22,15 +24,6 @@ import (
 // file's phones are E.164 and all Argentine mobiles, so the region is "AR" and the match key a
 // slice of the string), no field checks, no upsert (no lookup of the list's phones, every row
 // is inserted), no chunks committed one by one, no record.
-
-// allocate takes n ids of kind for the organization from its counter, as wagate's store does
-// (store.AllocateIDs), and returns the first.
-func allocate(ctx context.Context, conn *pgxpool.Conn, orgID, kind string, n int64) (int64, error) {
-	var last int64
-	err := conn.QueryRow(ctx, `INSERT INTO id_counters (org_id, kind, last_id) VALUES ($1, $2, $3)
-ON CONFLICT (org_id, kind) DO UPDATE SET last_id = id_counters.last_id + excluded.last_id RETURNING last_id`, orgID, kind, n).Scan(&last)
-	return last - n + 1, err
-}
 
 // copyRun is the baseline's figures.
 type copyRun struct {
@@ -43,16 +36,17 @@ func (r copyRun) rowsPerSecond() float64 { return float64(r.rows) / r.took.Secon
 // copyImportCSV copies the CSV file at path into the contacts table itself, as wagate's
 // import writes them: into the data set's organization, beside its million contacts, with
 // every index and the foreign key, in two new lists (a phone's second row goes to the second)
-// with ids from the organization's counter. The lists, and by cascade their contacts, are
-// deleted again afterwards and the table vacuumed.
-func copyImportCSV(ctx context.Context, pool *pgxpool.Pool, path, orgID string) (copyRun, error) {
+// with ids from the organization's counter (the store's AllocateIDs). The lists, and by
+// cascade their contacts, are deleted again afterwards and the table vacuumed. rows is the
+// file's count of rows.
+func copyImportCSV(ctx context.Context, st *store.Store, pool *pgxpool.Pool, path, orgID string, rows int) (copyRun, error) {
 	var run copyRun
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return run, err
 	}
 	defer conn.Release()
-	firstList, err := allocate(ctx, conn, orgID, "contact_list", 2)
+	firstList, err := st.AllocateIDs(ctx, orgID, store.ContactListIDs, 2)
 	if err != nil {
 		return run, fmt.Errorf("the baseline's lists: %w", err)
 	}
@@ -74,7 +68,7 @@ func copyImportCSV(ctx context.Context, pool *pgxpool.Pool, path, orgID string) 
 			fmt.Fprintf(os.Stderr, "bench: delete the baseline's lists: %v\n", err)
 		}
 	}()
-	firstID, err := allocate(ctx, conn, orgID, "contact", 1_100_000) // the file's rows, with room
+	firstID, err := st.AllocateIDs(ctx, orgID, store.ContactIDs, rows)
 	if err != nil {
 		return run, fmt.Errorf("the baseline's ids: %w", err)
 	}

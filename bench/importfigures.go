@@ -62,7 +62,7 @@ func importFigures(ctx context.Context, env contactEnv) (section, error) {
 		return sec, err
 	}
 	fmt.Printf("COPY of the same rows through pgx...\n")
-	cp, err := copyImportCSV(ctx, env.pool, env.importCSV, env.sd.org.ID)
+	cp, err := copyImportCSV(ctx, env.st, env.pool, env.importCSV, env.sd.org.ID, n)
 	if err != nil {
 		return sec, err
 	}

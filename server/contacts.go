@@ -11,7 +11,7 @@ import (
 
 func (h *handlers) CreateContact(ctx context.Context, req gen.CreateContactRequestObject) (gen.CreateContactResponseObject, error) {
 	p, b := principalFrom(ctx), req.Body
-	region, err := requestRegion(b.CountryCode, p.Org.DefaultRegion)
+	region, err := requestRegion(b.CountryCode, p.Org.DefaultRegion, "body", "/countryCode")
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (h *handlers) UpdateContact(ctx context.Context, req gen.UpdateContactReque
 	var number store.Optional[phone.Number]
 	switch {
 	case b.Phone != nil:
-		region, err := requestRegion(b.CountryCode, p.Org.DefaultRegion)
+		region, err := requestRegion(b.CountryCode, p.Org.DefaultRegion, "body", "/countryCode")
 		if err != nil {
 			return nil, err
 		}

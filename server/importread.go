@@ -235,7 +235,6 @@ func (r *importReader) build(job *importJob) bool {
 		}
 		job.raws[i] = rawRow{} // the text is not needed any more: let it go with the batch
 	}
-	b.Read = int64(len(job.raws))
 	return true
 }
 
@@ -269,7 +268,7 @@ func (r *importReader) Next() (store.ImportBatch, error) {
 	if job.err != nil {
 		r.err = job.err
 	}
-	if job.batch.Read == 0 && job.err != nil {
+	if job.batch.Read() == 0 && job.err != nil {
 		return store.ImportBatch{}, job.err
 	}
 	return job.batch, nil

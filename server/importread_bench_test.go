@@ -111,7 +111,7 @@ func benchImportRead(b *testing.B, format importFormat, file []byte) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			n += batch.Read
+			n += batch.Read()
 		}
 		r.Close()
 		if n != importBenchRows {

@@ -52,9 +52,9 @@ func FuzzImportRead(f *testing.F) {
 					}
 					rows[fail.Row] = true
 				}
-				for range b.Read {
+				for range b.Read() {
 					if !rows[next] {
-						t.Fatalf("%s: batch of %d rows lacks row %d", format, b.Read, next)
+						t.Fatalf("%s: batch of %d rows lacks row %d", format, b.Read(), next)
 					}
 					next++
 				}

@@ -41,12 +41,12 @@ func readImport(t *testing.T, body io.Reader, format importFormat, region string
 			res.err = err
 			return res
 		}
-		if b.Read != int64(len(b.Rows)+len(b.Failed)) || b.Read == 0 || b.Read > int64(lim.batchRows) {
-			t.Fatalf("a batch with Read %d, %d rows and %d failed (batches of %d)", b.Read, len(b.Rows), len(b.Failed), lim.batchRows)
+		if b.Read() != int64(len(b.Rows)+len(b.Failed)) || b.Read() == 0 || b.Read() > int64(lim.batchRows) {
+			t.Fatalf("a batch with Read %d, %d rows and %d failed (batches of %d)", b.Read(), len(b.Rows), len(b.Failed), lim.batchRows)
 		}
 		res.rows = append(res.rows, b.Rows...)
 		res.failed = append(res.failed, b.Failed...)
-		res.batches = append(res.batches, b.Read)
+		res.batches = append(res.batches, b.Read())
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"github.com/wagate/wagate/gen"
 	"github.com/wagate/wagate/store"
-	"github.com/wagate/wagate/whatsapp/phone"
 )
 
 const importsListing = "imports"
@@ -33,12 +32,9 @@ func (h *handlers) ImportContacts(ctx context.Context, req gen.ImportContactsReq
 		msg := "give the list's id or its name: one of contactListId and contactListName"
 		return nil, invalid(fieldError{Field: "contactListId", In: "query", Message: msg}, fieldError{Field: "contactListName", In: "query", Message: msg})
 	}
-	region := org.DefaultRegion
-	if p.CountryCode != nil {
-		if !phone.ValidRegion(*p.CountryCode) {
-			return nil, invalid(fieldError{Field: "countryCode", In: "query", Message: "is not an ISO 3166-1 region with phone numbers"})
-		}
-		region = *p.CountryCode
+	region, err := requestRegion(p.CountryCode, org.DefaultRegion, "query", "countryCode")
+	if err != nil {
+		return nil, err
 	}
 	format, err := importFormatOf(req.ContentType)
 	if err != nil {

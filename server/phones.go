@@ -26,14 +26,15 @@ func phoneProblem(err error) (reason string, ok bool) {
 	return pe.Reason, true
 }
 
-// requestRegion is the region a request's countryCode names for reading a national phone
-// spelling, or the organization's default when it names none.
-func requestRegion(countryCode *string, fallback string) (string, error) {
+// requestRegion is the region a request's countryCode (at in, field: a body's /countryCode,
+// the import's query parameter) names for reading a national phone spelling, or the
+// organization's default when it names none.
+func requestRegion(countryCode *string, fallback, in, field string) (string, error) {
 	if countryCode == nil {
 		return fallback, nil
 	}
 	if !phone.ValidRegion(*countryCode) {
-		return "", invalid(fieldError{Field: "/countryCode", In: "body", Message: "is not an ISO 3166-1 region with phone numbers"})
+		return "", invalid(fieldError{Field: field, In: in, Message: "is not an ISO 3166-1 region with phone numbers"})
 	}
 	return *countryCode, nil
 }

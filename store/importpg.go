@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -99,11 +98,6 @@ var pgInsertNew = func() string {
 	return "INSERT INTO contacts (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(vals, ", ") +
 		" FROM " + pgStaging + " s WHERE s.contact_id IS NULL ORDER BY s.match_key"
 }()
-
-// pgSaveImport writes an import's progress and outcome. $1 org, $2 id.
-const pgSaveImport = `UPDATE contact_imports SET status = $3, rows_read = $4, created = $5, updated = $6,
-unchanged = $7, skipped = $8, failed = $9, failed_rows = $10, failed_rows_omitted = $11, error = $12,
-finished_at = $13 WHERE org_id = $1 AND id = $2`
 
 // withPgxConn runs use on one connection of the pool, as pgx's own connection: COPY is not
 // in database/sql.
@@ -267,13 +261,11 @@ func (t *pgImportTx) stage(ctx context.Context, rows []ImportRow, round []int, h
 }
 
 func (t *pgImportTx) save(ctx context.Context, imp Import) error {
-	failed, err := json.Marshal(imp.FailedRows)
+	args, err := saveImportArgs(imp)
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.Exec(ctx, pgSaveImport, imp.OrgID, imp.ID, string(imp.Status), imp.RowsRead,
-		imp.Created, imp.Updated, imp.Unchanged, imp.Skipped, imp.Failed, string(failed),
-		imp.FailedRowsOmitted, imp.Error, dbTimePtr(imp.FinishedAt))
+	_, err = t.tx.Exec(ctx, saveImportSQL, args...)
 	return err
 }
 

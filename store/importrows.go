@@ -25,12 +25,14 @@ type RowError struct {
 }
 
 // ImportBatch is a run of consecutive rows of a file: those that were read and checked, and
-// those that failed before reaching the store. Read counts them all.
+// those that failed before reaching the store.
 type ImportBatch struct {
 	Rows   []ImportRow
 	Failed []RowError
-	Read   int64
 }
+
+// Read counts the batch's rows, those checked and those that failed.
+func (b ImportBatch) Read() int64 { return int64(len(b.Rows) + len(b.Failed)) }
 
 // FieldSet is a set of the caller-written fields of ContactFieldList, a bit per field by its
 // index there.

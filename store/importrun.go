@@ -110,14 +110,6 @@ type chunkOutcome struct {
 	failed                               []RowError
 }
 
-func (o *chunkOutcome) add(p chunkOutcome) {
-	o.created += p.created
-	o.updated += p.updated
-	o.unchanged += p.unchanged
-	o.skipped += p.skipped
-	o.failed = append(o.failed, p.failed...)
-}
-
 // importEngine is where an import runs: one connection of its own on PostgreSQL, the store's
 // pool on SQLite.
 type importEngine interface {
@@ -234,7 +226,7 @@ func (s *Store) driveImport(ctx context.Context, imp Import, e importEngine, nex
 			}
 			return fail(fmt.Errorf("rows %d to %d: %w", firstRow(batch), lastRow(batch), err))
 		}
-		applied.count(batch.Read, outcome)
+		applied.count(batch.Read(), outcome)
 		if imp.Atomic {
 			imp.RowsRead = applied.RowsRead
 			if !e.locksOut() { // progress beside the open transaction (a spooled file was counted already)
@@ -309,7 +301,7 @@ func (s *Store) tryChunk(ctx context.Context, e importEngine, imp Import, batch 
 		return out, err
 	}
 	out.failed = mergeRowErrors(batch.Failed, out.failed)
-	imp.count(batch.Read, out)
+	imp.count(batch.Read(), out)
 	if err := tx.save(ctx, imp); err != nil {
 		tx.rollback(ctx)
 		return out, err
@@ -395,7 +387,11 @@ func (s *Store) recordEnd(ctx context.Context, end importEnd) (Import, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordEndTimeout)
 	defer cancel()
-	if err := saveImport(s.db.WithContext(ctx), imp); err != nil {
+	args, err := saveImportArgs(imp)
+	if err == nil {
+		_, err = s.sql.ExecContext(ctx, s.rebind(saveImportSQL), args...)
+	}
+	if err != nil {
 		return imp, errors.Join(end.cause, fmt.Errorf("record the import's end: %w", err))
 	}
 	return imp, end.cause

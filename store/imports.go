@@ -119,17 +119,24 @@ func (imp Import) row() (importRow, error) {
 	}, nil
 }
 
-// saveImport writes the record's progress and outcome (everything but what never changes).
-func saveImport(db *gorm.DB, imp Import) error {
-	row, err := imp.row()
+// saveImportSQL writes an import's progress and outcome (what changes after it starts), with
+// saveImportArgs: in a chunk's transaction on either engine, and at the end on the pool. $1 org,
+// $2 id.
+const saveImportSQL = `UPDATE contact_imports SET status = $3, rows_read = $4, created = $5, updated = $6,
+unchanged = $7, skipped = $8, failed = $9, failed_rows = $10, failed_rows_omitted = $11, error = $12,
+finished_at = $13 WHERE org_id = $1 AND id = $2`
+
+func saveImportArgs(imp Import) ([]any, error) {
+	failed, err := json.Marshal(imp.FailedRows)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return db.Model(&importRow{}).Where("org_id = ? AND id = ?", imp.OrgID, imp.ID).
-		Select("status", "rows_read", "created", "updated", "unchanged", "skipped", "failed",
-			"failed_rows", "failed_rows_omitted", "error", "finished_at", "contact_list_id",
-			"contact_list_name", "list_created").
-		Updates(&row).Error
+	if imp.FailedRows == nil {
+		failed = []byte("[]")
+	}
+	return []any{imp.OrgID, imp.ID, string(imp.Status), imp.RowsRead, imp.Created, imp.Updated,
+		imp.Unchanged, imp.Skipped, imp.Failed, string(failed), imp.FailedRowsOmitted, imp.Error,
+		dbTimePtr(imp.FinishedAt)}, nil
 }
 
 // Import returns an import of the organization. Returns ENOTFOUND if it has no such import.

@@ -78,7 +78,7 @@ func (im *importer) run(imp store.Import, batches []store.ImportBatch, tail erro
 }
 
 func batch(rows []store.ImportRow, failed ...store.RowError) store.ImportBatch {
-	return store.ImportBatch{Rows: rows, Failed: failed, Read: int64(len(rows) + len(failed))}
+	return store.ImportBatch{Rows: rows, Failed: failed}
 }
 
 // counts is an import's counts: read, created, updated, unchanged, skipped, failed.

@@ -51,7 +51,7 @@ func (sp *importSpool) fill(ctx context.Context, s *Store, imp *Import, next fun
 		if err := enc.Encode(&b); err != nil {
 			return fmt.Errorf("write the import's spool file: %w", err)
 		}
-		imp.RowsRead += b.Read
+		imp.RowsRead += b.Read()
 		s.saveProgress(ctx, *imp)
 	}
 	if err := w.Flush(); err != nil {

@@ -188,7 +188,12 @@ func sameValue(x, y any) bool {
 }
 
 func (t *sqliteImportTx) save(ctx context.Context, imp Import) error {
-	return saveImport(t.tx, imp)
+	args, err := saveImportArgs(imp)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.Statement.ConnPool.ExecContext(ctx, t.s.rebind(saveImportSQL), args...)
+	return err
 }
 
 // allocateIDs runs in the transaction: it holds SQLite's one write lock, which a statement
