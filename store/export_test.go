@@ -13,6 +13,13 @@ import (
 // ContactRow is the GORM row of a contact.
 type ContactRow = contactRow
 
+// PgHeld is the statement by which an import's chunk finds and locks the contacts its list
+// holds with the chunk's phones ($1 org, $2 list, $3 match keys), and PgImportSettings the
+// statements that open an import's transaction.
+const PgHeld = pgHeld
+
+var PgImportSettings = pgImportSettings
+
 // MigrationTable is goose's table of applied versions.
 const MigrationTable = migrationTable
 

@@ -105,6 +105,13 @@ var pgInsertNew = func() string {
 		" FROM " + pgStaging + " s WHERE s.contact_id IS NULL ORDER BY s.match_key"
 }()
 
+// pgImportSettings open each of an import's transactions. The staged rows reach their
+// contacts by primary key, a few thousand probes. A temporary table has no statistics, and
+// estimated from its size the join may become a hash of the organization's contacts, read
+// whole on every chunk (a re-import of a million rows took two minutes so); in these
+// transactions only, the planner is left the nested loop.
+var pgImportSettings = []string{"SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off"}
+
 // withPgxConn runs use on one connection of the pool, as pgx's own connection: COPY is not
 // in database/sql.
 func (s *Store) withPgxConn(ctx context.Context, use func(importEngine) error) error {
@@ -143,11 +150,7 @@ func (e pgImportEngine) begin(ctx context.Context) (importTx, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The staged rows reach their contacts by primary key, a few thousand probes. A temporary
-	// table has no statistics, and estimated from its size the join may become a hash of the
-	// organization's contacts, read whole on every chunk (a re-import of a million rows took
-	// two minutes so); in this transaction only, the planner is left the nested loop.
-	for _, set := range []string{"SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off"} {
+	for _, set := range pgImportSettings {
 		if _, err := tx.Exec(ctx, set); err != nil {
 			tx.Rollback(context.WithoutCancel(ctx))
 			return nil, err
