@@ -55,9 +55,11 @@ var pgStagingColumns = func() []string {
 }()
 
 // pgHeld finds the list's contacts with these phones and locks them until the chunk commits,
-// in the order of the phones' match keys, which held sorts: two imports into one list take
-// their locks in the same order whatever their files' (no deadlock; pgInsertNew adds rows in
-// that order too), and a contact cannot be deleted between this and its update.
+// in the order of the phones' match keys, which held sorts: the chunks of two imports into
+// one list take their locks in one order whatever their files' (pgInsertNew adds rows in that
+// order too), and a contact cannot be deleted between this and its update. Two atomic imports
+// hold every chunk's locks to the end, each chunk sorted on its own, and can still deadlock:
+// the one PostgreSQL aborts fails with EBUSY (chunkFailure).
 //
 // Each phone is its own probe of the list's unique index, the LIMIT keeping the subquery out
 // of a join the planner could reorder. Written as match_key = ANY ($3), the planner read the
