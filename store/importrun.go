@@ -387,11 +387,7 @@ func (s *Store) recordEnd(ctx context.Context, end importEnd) (Import, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordEndTimeout)
 	defer cancel()
-	args, err := saveImportArgs(imp)
-	if err == nil {
-		_, err = s.sql.ExecContext(ctx, s.rebind(saveImportSQL), args...)
-	}
-	if err != nil {
+	if err := s.saveImportOn(ctx, s.sql, imp); err != nil {
 		return imp, errors.Join(end.cause, fmt.Errorf("record the import's end: %w", err))
 	}
 	return imp, end.cause

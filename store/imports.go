@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"time"
@@ -120,23 +121,37 @@ func (imp Import) row() (importRow, error) {
 }
 
 // saveImportSQL writes an import's progress and outcome (what changes after it starts), with
-// saveImportArgs: in a chunk's transaction on either engine, and at the end on the pool. $1 org,
-// $2 id.
+// saveImportArgs: in a chunk's transaction on either engine (saveImportOn on SQLite), and at
+// the end on the pool. $1 org, $2 id.
 const saveImportSQL = `UPDATE contact_imports SET status = $3, rows_read = $4, created = $5, updated = $6,
 unchanged = $7, skipped = $8, failed = $9, failed_rows = $10, failed_rows_omitted = $11, error = $12,
 finished_at = $13 WHERE org_id = $1 AND id = $2`
 
 func saveImportArgs(imp Import) ([]any, error) {
-	failed, err := json.Marshal(imp.FailedRows)
+	failedRows := imp.FailedRows
+	if failedRows == nil {
+		failedRows = []RowError{}
+	}
+	failed, err := json.Marshal(failedRows)
 	if err != nil {
 		return nil, err
-	}
-	if imp.FailedRows == nil {
-		failed = []byte("[]")
 	}
 	return []any{imp.OrgID, imp.ID, string(imp.Status), imp.RowsRead, imp.Created, imp.Updated,
 		imp.Unchanged, imp.Skipped, imp.Failed, string(failed), imp.FailedRowsOmitted, imp.Error,
 		dbTimePtr(imp.FinishedAt)}, nil
+}
+
+// saveImportOn runs saveImportSQL through database/sql: db is the pool, or SQLite's chunk
+// transaction (PostgreSQL's chunks run it on pgx's own connection).
+func (s *Store) saveImportOn(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, imp Import) error {
+	args, err := saveImportArgs(imp)
+	if err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, s.rebind(saveImportSQL), args...)
+	return err
 }
 
 // Import returns an import of the organization. Returns ENOTFOUND if it has no such import.

@@ -188,12 +188,7 @@ func sameValue(x, y any) bool {
 }
 
 func (t *sqliteImportTx) save(ctx context.Context, imp Import) error {
-	args, err := saveImportArgs(imp)
-	if err != nil {
-		return err
-	}
-	_, err = t.tx.Statement.ConnPool.ExecContext(ctx, t.s.rebind(saveImportSQL), args...)
-	return err
+	return t.s.saveImportOn(ctx, t.tx.Statement.ConnPool, imp)
 }
 
 // allocateIDs runs in the transaction: it holds SQLite's one write lock, which a statement
