@@ -99,7 +99,7 @@ func importFormatOf(contentType string) (importFormat, error) {
 }
 
 // importStopped is the answer to an import that stopped midway, naming its record: the rows
-// of the chunks committed before it are applied (an atomic import applied none).
+// of the chunks that committed are applied (an atomic import applied none).
 func importStopped(imp store.Import, err error) error {
 	var fe *importFileError
 	var tooLarge *http.MaxBytesError
@@ -133,7 +133,7 @@ func importNote(imp store.Import) string {
 	if imp.Atomic {
 		return "the import was atomic: nothing was applied"
 	}
-	return "the rows of the chunks committed before it are applied; see the import's record"
+	return "the rows of the chunks that committed are applied, as the import's record counts them"
 }
 
 func (h *handlers) GetImport(ctx context.Context, req gen.GetImportRequestObject) (gen.GetImportResponseObject, error) {

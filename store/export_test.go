@@ -120,3 +120,7 @@ func RecordInboundStatement() string {
 	}
 	return b.String()
 }
+
+// SetImportWriters sets how many chunks of one import PostgreSQL applies at once, for the
+// imports started after it (SQLite applies one whatever it says).
+func (s *Store) SetImportWriters(n int) { s.importWriters = n }

@@ -131,6 +131,22 @@ func (s *Store) withPgxConn(ctx context.Context, use func(importEngine) error) e
 	})
 }
 
+// withPgxConns runs use on n connections of the pool (withPgxConn's), taken one after another.
+func (s *Store) withPgxConns(ctx context.Context, n int, use func([]importEngine) error) error {
+	engines := make([]importEngine, 0, n)
+	var take func() error
+	take = func() error {
+		if len(engines) == n {
+			return use(engines)
+		}
+		return s.withPgxConn(ctx, func(e importEngine) error {
+			engines = append(engines, e)
+			return take()
+		})
+	}
+	return take()
+}
+
 // pgImportEngine is an import's own connection.
 type pgImportEngine struct {
 	s    *Store

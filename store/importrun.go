@@ -22,11 +22,6 @@ type ImportSpec struct {
 	Atomic     bool
 }
 
-// importSlotsFor is how many imports may run at once on a pool of maxConns connections: on
-// PostgreSQL each holds one connection for its whole life and briefly takes a second, so
-// imports get at most a quarter of the pool and the API keeps the rest.
-func importSlotsFor(maxConns int) int { return max(1, maxConns/4) }
-
 // ImportSlot takes one of the slots of the imports running at once, or returns EBUSY when
 // none is free: an import waits on its client's upload for as long as it lasts, and queueing
 // more of them would hold connections the API needs. release gives the slot back.
@@ -151,22 +146,31 @@ const chunkRetries = 3
 //
 // Without Atomic each batch is one transaction that writes its rows and the record's counts
 // together: a batch is applied whole or not at all, and the record never counts a row that is
-// not there. With Atomic all batches share one transaction, committed only when the file was
-// read to its end without a failed row; the record shows the rows read as they are read.
+// not there. On PostgreSQL several batches are applied at once (writeChunks). With Atomic all
+// batches share one transaction, committed only when the file was read to its end without a
+// failed row; the record shows the rows read as they are read.
 //
 // It returns the import as recorded at its end, and the error that stopped it (next's, or the
 // database's) if any; an atomic import with failed rows ends failed without an error.
 func (s *Store) RunImport(ctx context.Context, imp Import, next func() (ImportBatch, error)) (Import, error) {
 	var end importEnd
-	run := func(e importEngine) error {
-		end = s.driveImport(ctx, imp, e, next)
+	run := func(engines []importEngine) error {
+		if imp.Atomic {
+			end = s.driveAtomic(ctx, imp, engines[0], next)
+		} else {
+			end = s.writeChunks(ctx, imp, engines, next)
+		}
 		return nil
 	}
 	var err error
 	if s.dialect == Postgres {
-		err = s.withPgxConn(ctx, run)
+		writers := s.importWriters
+		if imp.Atomic {
+			writers = 1 // one transaction, one connection
+		}
+		err = s.withPgxConns(ctx, writers, run)
 	} else {
-		err = run(sqliteImportEngine{s})
+		err = run([]importEngine{sqliteImportEngine{s}}) // one writer is SQLite's rule
 	}
 	if err != nil { // no connection to run it on
 		end = importEnd{imp: imp, status: ImportFailed, cause: err}
@@ -174,9 +178,9 @@ func (s *Store) RunImport(ctx context.Context, imp Import, next func() (ImportBa
 	return s.recordEnd(ctx, end)
 }
 
-// driveImport is RunImport's loop, on one engine.
-func (s *Store) driveImport(ctx context.Context, imp Import, e importEngine, next func() (ImportBatch, error)) importEnd {
-	if imp.Atomic && e.locksOut() {
+// driveAtomic is an atomic import: every batch in one transaction.
+func (s *Store) driveAtomic(ctx context.Context, imp Import, e importEngine, next func() (ImportBatch, error)) importEnd {
+	if e.locksOut() {
 		// Read and check the whole file before the transaction takes the one write lock:
 		// held while a client uploads, it would stop every other writer for as long.
 		spool, err := s.spoolImport(ctx, &imp, next)
@@ -187,23 +191,18 @@ func (s *Store) driveImport(ctx context.Context, imp Import, e importEngine, nex
 		next = spool.next
 		imp.RowsRead = 0 // counted again as the spool is replayed
 	}
-	var tx importTx
-	if imp.Atomic {
-		var err error
-		if tx, err = e.begin(ctx); err != nil {
-			return importEnd{imp: imp, status: ImportFailed, cause: err}
-		}
+	tx, err := e.begin(ctx)
+	if err != nil {
+		return importEnd{imp: imp, status: ImportFailed, cause: err}
 	}
-	// applied is the record as the database will have it after the next commit; imp is what
-	// it has now (an atomic import's counts wait for its commit).
+	// applied is the record as the database will have it if the transaction commits; imp is
+	// what it has now, the rows read.
 	applied := imp
 	fail := func(cause error) importEnd {
 		if tx != nil {
 			tx.rollback(ctx)
 		}
-		if imp.Atomic {
-			imp.RowsRead = applied.RowsRead
-		}
+		imp.RowsRead = applied.RowsRead
 		return importEnd{imp: imp, status: ImportFailed, cause: chunkFailure(cause, imp)}
 	}
 	for {
@@ -214,37 +213,22 @@ func (s *Store) driveImport(ctx context.Context, imp Import, e importEngine, nex
 		if err != nil {
 			return fail(err)
 		}
-		var outcome chunkOutcome
-		if imp.Atomic {
-			outcome, err = s.applyInTx(ctx, tx, applied, batch)
-		} else {
-			outcome, err = s.applyChunk(ctx, e, applied, batch)
-		}
+		outcome, err := s.applyInTx(ctx, tx, applied, batch)
 		if err != nil {
-			if !imp.Atomic {
-				tx = nil // applyChunk rolled its transaction back
-			}
 			return fail(fmt.Errorf("rows %d to %d: %w", firstRow(batch), lastRow(batch), err))
 		}
 		applied.count(batch.Read(), outcome)
-		if imp.Atomic {
-			imp.RowsRead = applied.RowsRead
-			if !e.locksOut() { // progress beside the open transaction (a spooled file was counted already)
-				s.saveProgress(ctx, imp)
-			}
-			continue
+		imp.RowsRead = applied.RowsRead
+		if !e.locksOut() { // progress beside the open transaction (a spooled file was counted already)
+			s.saveProgress(ctx, imp)
 		}
-		imp = applied
 	}
-	if imp.Atomic && applied.Failed > 0 {
+	if applied.Failed > 0 {
 		tx.rollback(ctx)
 		imp.RowsRead, imp.Failed = applied.RowsRead, applied.Failed
 		imp.FailedRows, imp.FailedRowsOmitted = applied.FailedRows, applied.FailedRowsOmitted
 		msg := fmt.Sprintf("%d of %d rows failed; an atomic import applies every row or none, so none was applied", applied.Failed, applied.RowsRead)
 		return importEnd{imp: imp, status: ImportFailed, msg: &msg}
-	}
-	if !imp.Atomic {
-		return importEnd{imp: imp, status: ImportSucceeded}
 	}
 	applied.Status, applied.FinishedAt = ImportSucceeded, ptrTo(s.Now())
 	if err := tx.save(ctx, applied); err != nil {
@@ -271,42 +255,38 @@ func (s *Store) applyInTx(ctx context.Context, tx importTx, imp Import, batch Im
 	return out, err
 }
 
-// applyChunk applies a batch of a non-atomic import in a transaction of its own, with the
-// record's counts, and commits it; a chunk that lost a deadlock is tried again.
-func (s *Store) applyChunk(ctx context.Context, e importEngine, imp Import, batch ImportBatch) (chunkOutcome, error) {
+// applyChunk applies a batch of a non-atomic import (imp as it started: its organization,
+// list and spec) in a transaction of its own, adds it to the record and commits; a chunk that
+// lost a deadlock is tried again.
+func (s *Store) applyChunk(ctx context.Context, e importEngine, imp Import, tally *importTally, batch ImportBatch) error {
 	var firstID int64
 	if len(batch.Rows) > 0 {
 		// The ids of rows that update or skip are left unused.
 		var err error
 		if firstID, err = e.allocateIDs(ctx, imp.OrgID, len(batch.Rows)); err != nil {
-			return chunkOutcome{}, err
+			return err
 		}
 	}
 	for try := 1; ; try++ {
-		out, err := s.tryChunk(ctx, e, imp, batch, firstID)
+		err := s.tryChunk(ctx, e, imp, tally, batch, firstID)
 		if err == nil || try == chunkRetries || !isRetryable(err) || ctx.Err() != nil {
-			return out, err
+			return err
 		}
 	}
 }
 
-func (s *Store) tryChunk(ctx context.Context, e importEngine, imp Import, batch ImportBatch, firstID int64) (chunkOutcome, error) {
+func (s *Store) tryChunk(ctx context.Context, e importEngine, imp Import, tally *importTally, batch ImportBatch, firstID int64) error {
 	tx, err := e.begin(ctx)
 	if err != nil {
-		return chunkOutcome{}, err
+		return err
 	}
 	out, err := tx.apply(ctx, imp, batch.Rows, firstID)
 	if err != nil {
 		tx.rollback(ctx)
-		return out, err
+		return err
 	}
 	out.failed = mergeRowErrors(batch.Failed, out.failed)
-	imp.count(batch.Read(), out)
-	if err := tx.save(ctx, imp); err != nil {
-		tx.rollback(ctx)
-		return out, err
-	}
-	return out, tx.commit(ctx)
+	return tally.commit(ctx, tx, batch.Read(), out)
 }
 
 // chunkFailure words what stopped an import where the store knows better than the driver:
@@ -329,10 +309,11 @@ func (imp *Import) count(read int64, o chunkOutcome) {
 	imp.Unchanged += o.unchanged
 	imp.Skipped += o.skipped
 	imp.Failed += int64(len(o.failed))
-	room := max(0, MaxFailedRows-len(imp.FailedRows))
-	listed := o.failed[:min(room, len(o.failed))]
-	imp.FailedRows = append(slices.Clip(imp.FailedRows), listed...)
-	imp.FailedRowsOmitted += int64(len(o.failed) - len(listed))
+	// Chunks may commit out of the file's order: the list keeps the first rows by number.
+	failed := mergeRowErrors(imp.FailedRows, o.failed)
+	listed := min(len(failed), MaxFailedRows)
+	imp.FailedRows = failed[:listed:listed]
+	imp.FailedRowsOmitted += int64(len(failed) - listed)
 }
 
 // mergeRowErrors merges two lists of failed rows, each in row order, into one in row order.
@@ -406,7 +387,7 @@ func importFailure(cause error) string {
 	if errors.Is(cause, context.Canceled) {
 		msg = "the request ended before the import did (the client went away or the server is stopping): " + msg
 	}
-	return strings.TrimSpace(msg) + "; the rows of the chunks committed before it are applied (an atomic import applied nothing)"
+	return strings.TrimSpace(msg) + "; the rows of the chunks that committed are applied, as the record counts them (an atomic import applied nothing)"
 }
 
 func ptrTo[T any](v T) *T { return &v }

@@ -191,7 +191,7 @@ func (s *Store) Imports(ctx context.Context, orgID, before string, limit int) (i
 }
 
 // interruptedImport is the error of an import its server stopped running.
-const interruptedImport = "the server stopped during the import; the chunks committed before it are applied (an atomic import applied nothing); import the file again, with onConflict=update or skip"
+const interruptedImport = "the server stopped during the import; the chunks that committed are applied, as the record counts them (an atomic import applied nothing); import the file again, with onConflict=update or skip"
 
 // FailInterruptedImports marks failed the imports still running when the server starts: a
 // process that stopped took their request with it, and nothing will finish them. One server

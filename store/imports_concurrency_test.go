@@ -234,8 +234,19 @@ func TestImportIntoAListDeletedMeanwhile(t *testing.T) {
 			case 1:
 				return batch(first), nil
 			case 2:
+				// Batches are read ahead of the writers, on a goroutine of the store's (so no
+				// t.Fatal here): the list goes once the first chunk has committed.
+				for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+					rec, err := s.Import(ctx, org.ID, imp.ID)
+					if err == nil && rec.Created == 2 {
+						break
+					}
+					if time.Now().After(deadline) {
+						return store.ImportBatch{}, fmt.Errorf("the first chunk did not commit: %v", err)
+					}
+				}
 				if err := s.DeleteContactList(ctx, org.ID, list.ID); err != nil {
-					t.Fatal(err)
+					return store.ImportBatch{}, err
 				}
 				return batch(second), nil
 			}

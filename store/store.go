@@ -51,6 +51,10 @@ type Config struct {
 	// LockWait is how long Open waits for another process to let go of the SQLite file
 	// before it fails with ErrDatabaseInUse; zero fails at once. PostgreSQL takes no lock.
 	LockWait time.Duration
+	// ImportWriters is how many chunks of one import PostgreSQL applies at once, each on a
+	// connection of its own; zero means DefaultImportWriters, and never more than a quarter of
+	// MaxConns. SQLite applies one at a time.
+	ImportWriters int
 }
 
 // Store is the contact store. It is safe for concurrent use.
@@ -73,6 +77,8 @@ type Store struct {
 	seenStmts sync.Map
 	// importSlots bounds the imports running at once (see ImportSlot).
 	importSlots chan struct{}
+	// importWriters is how many chunks of one import are applied at once (see writeChunks).
+	importWriters int
 }
 
 // Open connects to the database of cfg. It does not migrate; call Migrate.
@@ -134,7 +140,11 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 	}
 	sqlDB.SetMaxOpenConns(maxConns)
 	sqlDB.SetMaxIdleConns(maxConns)
-	s.importSlots = make(chan struct{}, importSlotsFor(maxConns))
+	s.importWriters = 1
+	if dialect == Postgres {
+		s.importWriters = importWritersFor(cfg.ImportWriters, maxConns)
+	}
+	s.importSlots = make(chan struct{}, importSlotsFor(maxConns, s.importWriters))
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	s.db, s.sql = db, sqlDB
 	if err := s.Ping(ctx); err != nil {
