@@ -2255,13 +2255,16 @@ type ClientInterface interface {
 	// fails, none (a list it created by name stays, empty: another import may have found it
 	// by that name meanwhile). Without it every valid row is applied, in chunks of a few
 	// thousand rows that each commit whole: no row is ever applied in part, and an import
-	// stopped by an error keeps the chunks committed before it (the record says how many
-	// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+	// stopped by an error keeps the chunks that committed (the record counts their rows).
+	// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
+	// chunk after the one that failed may have committed too; chunks that share a phone
+	// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
 	// before it writes, so that other writers are not held up while the file arrives.
 	//
 	// **Together**: imports into one list at once each apply their rows whole; a row meets
-	// whatever the others committed before it. A server runs a few imports at once (a
-	// quarter of its database connections); one more is a `503`, to retry.
+	// whatever the others committed before it. A server runs a few imports at once (their
+	// chunks together hold at most a quarter of its database connections); one more is a
+	// `503`, to retry.
 	//
 	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -2321,13 +2324,16 @@ type ClientInterface interface {
 	// fails, none (a list it created by name stays, empty: another import may have found it
 	// by that name meanwhile). Without it every valid row is applied, in chunks of a few
 	// thousand rows that each commit whole: no row is ever applied in part, and an import
-	// stopped by an error keeps the chunks committed before it (the record says how many
-	// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+	// stopped by an error keeps the chunks that committed (the record counts their rows).
+	// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
+	// chunk after the one that failed may have committed too; chunks that share a phone
+	// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
 	// before it writes, so that other writers are not held up while the file arrives.
 	//
 	// **Together**: imports into one list at once each apply their rows whole; a row meets
-	// whatever the others committed before it. A server runs a few imports at once (a
-	// quarter of its database connections); one more is a `503`, to retry.
+	// whatever the others committed before it. A server runs a few imports at once (their
+	// chunks together hold at most a quarter of its database connections); one more is a
+	// `503`, to retry.
 	//
 	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -3391,13 +3397,16 @@ func (c *RawClient) ExportContacts(ctx context.Context, params *ExportContactsPa
 // fails, none (a list it created by name stays, empty: another import may have found it
 // by that name meanwhile). Without it every valid row is applied, in chunks of a few
 // thousand rows that each commit whole: no row is ever applied in part, and an import
-// stopped by an error keeps the chunks committed before it (the record says how many
-// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+// stopped by an error keeps the chunks that committed (the record counts their rows).
+// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
+// chunk after the one that failed may have committed too; chunks that share a phone
+// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
 // before it writes, so that other writers are not held up while the file arrives.
 //
 // **Together**: imports into one list at once each apply their rows whole; a row meets
-// whatever the others committed before it. A server runs a few imports at once (a
-// quarter of its database connections); one more is a `503`, to retry.
+// whatever the others committed before it. A server runs a few imports at once (their
+// chunks together hold at most a quarter of its database connections); one more is a
+// `503`, to retry.
 //
 // **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 // shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -3467,13 +3476,16 @@ func (c *RawClient) ImportContactsWithBody(ctx context.Context, params *ImportCo
 // fails, none (a list it created by name stays, empty: another import may have found it
 // by that name meanwhile). Without it every valid row is applied, in chunks of a few
 // thousand rows that each commit whole: no row is ever applied in part, and an import
-// stopped by an error keeps the chunks committed before it (the record says how many
-// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+// stopped by an error keeps the chunks that committed (the record counts their rows).
+// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
+// chunk after the one that failed may have committed too; chunks that share a phone
+// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
 // before it writes, so that other writers are not held up while the file arrives.
 //
 // **Together**: imports into one list at once each apply their rows whole; a row meets
-// whatever the others committed before it. A server runs a few imports at once (a
-// quarter of its database connections); one more is a `503`, to retry.
+// whatever the others committed before it. A server runs a few imports at once (their
+// chunks together hold at most a quarter of its database connections); one more is a
+// `503`, to retry.
 //
 // **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 // shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -7080,13 +7092,16 @@ type ClientWithResponsesInterface interface {
 	// fails, none (a list it created by name stays, empty: another import may have found it
 	// by that name meanwhile). Without it every valid row is applied, in chunks of a few
 	// thousand rows that each commit whole: no row is ever applied in part, and an import
-	// stopped by an error keeps the chunks committed before it (the record says how many
-	// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+	// stopped by an error keeps the chunks that committed (the record counts their rows).
+	// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
+	// chunk after the one that failed may have committed too; chunks that share a phone
+	// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
 	// before it writes, so that other writers are not held up while the file arrives.
 	//
 	// **Together**: imports into one list at once each apply their rows whole; a row meets
-	// whatever the others committed before it. A server runs a few imports at once (a
-	// quarter of its database connections); one more is a `503`, to retry.
+	// whatever the others committed before it. A server runs a few imports at once (their
+	// chunks together hold at most a quarter of its database connections); one more is a
+	// `503`, to retry.
 	//
 	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -7146,13 +7161,16 @@ type ClientWithResponsesInterface interface {
 	// fails, none (a list it created by name stays, empty: another import may have found it
 	// by that name meanwhile). Without it every valid row is applied, in chunks of a few
 	// thousand rows that each commit whole: no row is ever applied in part, and an import
-	// stopped by an error keeps the chunks committed before it (the record says how many
-	// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+	// stopped by an error keeps the chunks that committed (the record counts their rows).
+	// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
+	// chunk after the one that failed may have committed too; chunks that share a phone
+	// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
 	// before it writes, so that other writers are not held up while the file arrives.
 	//
 	// **Together**: imports into one list at once each apply their rows whole; a row meets
-	// whatever the others committed before it. A server runs a few imports at once (a
-	// quarter of its database connections); one more is a `503`, to retry.
+	// whatever the others committed before it. A server runs a few imports at once (their
+	// chunks together hold at most a quarter of its database connections); one more is a
+	// `503`, to retry.
 	//
 	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -11869,13 +11887,16 @@ func (c *ClientWithResponses) ExportContactsWithResponse(ctx context.Context, pa
 // fails, none (a list it created by name stays, empty: another import may have found it
 // by that name meanwhile). Without it every valid row is applied, in chunks of a few
 // thousand rows that each commit whole: no row is ever applied in part, and an import
-// stopped by an error keeps the chunks committed before it (the record says how many
-// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+// stopped by an error keeps the chunks that committed (the record counts their rows).
+// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
+// chunk after the one that failed may have committed too; chunks that share a phone
+// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
 // before it writes, so that other writers are not held up while the file arrives.
 //
 // **Together**: imports into one list at once each apply their rows whole; a row meets
-// whatever the others committed before it. A server runs a few imports at once (a
-// quarter of its database connections); one more is a `503`, to retry.
+// whatever the others committed before it. A server runs a few imports at once (their
+// chunks together hold at most a quarter of its database connections); one more is a
+// `503`, to retry.
 //
 // **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 // shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -11941,13 +11962,16 @@ func (c *ClientWithResponses) ImportContactsWithBodyWithResponse(ctx context.Con
 // fails, none (a list it created by name stays, empty: another import may have found it
 // by that name meanwhile). Without it every valid row is applied, in chunks of a few
 // thousand rows that each commit whole: no row is ever applied in part, and an import
-// stopped by an error keeps the chunks committed before it (the record says how many
-// rows). On the embedded SQLite database an atomic import reads and checks the whole file
+// stopped by an error keeps the chunks that committed (the record counts their rows).
+// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
+// chunk after the one that failed may have committed too; chunks that share a phone
+// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
 // before it writes, so that other writers are not held up while the file arrives.
 //
 // **Together**: imports into one list at once each apply their rows whole; a row meets
-// whatever the others committed before it. A server runs a few imports at once (a
-// quarter of its database connections); one more is a `503`, to retry.
+// whatever the others committed before it. A server runs a few imports at once (their
+// chunks together hold at most a quarter of its database connections); one more is a
+// `503`, to retry.
 //
 // **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 // shows its counts as each chunk commits (for an atomic import, the rows read so far;

@@ -24,6 +24,7 @@ type config struct {
 	DefaultRegion  string
 	MaxBodyBytes   int64
 	ImportMaxBytes int64 // IMPORT_MAX_BYTES: the contact import's body, which is streamed
+	ImportWriters  int   // IMPORT_WRITERS: chunks of one import PostgreSQL applies at once
 	LogLevel       slog.Level
 	LogFormat      string
 	DrainPeriod    time.Duration
@@ -91,6 +92,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.ImportMaxBytes, err = strconv.ParseInt(env("IMPORT_MAX_BYTES", strconv.Itoa(server.DefaultImportMaxBytes)), 10, 64); err != nil || c.ImportMaxBytes <= 0 {
 		return c, fmt.Errorf("IMPORT_MAX_BYTES must be a positive number of bytes")
+	}
+	if c.ImportWriters, err = strconv.Atoi(env("IMPORT_WRITERS", strconv.Itoa(store.DefaultImportWriters))); err != nil || c.ImportWriters < 1 {
+		return c, fmt.Errorf("IMPORT_WRITERS must be a whole number of at least 1")
 	}
 	if c.DrainPeriod, err = time.ParseDuration(env("DRAIN_PERIOD", defaultDrainPeriod)); err != nil || c.DrainPeriod < 0 {
 		return c, fmt.Errorf("DRAIN_PERIOD must be a duration such as 5s, or 0 to skip the drain")

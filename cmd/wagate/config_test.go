@@ -15,6 +15,8 @@ func TestBadConfiguration(t *testing.T) {
 		{"MAX_BODY_BYTES": "-1"},
 		{"IMPORT_MAX_BYTES": "0"},
 		{"IMPORT_MAX_BYTES": "lots"},
+		{"IMPORT_WRITERS": "0"},
+		{"IMPORT_WRITERS": "two"},
 		{"LOG_LEVEL": "loud"},
 		{"LOG_FORMAT": "xml"},
 		{"JWT_ROLES": "admin"},

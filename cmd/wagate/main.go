@@ -114,7 +114,7 @@ type migrated struct {
 // SQLite file; it also says what it migrated. The process that holds the file also runs its
 // migrations, alone: wagate's, then the device store's, which lives in the same database.
 func openStoreWaiting(ctx context.Context, cfg config, log *slog.Logger, lockWait time.Duration) (*store.Store, migrated, error) {
-	s, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, LockWait: lockWait})
+	s, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, LockWait: lockWait, ImportWriters: cfg.ImportWriters})
 	if errors.Is(err, store.ErrDatabaseInUse) {
 		return nil, migrated{}, fmt.Errorf("%w. An SQLite file serves one wagate process at a time (a server, or one of migrate, org create, key create): "+
 			"stop that process first, give this one a WAGATE_DATA_DIR of its own, or use PostgreSQL (DATABASE_URL) to run several", err)
