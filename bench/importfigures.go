@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/wagate/wagate/store"
 )
 
 // The import figures of issue 9: the data set as one CSV file (importcsv.go) uploaded to
@@ -76,6 +78,7 @@ func importFigures(ctx context.Context, env contactEnv) (section, error) {
 	countsOK := rec.Created+rec.Updated == int64(n) && rec.Failed == 0
 	sec.notes = append(sec.notes,
 		"wagate on PostgreSQL (the data set's database), into a new list by contactListName:",
+		fmt.Sprintf("        its default configuration: IMPORT_WRITERS=%d, that many chunks of 5,000 rows applied at once, each on a connection of its own", store.DefaultImportWriters),
 		importNote("wagate", first),
 		fmt.Sprintf("        record %s: created %s, updated %s, unchanged %s, skipped %s, failed %s (created+updated %s)",
 			rec.Id, thousands(int(rec.Created)), thousands(int(rec.Updated)), thousands(int(rec.Unchanged)),
@@ -89,7 +92,7 @@ func importFigures(ctx context.Context, env contactEnv) (section, error) {
 			delTook.Round(10*time.Millisecond), thousands(int(rec.Created))),
 		fmt.Sprintf("COPY    %s rows in %s: %s rows/s; encoding/csv + pgx CopyFrom (binary) in one statement into contacts itself",
 			thousands(int(cp.rows)), cp.took.Round(10*time.Millisecond), thousands(int(cp.rowsPerSecond()))),
-		"        (the data set's organization, two new lists: every index, the foreign key); no phone parsing, no checks, no upsert, one transaction, no record",
+		"        (the data set's organization, two new lists: every index, the foreign key); no phone parsing, no checks, no upsert, one transaction on one connection, no record",
 		"a second wagate on SQLite, the same file into a new list:",
 		importNote("SQLite", lite),
 		fmt.Sprintf("        a second wagate, first start on an empty WAGATE_DATA_DIR; created %s, updated %s, failed %s",
