@@ -40,7 +40,7 @@ func (h *handlers) ImportContacts(ctx context.Context, req gen.ImportContactsReq
 	if err != nil {
 		return nil, err
 	}
-	release, err := h.store.ImportSlot()
+	release, err := h.store.ImportSlot(spec.Atomic)
 	if err != nil {
 		return nil, err
 	}

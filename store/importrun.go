@@ -22,16 +22,17 @@ type ImportSpec struct {
 	Atomic     bool
 }
 
-// ImportSlot takes one of the slots of the imports running at once, or returns EBUSY when
-// none is free: an import waits on its client's upload for as long as it lasts, and queueing
-// more of them would hold connections the API needs. release gives the slot back.
-func (s *Store) ImportSlot() (release func(), err error) {
-	select {
-	case s.importSlots <- struct{}{}:
-		return func() { <-s.importSlots }, nil
-	default:
-		return nil, errorf(EBUSY, "%d imports are running, as many as this server runs at once; retry when one has ended", cap(s.importSlots))
+// ImportSlot takes the connections an import will hold for its whole life (one for an
+// atomic import, one per writer otherwise), or returns EBUSY when the imports running hold so
+// many that these would pass the quarter of the pool imports may have: an import waits on its
+// client's upload for as long as it lasts, and queueing more of them would hold connections
+// the API needs. release gives them back.
+func (s *Store) ImportSlot(atomic bool) (release func(), err error) {
+	n := s.importWriters
+	if atomic {
+		n = 1
 	}
+	return s.importConns.take(n)
 }
 
 // StartImport finds (or, by name, creates) the list and records the import as running.
@@ -280,6 +281,15 @@ func (s *Store) tryChunk(ctx context.Context, e importEngine, imp Import, tally 
 	if err != nil {
 		return err
 	}
+	defer func() {
+		// A panic must not leave the transaction open, holding its contacts' locks (and,
+		// between the record's save and the commit, the record's row the other writer needs)
+		// until the whole import gives its connections back.
+		if p := recover(); p != nil {
+			tx.rollback(ctx)
+			panic(p)
+		}
+	}()
 	out, err := tx.apply(ctx, imp, batch.Rows, firstID)
 	if err != nil {
 		tx.rollback(ctx)

@@ -22,9 +22,10 @@ func phones(t *testing.T, im *importer, from, n int) []store.ImportRow {
 	return rows
 }
 
-// TestImportsShareASmallPool (PostgreSQL): an import holds one connection for its whole life
-// (COPY needs pgx's own); it must need no second one for its chunks (ids, record), or as many
-// imports as connections, each waiting for its body, would wait on each other for good.
+// TestImportsShareASmallPool (PostgreSQL): an import holds its writers' connections for its
+// whole life (COPY needs pgx's own; a pool of 2 gives it one writer); it must need no other
+// for its chunks (ids, record), or as many imports as connections, each waiting for its
+// body, would wait on each other for good.
 func TestImportsShareASmallPool(t *testing.T) {
 	dbURL, dir := storetest.URL(t, storetest.Postgres)
 	storetest.OpenURL(t, dbURL, dir) // migrates the schema

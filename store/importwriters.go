@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,10 +25,35 @@ func importWritersFor(asked, maxConns int) int {
 	return max(1, min(asked, maxConns/4))
 }
 
-// importSlotsFor is how many imports may run at once on a pool of maxConns connections, each
-// holding writers connections for its whole life: together at most a quarter of the pool,
-// so that the API keeps the rest.
-func importSlotsFor(maxConns, writers int) int { return max(1, maxConns/(4*max(1, writers))) }
+// importBudget counts the connections running imports hold, against the most they may.
+type importBudget struct {
+	mu         sync.Mutex
+	used, most int
+}
+
+// importBudgetFor is the connections imports may hold on a pool of maxConns: a quarter of
+// it, so that the API keeps the rest, and at least one import's writers.
+func importBudgetFor(maxConns, writers int) *importBudget {
+	return &importBudget{most: max(writers, maxConns/4)}
+}
+
+// take counts n more connections, or returns EBUSY when that would pass the most.
+func (b *importBudget) take(n int) (release func(), err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.most {
+		return nil, errorf(EBUSY, "the imports running hold %d of the %d database connections this server gives imports, and this one needs %d; retry when one has ended", b.used, b.most, n)
+	}
+	b.used += n
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			b.used -= n
+		})
+	}, nil
+}
 
 // writeChunks applies a non-atomic import's batches, each in a transaction of its own with
 // the record's counts, on the engines given: with two, a chunk is applied while the one
@@ -42,8 +68,9 @@ func importSlotsFor(maxConns, writers int) int { return max(1, maxConns/(4*max(1
 // contact in common and commit in whichever order they end; the record adds each
 // transaction as it commits (importTally), so it counts exactly the rows applied.
 //
-// After a chunk fails no chunk begins; those being applied end as they would have, so an
-// import that stopped may have applied rows after those that failed, and counts them.
+// When a chunk fails, the chunks before it in the file are still applied whole, and no chunk
+// after it begins. Those after it already under way when it failed (at most one less than the
+// writers) may have committed, whole or, when split, their first part: the record counts them.
 func (s *Store) writeChunks(ctx context.Context, imp Import, engines []importEngine, next func() (ImportBatch, error)) importEnd {
 	tally := &importTally{imp: imp}
 	free := make(chan importEngine, len(engines))
@@ -54,48 +81,32 @@ func (s *Store) writeChunks(ctx context.Context, imp Import, engines []importEng
 	defer close(quit)
 	var (
 		wg      sync.WaitGroup
-		mu      sync.Mutex
-		cause   error                 // the first chunk that failed
-		fileErr error                 // next's, the file's end
-		failed  = make(chan struct{}) // closed with cause set
+		fail    chunkFailures
+		fileErr error // next's, or the context's: the file ends there
 		running []*chunkJob
 	)
-	// stop ends the import at a chunk that failed: no chunk begins after it.
-	stop := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if cause == nil {
-			cause = err
-			close(failed)
-		}
-	}
-	stopped := func() bool {
-		select {
-		case <-failed:
-			return true
-		default:
-			return false
-		}
-	}
+	fail.init()
 dispatch:
-	for {
+	for seq := 0; ; seq++ {
 		var e importEngine
 		select {
 		case e = <-free: // a writer is free: take the next batch for it
-		case <-failed:
+		case <-fail.any:
 			break dispatch
 		}
 		var r batchRead
 		select {
 		case r = <-reads:
-		case <-failed: // at once, not when the client sends the next batch
+		case <-fail.any: // at once, not when the client sends the next batch
 			break dispatch
+		case <-ctx.Done():
+			r.err = ctx.Err()
 		}
 		if errors.Is(r.err, io.EOF) {
 			break dispatch
 		}
 		if r.err != nil {
-			fileErr = r.err // the file ends here, broken: the chunks read before it are applied still
+			fileErr = r.err // the chunks read before it are applied still
 			break dispatch
 		}
 		batch := r.batch
@@ -111,15 +122,15 @@ dispatch:
 			defer func() {
 				// Out of the request's goroutine a panic would end the process, not the request.
 				if p := recover(); p != nil {
-					stop(fmt.Errorf("rows %d to %d: the import's writer failed: %v", firstRow(batch), lastRow(batch), p))
+					fail.record(seq, fmt.Errorf("rows %d to %d: the import's writer failed: %v", firstRow(batch), lastRow(batch), p))
 				}
 			}()
 			apply := func(part ImportBatch) bool {
-				if stopped() {
+				if fail.after(seq) {
 					return false
 				}
 				if err := s.applyChunk(ctx, e, imp, tally, part); err != nil {
-					stop(fmt.Errorf("%s: %w", partRows(batch, part), err))
+					fail.record(seq, fmt.Errorf("%s: %w", partRows(batch, part), err))
 					return false
 				}
 				return true
@@ -136,10 +147,42 @@ dispatch:
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(cause, fileErr); err != nil {
+	// A chunk's failure says more than the file's end: with the client gone both are the
+	// same cancellation, and a database's failure is what the record must show.
+	if err := cmp.Or(fail.cause, fileErr); err != nil {
 		return importEnd{imp: tally.imp, status: ImportFailed, cause: chunkFailure(err, imp)}
 	}
 	return importEnd{imp: tally.imp, status: ImportSucceeded}
+}
+
+// chunkFailures is where an import's chunks failed: the first in the file's order, and a
+// channel closed at the first failure, whichever chunk it was.
+type chunkFailures struct {
+	mu    sync.Mutex
+	seq   int   // the failed chunk first in the file; valid once any is closed
+	cause error // its failure
+	any   chan struct{}
+}
+
+func (f *chunkFailures) init() { f.any = make(chan struct{}) }
+
+// record notes that chunk seq failed with err.
+func (f *chunkFailures) record(seq int, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cause == nil {
+		close(f.any)
+	} else if seq >= f.seq {
+		return
+	}
+	f.seq, f.cause = seq, err
+}
+
+// after reports whether a chunk before seq has failed: seq's rows are then left out.
+func (f *chunkFailures) after(seq int) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cause != nil && f.seq < seq
 }
 
 // batchRead is one answer of an import's next.
@@ -152,18 +195,28 @@ type batchRead struct {
 // answers an error (io.EOF at the file's end) or quit is closed: a chunk that fails ends the
 // import at once, where waiting in next would wait for a client that may have stopped
 // sending. After quit, a call of next under way is left to end when the caller closes its
-// reader; nothing calls next again.
+// reader (the server's reader also ends with the request's context); nothing calls next
+// again. A panic in next is an error read, not the end of the process.
 func readAhead(next func() (ImportBatch, error)) (<-chan batchRead, chan<- struct{}) {
 	reads, quit := make(chan batchRead), make(chan struct{})
+	call := func() (r batchRead) {
+		defer func() {
+			if p := recover(); p != nil {
+				r.err = fmt.Errorf("reading the file failed: %v", p)
+			}
+		}()
+		r.batch, r.err = next()
+		return r
+	}
 	go func() {
 		for {
-			b, err := next()
+			r := call()
 			select {
-			case reads <- batchRead{b, err}:
+			case reads <- r:
 			case <-quit:
 				return
 			}
-			if err != nil {
+			if r.err != nil {
 				return
 			}
 		}
@@ -176,7 +229,7 @@ func partRows(batch, part ImportBatch) string {
 	if part.Read() == batch.Read() {
 		return fmt.Sprintf("rows %d to %d", firstRow(batch), lastRow(batch))
 	}
-	return fmt.Sprintf("%d of rows %d to %d (the others wait for, or went before, the rows of their phones in an earlier chunk)", len(part.Rows), firstRow(batch), lastRow(batch))
+	return fmt.Sprintf("%d of rows %d to %d (the others wait for, or went before, the rows of their phones in an earlier chunk)", part.Read(), firstRow(batch), lastRow(batch))
 }
 
 // chunkJob is a batch given to a writer: its phones, and whether it has ended.

@@ -75,8 +75,8 @@ type Store struct {
 	now atomic.Pointer[func() time.Time]
 	// seenStmts holds SQLite's prepared statements of a message's seen person (see execSeen).
 	seenStmts sync.Map
-	// importSlots bounds the imports running at once (see ImportSlot).
-	importSlots chan struct{}
+	// importConns bounds the connections the imports running hold (see ImportSlot).
+	importConns *importBudget
 	// importWriters is how many chunks of one import are applied at once (see writeChunks).
 	importWriters int
 }
@@ -144,7 +144,7 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 	if dialect == Postgres {
 		s.importWriters = importWritersFor(cfg.ImportWriters, maxConns)
 	}
-	s.importSlots = make(chan struct{}, importSlotsFor(maxConns, s.importWriters))
+	s.importConns = importBudgetFor(maxConns, s.importWriters)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	s.db, s.sql = db, sqlDB
 	if err := s.Ping(ctx); err != nil {

@@ -78,3 +78,35 @@ func TestCountKeepsTheFirstFailedRowsWhateverTheOrder(t *testing.T) {
 		t.Fatalf("%d omitted, want %d", imp.FailedRowsOmitted, 1190-MaxFailedRows)
 	}
 }
+
+// Imports take connections from one budget, a quarter of the pool: an atomic import one, the
+// others one per writer; past it an import is EBUSY until one gives its connections back.
+func TestImportBudget(t *testing.T) {
+	b := importBudgetFor(16, 2)
+	first, err := b.take(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := b.take(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.take(1); ErrorCode(err) != EBUSY {
+		t.Fatalf("a fifth connection of a pool of 16: %v, want EBUSY", err)
+	}
+	first()
+	first() // twice is once
+	if _, err := b.take(2); err != nil {
+		t.Fatalf("after one import ended: %v", err)
+	}
+	if _, err := b.take(1); ErrorCode(err) != EBUSY {
+		t.Fatalf("a release counted twice: %v", err)
+	}
+	second()
+	if _, err := b.take(1); err != nil {
+		t.Fatal(err)
+	}
+	if got := importBudgetFor(2, 1).most; got != 1 {
+		t.Fatalf("a pool of 2 gives imports %d connections, want 1 (one import)", got)
+	}
+}
