@@ -1733,7 +1733,7 @@ type ImportContactsParams struct {
 	// OnConflict What a row does when the list already holds its phone.
 	OnConflict *ImportOnConflict `form:"onConflict,omitempty" json:"onConflict,omitempty"`
 
-	// Atomic `true`: every row or none. `false` (the default): every valid row, in chunks that each commit whole.
+	// Atomic `true`: every row or none. `false` (the default): every valid row, in chunks that each commit whole (a chunk whose phones the chunk beside it holds, in two parts).
 	Atomic *ImportAtomic `form:"atomic,omitempty" json:"atomic,omitempty"`
 
 	// CountryCode The region national spellings of phones are read under, when a row has no `countryCode` of its own; the organization's default region otherwise.
@@ -2254,17 +2254,20 @@ type ClientInterface interface {
 	// **All or nothing**: with `atomic=true` the import applies every row or, when any row
 	// fails, none (a list it created by name stays, empty: another import may have found it
 	// by that name meanwhile). Without it every valid row is applied, in chunks of a few
-	// thousand rows that each commit whole: no row is ever applied in part, and an import
-	// stopped by an error keeps the chunks that committed (the record counts their rows).
-	// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
-	// chunk after the one that failed may have committed too; chunks that share a phone
-	// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
-	// before it writes, so that other writers are not held up while the file arrives.
+	// thousand rows, each committed whole with the record's counts: no row is ever applied
+	// in part. On PostgreSQL two chunks are applied at once (the server's
+	// `IMPORT_WRITERS`); the rows of a chunk whose phones the chunk beside it holds wait for
+	// it and commit apart, so a phone repeated in the file is always applied in the file's
+	// order. An import stopped by an error keeps every chunk before the one that failed;
+	// the chunks after it that were under way (at most `IMPORT_WRITERS` − 1) may have
+	// committed too, and the record counts exactly the rows applied. On the embedded SQLite
+	// database an atomic import reads and checks the whole file before it writes, so that
+	// other writers are not held up while the file arrives.
 	//
 	// **Together**: imports into one list at once each apply their rows whole; a row meets
-	// whatever the others committed before it. A server runs a few imports at once (their
-	// chunks together hold at most a quarter of its database connections); one more is a
-	// `503`, to retry.
+	// whatever the others committed before it. A server gives imports a quarter of its
+	// database connections (an atomic import holds one, another one per writer), so it
+	// runs a few at once; one more is a `503`, to retry.
 	//
 	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -2323,17 +2326,20 @@ type ClientInterface interface {
 	// **All or nothing**: with `atomic=true` the import applies every row or, when any row
 	// fails, none (a list it created by name stays, empty: another import may have found it
 	// by that name meanwhile). Without it every valid row is applied, in chunks of a few
-	// thousand rows that each commit whole: no row is ever applied in part, and an import
-	// stopped by an error keeps the chunks that committed (the record counts their rows).
-	// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
-	// chunk after the one that failed may have committed too; chunks that share a phone
-	// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
-	// before it writes, so that other writers are not held up while the file arrives.
+	// thousand rows, each committed whole with the record's counts: no row is ever applied
+	// in part. On PostgreSQL two chunks are applied at once (the server's
+	// `IMPORT_WRITERS`); the rows of a chunk whose phones the chunk beside it holds wait for
+	// it and commit apart, so a phone repeated in the file is always applied in the file's
+	// order. An import stopped by an error keeps every chunk before the one that failed;
+	// the chunks after it that were under way (at most `IMPORT_WRITERS` − 1) may have
+	// committed too, and the record counts exactly the rows applied. On the embedded SQLite
+	// database an atomic import reads and checks the whole file before it writes, so that
+	// other writers are not held up while the file arrives.
 	//
 	// **Together**: imports into one list at once each apply their rows whole; a row meets
-	// whatever the others committed before it. A server runs a few imports at once (their
-	// chunks together hold at most a quarter of its database connections); one more is a
-	// `503`, to retry.
+	// whatever the others committed before it. A server gives imports a quarter of its
+	// database connections (an atomic import holds one, another one per writer), so it
+	// runs a few at once; one more is a `503`, to retry.
 	//
 	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -3396,17 +3402,20 @@ func (c *RawClient) ExportContacts(ctx context.Context, params *ExportContactsPa
 // **All or nothing**: with `atomic=true` the import applies every row or, when any row
 // fails, none (a list it created by name stays, empty: another import may have found it
 // by that name meanwhile). Without it every valid row is applied, in chunks of a few
-// thousand rows that each commit whole: no row is ever applied in part, and an import
-// stopped by an error keeps the chunks that committed (the record counts their rows).
-// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
-// chunk after the one that failed may have committed too; chunks that share a phone
-// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
-// before it writes, so that other writers are not held up while the file arrives.
+// thousand rows, each committed whole with the record's counts: no row is ever applied
+// in part. On PostgreSQL two chunks are applied at once (the server's
+// `IMPORT_WRITERS`); the rows of a chunk whose phones the chunk beside it holds wait for
+// it and commit apart, so a phone repeated in the file is always applied in the file's
+// order. An import stopped by an error keeps every chunk before the one that failed;
+// the chunks after it that were under way (at most `IMPORT_WRITERS` − 1) may have
+// committed too, and the record counts exactly the rows applied. On the embedded SQLite
+// database an atomic import reads and checks the whole file before it writes, so that
+// other writers are not held up while the file arrives.
 //
 // **Together**: imports into one list at once each apply their rows whole; a row meets
-// whatever the others committed before it. A server runs a few imports at once (their
-// chunks together hold at most a quarter of its database connections); one more is a
-// `503`, to retry.
+// whatever the others committed before it. A server gives imports a quarter of its
+// database connections (an atomic import holds one, another one per writer), so it
+// runs a few at once; one more is a `503`, to retry.
 //
 // **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 // shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -3475,17 +3484,20 @@ func (c *RawClient) ImportContactsWithBody(ctx context.Context, params *ImportCo
 // **All or nothing**: with `atomic=true` the import applies every row or, when any row
 // fails, none (a list it created by name stays, empty: another import may have found it
 // by that name meanwhile). Without it every valid row is applied, in chunks of a few
-// thousand rows that each commit whole: no row is ever applied in part, and an import
-// stopped by an error keeps the chunks that committed (the record counts their rows).
-// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
-// chunk after the one that failed may have committed too; chunks that share a phone
-// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
-// before it writes, so that other writers are not held up while the file arrives.
+// thousand rows, each committed whole with the record's counts: no row is ever applied
+// in part. On PostgreSQL two chunks are applied at once (the server's
+// `IMPORT_WRITERS`); the rows of a chunk whose phones the chunk beside it holds wait for
+// it and commit apart, so a phone repeated in the file is always applied in the file's
+// order. An import stopped by an error keeps every chunk before the one that failed;
+// the chunks after it that were under way (at most `IMPORT_WRITERS` − 1) may have
+// committed too, and the record counts exactly the rows applied. On the embedded SQLite
+// database an atomic import reads and checks the whole file before it writes, so that
+// other writers are not held up while the file arrives.
 //
 // **Together**: imports into one list at once each apply their rows whole; a row meets
-// whatever the others committed before it. A server runs a few imports at once (their
-// chunks together hold at most a quarter of its database connections); one more is a
-// `503`, to retry.
+// whatever the others committed before it. A server gives imports a quarter of its
+// database connections (an atomic import holds one, another one per writer), so it
+// runs a few at once; one more is a `503`, to retry.
 //
 // **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 // shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -7091,17 +7103,20 @@ type ClientWithResponsesInterface interface {
 	// **All or nothing**: with `atomic=true` the import applies every row or, when any row
 	// fails, none (a list it created by name stays, empty: another import may have found it
 	// by that name meanwhile). Without it every valid row is applied, in chunks of a few
-	// thousand rows that each commit whole: no row is ever applied in part, and an import
-	// stopped by an error keeps the chunks that committed (the record counts their rows).
-	// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
-	// chunk after the one that failed may have committed too; chunks that share a phone
-	// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
-	// before it writes, so that other writers are not held up while the file arrives.
+	// thousand rows, each committed whole with the record's counts: no row is ever applied
+	// in part. On PostgreSQL two chunks are applied at once (the server's
+	// `IMPORT_WRITERS`); the rows of a chunk whose phones the chunk beside it holds wait for
+	// it and commit apart, so a phone repeated in the file is always applied in the file's
+	// order. An import stopped by an error keeps every chunk before the one that failed;
+	// the chunks after it that were under way (at most `IMPORT_WRITERS` − 1) may have
+	// committed too, and the record counts exactly the rows applied. On the embedded SQLite
+	// database an atomic import reads and checks the whole file before it writes, so that
+	// other writers are not held up while the file arrives.
 	//
 	// **Together**: imports into one list at once each apply their rows whole; a row meets
-	// whatever the others committed before it. A server runs a few imports at once (their
-	// chunks together hold at most a quarter of its database connections); one more is a
-	// `503`, to retry.
+	// whatever the others committed before it. A server gives imports a quarter of its
+	// database connections (an atomic import holds one, another one per writer), so it
+	// runs a few at once; one more is a `503`, to retry.
 	//
 	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -7160,17 +7175,20 @@ type ClientWithResponsesInterface interface {
 	// **All or nothing**: with `atomic=true` the import applies every row or, when any row
 	// fails, none (a list it created by name stays, empty: another import may have found it
 	// by that name meanwhile). Without it every valid row is applied, in chunks of a few
-	// thousand rows that each commit whole: no row is ever applied in part, and an import
-	// stopped by an error keeps the chunks that committed (the record counts their rows).
-	// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
-	// chunk after the one that failed may have committed too; chunks that share a phone
-	// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
-	// before it writes, so that other writers are not held up while the file arrives.
+	// thousand rows, each committed whole with the record's counts: no row is ever applied
+	// in part. On PostgreSQL two chunks are applied at once (the server's
+	// `IMPORT_WRITERS`); the rows of a chunk whose phones the chunk beside it holds wait for
+	// it and commit apart, so a phone repeated in the file is always applied in the file's
+	// order. An import stopped by an error keeps every chunk before the one that failed;
+	// the chunks after it that were under way (at most `IMPORT_WRITERS` − 1) may have
+	// committed too, and the record counts exactly the rows applied. On the embedded SQLite
+	// database an atomic import reads and checks the whole file before it writes, so that
+	// other writers are not held up while the file arrives.
 	//
 	// **Together**: imports into one list at once each apply their rows whole; a row meets
-	// whatever the others committed before it. A server runs a few imports at once (their
-	// chunks together hold at most a quarter of its database connections); one more is a
-	// `503`, to retry.
+	// whatever the others committed before it. A server gives imports a quarter of its
+	// database connections (an atomic import holds one, another one per writer), so it
+	// runs a few at once; one more is a `503`, to retry.
 	//
 	// **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 	// shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -11886,17 +11904,20 @@ func (c *ClientWithResponses) ExportContactsWithResponse(ctx context.Context, pa
 // **All or nothing**: with `atomic=true` the import applies every row or, when any row
 // fails, none (a list it created by name stays, empty: another import may have found it
 // by that name meanwhile). Without it every valid row is applied, in chunks of a few
-// thousand rows that each commit whole: no row is ever applied in part, and an import
-// stopped by an error keeps the chunks that committed (the record counts their rows).
-// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
-// chunk after the one that failed may have committed too; chunks that share a phone
-// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
-// before it writes, so that other writers are not held up while the file arrives.
+// thousand rows, each committed whole with the record's counts: no row is ever applied
+// in part. On PostgreSQL two chunks are applied at once (the server's
+// `IMPORT_WRITERS`); the rows of a chunk whose phones the chunk beside it holds wait for
+// it and commit apart, so a phone repeated in the file is always applied in the file's
+// order. An import stopped by an error keeps every chunk before the one that failed;
+// the chunks after it that were under way (at most `IMPORT_WRITERS` − 1) may have
+// committed too, and the record counts exactly the rows applied. On the embedded SQLite
+// database an atomic import reads and checks the whole file before it writes, so that
+// other writers are not held up while the file arrives.
 //
 // **Together**: imports into one list at once each apply their rows whole; a row meets
-// whatever the others committed before it. A server runs a few imports at once (their
-// chunks together hold at most a quarter of its database connections); one more is a
-// `503`, to retry.
+// whatever the others committed before it. A server gives imports a quarter of its
+// database connections (an atomic import holds one, another one per writer), so it
+// runs a few at once; one more is a `503`, to retry.
 //
 // **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 // shows its counts as each chunk commits (for an atomic import, the rows read so far;
@@ -11961,17 +11982,20 @@ func (c *ClientWithResponses) ImportContactsWithBodyWithResponse(ctx context.Con
 // **All or nothing**: with `atomic=true` the import applies every row or, when any row
 // fails, none (a list it created by name stays, empty: another import may have found it
 // by that name meanwhile). Without it every valid row is applied, in chunks of a few
-// thousand rows that each commit whole: no row is ever applied in part, and an import
-// stopped by an error keeps the chunks that committed (the record counts their rows).
-// On PostgreSQL two chunks are applied at once (the server's `IMPORT_WRITERS`), so the
-// chunk after the one that failed may have committed too; chunks that share a phone
-// are always applied in the file's order. On the embedded SQLite database an atomic import reads and checks the whole file
-// before it writes, so that other writers are not held up while the file arrives.
+// thousand rows, each committed whole with the record's counts: no row is ever applied
+// in part. On PostgreSQL two chunks are applied at once (the server's
+// `IMPORT_WRITERS`); the rows of a chunk whose phones the chunk beside it holds wait for
+// it and commit apart, so a phone repeated in the file is always applied in the file's
+// order. An import stopped by an error keeps every chunk before the one that failed;
+// the chunks after it that were under way (at most `IMPORT_WRITERS` − 1) may have
+// committed too, and the record counts exactly the rows applied. On the embedded SQLite
+// database an atomic import reads and checks the whole file before it writes, so that
+// other writers are not held up while the file arrives.
 //
 // **Together**: imports into one list at once each apply their rows whole; a row meets
-// whatever the others committed before it. A server runs a few imports at once (their
-// chunks together hold at most a quarter of its database connections); one more is a
-// `503`, to retry.
+// whatever the others committed before it. A server gives imports a quarter of its
+// database connections (an atomic import holds one, another one per writer), so it
+// runs a few at once; one more is a `503`, to retry.
 //
 // **Progress**: the import is recorded as it starts. `GET /api/v1/imports/{importId}`
 // shows its counts as each chunk commits (for an atomic import, the rows read so far;

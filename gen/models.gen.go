@@ -1723,7 +1723,7 @@ type ImportContactsParams struct {
 	// OnConflict What a row does when the list already holds its phone.
 	OnConflict *ImportOnConflict `form:"onConflict,omitempty" json:"onConflict,omitempty"`
 
-	// Atomic `true`: every row or none. `false` (the default): every valid row, in chunks that each commit whole.
+	// Atomic `true`: every row or none. `false` (the default): every valid row, in chunks that each commit whole (a chunk whose phones the chunk beside it holds, in two parts).
 	Atomic *ImportAtomic `form:"atomic,omitempty" json:"atomic,omitempty"`
 
 	// CountryCode The region national spellings of phones are read under, when a row has no `countryCode` of its own; the organization's default region otherwise.
