@@ -28,11 +28,16 @@ type ImportSpec struct {
 // client's upload for as long as it lasts, and queueing more of them would hold connections
 // the API needs. release gives them back.
 func (s *Store) ImportSlot(atomic bool) (release func(), err error) {
-	n := s.importWriters
+	return s.importConns.take(s.importConnsFor(atomic))
+}
+
+// importConnsFor is the connections an import holds: its one transaction's if atomic, one per
+// writer otherwise.
+func (s *Store) importConnsFor(atomic bool) int {
 	if atomic {
-		n = 1
+		return 1
 	}
-	return s.importConns.take(n)
+	return s.importWriters
 }
 
 // StartImport finds (or, by name, creates) the list and records the import as running.
@@ -165,11 +170,7 @@ func (s *Store) RunImport(ctx context.Context, imp Import, next func() (ImportBa
 	}
 	var err error
 	if s.dialect == Postgres {
-		writers := s.importWriters
-		if imp.Atomic {
-			writers = 1 // one transaction, one connection
-		}
-		err = s.withPgxConns(ctx, writers, run)
+		err = s.withPgxConns(ctx, s.importConnsFor(imp.Atomic), run)
 	} else {
 		err = run([]importEngine{sqliteImportEngine{s}}) // one writer is SQLite's rule
 	}

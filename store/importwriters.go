@@ -81,11 +81,10 @@ func (s *Store) writeChunks(ctx context.Context, imp Import, engines []importEng
 	defer close(quit)
 	var (
 		wg      sync.WaitGroup
-		fail    chunkFailures
+		fail    = newChunkFailures()
 		fileErr error // next's, or the context's: the file ends there
 		running []*chunkJob
 	)
-	fail.init()
 dispatch:
 	for seq := 0; ; seq++ {
 		var e importEngine
@@ -164,7 +163,7 @@ type chunkFailures struct {
 	any   chan struct{}
 }
 
-func (f *chunkFailures) init() { f.any = make(chan struct{}) }
+func newChunkFailures() *chunkFailures { return &chunkFailures{any: make(chan struct{})} }
 
 // record notes that chunk seq failed with err.
 func (f *chunkFailures) record(seq int, err error) {
