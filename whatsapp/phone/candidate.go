@@ -11,7 +11,7 @@ type candidate struct {
 	e164   string
 	nsnAt  int // e164[nsnAt:] is the national significant number
 	region string
-	num    *phonenumbers.PhoneNumber // kept for GetNumberType
+	num    *phonenumbers.PhoneNumber // as parsed (its country code)
 }
 
 func (c candidate) cc() int32   { return c.num.GetCountryCode() }
@@ -68,21 +68,20 @@ func check(cc int32, nsn string) (candidate, bool) {
 	return fromValid(n, region), true
 }
 
-// validRegion is IsValidNumber without computing the region twice (the
-// region lookup is the costly part for shared codes such as +1 and +44).
+// validRegion is phonenumbers' GetRegionCodeForNumber and IsValidNumber in one, the region
+// found once (validity.go).
 func validRegion(n *phonenumbers.PhoneNumber) (string, bool) {
-	region := phonenumbers.GetRegionCodeForNumber(n)
-	if region == "" {
-		return "", false
-	}
-	return region, phonenumbers.IsValidNumberForRegion(n, region)
+	e164, at := formatE164(n)
+	t, region := typeOf(n.GetCountryCode(), e164[at:])
+	return region, region != "" && t != phonenumbers.UNKNOWN
 }
 
 // mayBeMobile reports whether c can be a WhatsApp number. In Argentina the
 // 10-digit spelling phonenumbers calls a landline is also how mobiles are
 // commonly written (without 9 or 15), so it counts when its 9 form is valid.
 func mayBeMobile(c candidate) bool {
-	switch phonenumbers.GetNumberType(c.num) {
+	// c is valid in c.region: the region's metadata decides the type.
+	switch numberType(c.nsn(), metadataFor(c.cc(), c.region)) {
 	case phonenumbers.MOBILE, phonenumbers.FIXED_LINE_OR_MOBILE:
 		return true
 	}

@@ -150,7 +150,7 @@ func parseAs(s, region string) (candidate, *failure) {
 	var n *phonenumbers.PhoneNumber
 	var err error
 	if region == "" {
-		n, err = phonenumbers.Parse(s, "")
+		n, err = parseInternational(s)
 	} else {
 		// Keeping the raw input is what makes phonenumbers record whether
 		// the country code was written or taken from the region.

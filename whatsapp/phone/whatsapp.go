@@ -55,7 +55,7 @@ func resolve(n *phonenumbers.PhoneNumber, explicitCC bool) (candidate, bool) {
 func repairArgentina(nsn string) (candidate, bool) {
 	if len(nsn) > 1 && nsn[0] == '9' {
 		// Without the 9, phonenumbers' own rule turns the 15 into the 9.
-		n, err := phonenumbers.Parse("+54"+nsn[1:], "")
+		n, err := parseInternational("+54" + nsn[1:])
 		if err == nil && n.GetCountryCode() == ccArgentina {
 			if region, ok := validRegion(n); ok {
 				return fromValid(n, region), true
