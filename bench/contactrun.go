@@ -38,8 +38,16 @@ func runContacts(ctx context.Context, cfg config, d dataset, sd seeded, wagate *
 	defer hc.CloseIdleConnections()
 
 	env := contactEnv{cfg: cfg, d: d, sd: sd, wagate: wagate, st: st, pool: pool, hc: hc, contactFiles: files}
+	sections := contactSections
+	if cfg.mode == "import" {
+		sections = []sectionFunc{importFigures}
+	}
+	settings, err := serverSettings(ctx, pool)
+	if err != nil {
+		return err
+	}
 	var secs []section
-	for _, measure := range contactSections {
+	for _, measure := range sections {
 		sec, err := measure(ctx, env)
 		if err != nil {
 			return fmt.Errorf("%s: %w", sec.title, err)
@@ -51,6 +59,7 @@ func runContacts(ctx context.Context, cfg config, d dataset, sd seeded, wagate *
 	fmt.Printf("data      %s contacts in %d lists, %d tags, %d categories, %d sources, %d last-call statuses; %s\n",
 		thousands(d.contacts), d.lists, len(tagPool), len(categories), len(sources), len(callResults), sd.note)
 	fmt.Printf("host      %s\nload      %s\n", hostLine(), loadAverage())
+	fmt.Printf("postgres  %s\n", settings)
 	fmt.Printf("queries   %s\n", openOpts{rate: cfg.queryRate, warmup: cfg.queryWarmup, duration: cfg.queryDuration, inFlight: cfg.inFlight}.scheduleNote())
 	fmt.Printf("direct    the statement store.ContactQuerySQL builds (the one QueryContacts runs), through a pgxpool of %d\n"+
 		"          connections, QueryExecModeExec as the store, rows read off the wire but not decoded\n", cfg.baselineConns)

@@ -12,7 +12,9 @@
 //     the same rows, again into the same list, and on a second wagate on SQLite (-import=false
 //     skips it).
 //
-//   - -mode all (the default): both.
+//   - -mode import: the import's figures alone (a quarter of the contacts run's time).
+//
+//   - -mode all (the default): lookup and contacts.
 //
 //     go run ./bench [-mode all] [-c 32] [-d 20s] [-warmup 3s] [-rate 1000] [-query-rate 100] [-db postgres://...]
 //
@@ -80,7 +82,7 @@ func parseFlags() config {
 	flag.IntVar(&c.checks, "check", 300, "requests whose answers are compared between the servers before the runs")
 	flag.IntVar(&c.rounds, "rounds", envInt("BENCH_ROUNDS", 1),
 		"alternate wagate and the baseline this many times and pool the figures, to even out a noisy machine (env BENCH_ROUNDS)")
-	flag.StringVar(&c.mode, "mode", "all", "lookup (the contact lookup), contacts (the contact query and export figures) or all")
+	flag.StringVar(&c.mode, "mode", "all", "lookup (the contact lookup), contacts (the contact query, export and import figures), import (the import's alone) or all")
 	flag.Float64Var(&c.rate, "rate", float64(envInt("BENCH_RATE", 1000)),
 		"the lookup's open loop: requests/s at fixed intervals, well under both servers' capacity (env BENCH_RATE)")
 	flag.IntVar(&c.inFlight, "inflight", 512, "open loops: requests that may be outstanding at once (one connection each)")
@@ -108,9 +110,12 @@ func run(ctx context.Context, cfg config) error {
 		cfg.rate <= 0 || cfg.inFlight < 1 || cfg.queryRate <= 0 || cfg.queryDuration <= 0 || cfg.queryWarmup < 0 {
 		return fmt.Errorf("need -lists >= 2, -contacts >= 100, -c >= 1, -d > 0, -warmup >= 0, -rounds >= 1, -rate > 0, -inflight >= 1, -query-rate > 0, -qd > 0, -qwarmup >= 0")
 	}
-	lookup, contacts := cfg.mode == "all" || cfg.mode == "lookup", cfg.mode == "all" || cfg.mode == "contacts"
+	lookup, contacts := cfg.mode == "all" || cfg.mode == "lookup", cfg.mode == "all" || cfg.mode == "contacts" || cfg.mode == "import"
 	if !lookup && !contacts {
-		return fmt.Errorf("-mode must be lookup, contacts or all, not %q", cfg.mode)
+		return fmt.Errorf("-mode must be lookup, contacts, import or all, not %q", cfg.mode)
+	}
+	if cfg.mode == "import" && !cfg.importRun {
+		return fmt.Errorf("-mode import measures the import, which -import=false skips")
 	}
 	started := time.Now()
 	d := newDataset(cfg.contacts, cfg.lists)
