@@ -15,7 +15,7 @@ import (
 // compiled regexp in a cache behind a lock the parsing goroutines contend for, and runs it
 // twice (isNumberPossibleForDesc runs it again). That was half of parsing a valid number,
 // and parsing most of a million-row import's CPU. Here each description's regexp is compiled
-// once and found by the description's address; the decisions are phonenumbers' own, in its
+// once and found by its pattern's address; the decisions are phonenumbers' own, in its
 // order, and TestValidityAgreesWithPhonenumbers holds them to it on every region's numbers.
 
 // regionMetadata is phonenumbers' metadata of each geographic region, and of each non-geographic
