@@ -201,7 +201,7 @@ func (s *Store) driveAtomic(ctx context.Context, imp Import, e importEngine, nex
 	// what it has now, the rows read.
 	applied := imp
 	fail := func(cause error) importEnd {
-		if tx != nil {
+		if tx != nil { // nil after a failed commit, which rolled back
 			tx.rollback(ctx)
 		}
 		imp.RowsRead = applied.RowsRead

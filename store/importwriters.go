@@ -109,7 +109,7 @@ dispatch:
 			break dispatch
 		}
 		batch := r.batch
-		job := newChunkJob(batch)
+		job := newChunkJob(batch, len(engines) > 1)
 		running = slices.DeleteFunc(running, (*chunkJob).ended)
 		now, later, after := job.split(batch, running)
 		running = append(running, job)
@@ -233,11 +233,16 @@ func partRows(batch, part ImportBatch) string {
 
 // chunkJob is a batch given to a writer: its phones, and whether it has ended.
 type chunkJob struct {
-	phones map[string]struct{} // match keys
+	phones map[string]struct{} // match keys; nil when no writer runs beside it
 	done   chan struct{}       // closed when it has committed, failed or been left out
 }
 
-func newChunkJob(b ImportBatch) *chunkJob {
+// newChunkJob is b's job; its phones only where another writer may run beside it (with one,
+// the chunk before has always ended, and a million rows' map would be built for nothing).
+func newChunkJob(b ImportBatch, beside bool) *chunkJob {
+	if !beside {
+		return &chunkJob{done: make(chan struct{})}
+	}
 	phones := make(map[string]struct{}, len(b.Rows))
 	for i := range b.Rows {
 		phones[b.Rows[i].Phone.MatchKey] = struct{}{}

@@ -14,7 +14,7 @@ func chunkOf(keys ...string) *chunkJob {
 	for _, k := range keys {
 		b.Rows = append(b.Rows, ImportRow{Phone: phone.Number{MatchKey: k}})
 	}
-	return newChunkJob(b)
+	return newChunkJob(b, true)
 }
 
 // The rows of a chunk whose phones running chunks hold wait for those chunks; the others,
@@ -26,14 +26,14 @@ func TestChunkSplitsOffTheRowsOfRunningChunksPhones(t *testing.T) {
 		batch.Rows = append(batch.Rows, ImportRow{Row: int64(i + 1), Phone: phone.Number{MatchKey: k}})
 	}
 	batch.Failed = []RowError{{Row: 6}}
-	now, later, after := newChunkJob(batch).split(batch, []*chunkJob{a, b, c})
+	now, later, after := newChunkJob(batch, true).split(batch, []*chunkJob{a, b, c})
 	if len(after) != 2 || after[0] != a || after[1] != b {
 		t.Fatalf("waits for %d chunks, want a and b", len(after))
 	}
 	if rows(now) != "2 4 failed 6" || rows(later) != "1 3 5" {
 		t.Fatalf("at once: %s; later: %s", rows(now), rows(later))
 	}
-	now, later, after = newChunkJob(batch).split(batch, []*chunkJob{c})
+	now, later, after = newChunkJob(batch, true).split(batch, []*chunkJob{c})
 	if len(after) != 0 || rows(now) != "1 2 3 4 5 failed 6" || len(later.Rows) != 0 {
 		t.Fatalf("a chunk of phones no running chunk holds waits for %d chunks, at once: %s", len(after), rows(now))
 	}

@@ -22,11 +22,13 @@ func (c candidate) number() Number {
 	return Number{E164: c.e164, Region: c.region, MatchKey: c.key()}
 }
 
-// fromValid builds the candidate of n, which phonenumbers found valid in
-// region.
-func fromValid(n *phonenumbers.PhoneNumber, region string) candidate {
+// readValid is the candidate of n and whether phonenumbers would call it valid: its
+// GetRegionCodeForNumber and IsValidNumber in one, the region found once (validity.go). An
+// invalid one still holds n's country code and national number, which the repairs read.
+func readValid(n *phonenumbers.PhoneNumber) (candidate, bool) {
 	e164, at := formatE164(n)
-	return candidate{e164: e164, nsnAt: at, region: region, num: n}
+	t, region := typeOf(n.GetCountryCode(), e164[at:])
+	return candidate{e164: e164, nsnAt: at, region: region, num: n}, region != "" && t != phonenumbers.UNKNOWN
 }
 
 // formatE164 is phonenumbers.Format(n, E164) returning where the national
@@ -61,19 +63,11 @@ func check(cc int32, nsn string) (candidate, bool) {
 		return candidate{}, false
 	}
 	n := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &v}
-	region, ok := validRegion(n)
+	c, ok := readValid(n)
 	if !ok {
 		return candidate{}, false
 	}
-	return fromValid(n, region), true
-}
-
-// validRegion is phonenumbers' GetRegionCodeForNumber and IsValidNumber in one, the region
-// found once (validity.go).
-func validRegion(n *phonenumbers.PhoneNumber) (string, bool) {
-	e164, at := formatE164(n)
-	t, region := typeOf(n.GetCountryCode(), e164[at:])
-	return region, region != "" && t != phonenumbers.UNKNOWN
+	return c, true
 }
 
 // mayBeMobile reports whether c can be a WhatsApp number. In Argentina the

@@ -98,7 +98,7 @@ func sampled[T any](cases []T) []T {
 	return out
 }
 
-// TestValidityAgreesWithPhonenumbers holds validity.go to phonenumbers' own decisions: the
+// TestValidityAgreesWithPhonenumbers holds validity.go (and readValid) to phonenumbers' own decisions: the
 // region, the type and the validity of every case, as GetRegionCodeForNumber, GetNumberType
 // and IsValidNumber give them.
 func TestValidityAgreesWithPhonenumbers(t *testing.T) {
@@ -111,7 +111,8 @@ func TestValidityAgreesWithPhonenumbers(t *testing.T) {
 	for _, n := range cases {
 		e164, at := formatE164(n)
 		gotType, gotRegion := typeOf(n.GetCountryCode(), e164[at:])
-		gotValidRegion, gotValid := validRegion(n)
+		read, gotValid := readValid(n)
+		gotValidRegion := read.region
 		wantRegion := phonenumbers.GetRegionCodeForNumber(n)
 		wantType := phonenumbers.GetNumberType(n)
 		wantValid := phonenumbers.IsValidNumber(n)

@@ -26,8 +26,7 @@ import "github.com/nyaruka/phonenumbers"
 // explicitCC reports that the country code was in the input rather than
 // taken from the default region.
 func resolve(n *phonenumbers.PhoneNumber, explicitCC bool) (candidate, bool) {
-	region, valid := validRegion(n)
-	c := fromValid(n, region)
+	c, valid := readValid(n)
 	cc, nsn := c.cc(), c.nsn()
 	switch cc {
 	case ccBrazil:
@@ -57,8 +56,8 @@ func repairArgentina(nsn string) (candidate, bool) {
 		// Without the 9, phonenumbers' own rule turns the 15 into the 9.
 		n, err := parseInternational("+54" + nsn[1:])
 		if err == nil && n.GetCountryCode() == ccArgentina {
-			if region, ok := validRegion(n); ok {
-				return fromValid(n, region), true
+			if c, ok := readValid(n); ok {
+				return c, true
 			}
 		}
 	}
